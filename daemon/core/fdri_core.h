@@ -1,0 +1,233 @@
+/*
+ * fdri_core.h - the fake DRM device's state: device, files, GEM objects,
+ * dma-bufs, masters. This is the I/O-free core; transports (socket, CUSE)
+ * drive it through fdri_ioctl.h and the functions below.
+ *
+ * DOC: object lifetimes (the kernel's rules, from drm_gem.c and drm_prime.c)
+ *
+ * - A GEM object (struct fdri_gem) is refcounted by @refcount. All handles
+ *   together hold one reference, taken when @handle_count goes 0 -> 1 and
+ *   dropped when it returns to 0. A dma-buf exported from the object holds
+ *   one reference. Nothing else holds long-term references.
+ * - A flink name lives exactly as long as the object has handles: it is
+ *   removed when @handle_count drops to 0 (drm_gem_object_handle_free), so a
+ *   name can never resurrect a handle-less object.
+ * - A dma-buf (struct fdri_dmabuf) is refcounted by the daemon-side holders
+ *   only: obj->dma_buf (while the object has handles), every per-file PRIME
+ *   cache entry, and an imported object's import link. Client fds to the
+ *   dma-buf are invisible to the daemon; they keep the memfd (and so the
+ *   data) alive by themselves. When a client later imports a dma-buf the
+ *   daemon has forgotten, it is recognised by its memfd marker and wrapped
+ *   again, so nothing observable is lost.
+ * - References flow one way: importing object -> dma-buf -> exported object.
+ *   The PRIME caches hold dma-buf references but never object references.
+ * - The backing memfd of an object is created lazily (first mmap, export or
+ *   CPU access) and closed when the object is freed; mappings and client
+ *   dma-buf fds keep its pages alive after that, as with shmem in the kernel.
+ * - A file (struct fdri_file) is owned by its transport, which calls
+ *   fdri_file_close() on the last close of the client's open file.
+ */
+#ifndef FDRI_CORE_H
+#define FDRI_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fdri_idr.h"
+#include "fdri_map.h"
+
+#define FDRI_PAGE_SIZE 4096ull
+#define FDRI_PAGE_ALIGN(x) (((x) + FDRI_PAGE_SIZE - 1) & ~(FDRI_PAGE_SIZE - 1))
+
+/* The first fake mmap offset, as DRM_FILE_PAGE_OFFSET_START on 64-bit. */
+#define FDRI_MMAP_OFFSET_START (0x100000000ull)
+
+enum fdri_node_type {
+	FDRI_NODE_PRIMARY = 0,
+	FDRI_NODE_RENDER = 2,
+};
+
+struct fdri_device;
+struct fdri_file;
+struct fdri_ioctl_desc;
+
+/* Who is calling: the transport fills this from peer credentials. */
+struct fdri_caller {
+	pid_t pid;  /* thread-group id */
+	pid_t tid;  /* calling thread, reported by GET_CLIENT */
+	uid_t uid;
+	gid_t gid;
+	bool cap_sys_admin;
+};
+
+/* What the host says about an fd handed to PRIME_FD_TO_HANDLE. */
+struct fdri_fd_ident {
+	uint64_t ino;        /* inode of the memfd: identity of the dma-buf */
+	uint64_t size;       /* bytes */
+	uint64_t instance;   /* id of the device that created it */
+};
+
+/*
+ * The only way the core touches the outside world. Every call returns a
+ * negative errno on failure.
+ */
+struct fdri_host_ops {
+	/* Create zero-filled backing storage of @size bytes; returns an fd. */
+	int (*backing_create)(void *ctx, uint64_t instance, uint64_t size);
+	/* Identify a dma-buf fd: -EBADF for a bad fd, -EINVAL if it is not one
+	 * of fakedri's dma-bufs. */
+	int (*dmabuf_identify)(void *ctx, int fd, struct fdri_fd_ident *id);
+	/* A new open file description of @fd's inode with O_RDWR or O_RDONLY. */
+	int (*reopen)(void *ctx, int fd, int flags);
+	/* Duplicate an fd the core will own. */
+	int (*dup)(void *ctx, int fd);
+	void (*close)(void *ctx, int fd);
+};
+
+/* One driver ioctl handler's signature; also used for core ioctls. */
+struct fdri_ioctl_args;
+typedef int (*fdri_ioctl_fn)(struct fdri_file *file, const struct fdri_caller *who,
+			     void *data, struct fdri_ioctl_args *args);
+
+/* Static description of a driver: what VERSION and GET_CAP report. */
+struct fdri_personality {
+	const char *name;
+	const char *desc;
+	const char *date;
+	int major, minor, patchlevel;
+	const char *unique;          /* dev->unique: GET_UNIQUE after SET_VERSION */
+	const char *bus;             /* sysfs bus: "platform" */
+	const struct fdri_ioctl_desc *ioctls; /* driver ioctls, index nr - DRM_COMMAND_BASE */
+	unsigned int num_ioctls;
+};
+
+struct fdri_master {
+	unsigned int refcount;
+	struct fdri_idr magic_map;    /* magic -> file (NULL once authenticated) */
+	char *unique;                 /* set by SET_VERSION di >= 1.1 */
+	size_t unique_len;
+};
+
+struct fdri_stats {
+	uint64_t ioctls;
+	uint64_t files_open;
+	uint64_t objects;
+	uint64_t dmabufs;
+	uint64_t backed_bytes;
+};
+
+struct fdri_device {
+	const struct fdri_personality *pers;
+	const struct fdri_host_ops *host;
+	void *host_ctx;
+	uint64_t instance;
+
+	struct fdri_idr names;           /* flink name -> object */
+	struct fdri_map offsets;         /* mmap offset -> object */
+	struct fdri_map dmabufs;         /* memfd inode -> dma-buf */
+	uint64_t next_offset;
+	uint64_t next_obj_id;
+	uint64_t mem_limit;              /* bytes of object memory allowed, 0 = none */
+	uint64_t mem_used;
+
+	struct fdri_master *master;      /* current master, NULL if none */
+	bool unplugged;
+	struct fdri_stats stats;
+};
+
+/* Per-file view of one object: how many handles this file has to it. */
+struct fdri_gem_file_ref {
+	struct fdri_file *file;
+	uint32_t count;
+};
+
+struct fdri_gem {
+	struct fdri_device *dev;
+	unsigned int refcount;
+	unsigned int handle_count;
+	uint64_t size;
+	uint64_t id;
+	uint32_t name;                   /* flink name, 0 if none */
+	uint64_t mmap_offset;            /* fake mmap offset, assigned at creation */
+	int memfd;                       /* backing, -1 until created */
+	struct fdri_dmabuf *dma_buf;     /* exported dma-buf; holds a ref while handles exist */
+	struct fdri_dmabuf *import;      /* foreign dma-buf this object wraps; holds a ref */
+	/* files allowed to mmap the object (drm_vma_node_allow) */
+	struct fdri_gem_file_ref *files;
+	uint32_t nfiles, files_cap;
+};
+
+struct fdri_dmabuf {
+	struct fdri_device *dev;
+	unsigned int refcount;           /* daemon-side holders only */
+	uint64_t ino;
+	uint64_t size;
+	int fd;                          /* the daemon's fd on the dma-buf's file */
+	struct fdri_gem *obj;            /* exporting object of this device (holds a ref), or NULL */
+};
+
+struct fdri_file {
+	struct fdri_device *dev;
+	enum fdri_node_type node;
+	uint64_t id;
+	int open_flags;
+
+	struct fdri_idr handles;         /* handle -> object */
+	struct fdri_map prime_by_buf;    /* dma-buf pointer -> handle */
+	struct fdri_map prime_by_handle; /* handle -> dma-buf */
+
+	/* drm_auth.c state */
+	struct fdri_master *master;
+	bool is_master, was_master, authenticated;
+	uint32_t magic;
+	pid_t pid;                       /* opener's thread id (drm_file->pid) */
+};
+
+/* --- device --- */
+struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
+				       const struct fdri_host_ops *host, void *host_ctx,
+				       uint64_t instance);
+void fdri_device_destroy(struct fdri_device *dev);
+const struct fdri_personality *fdri_personality_find(const char *name);
+
+/* --- files --- */
+/* Returns NULL and sets *err (a negative errno) on failure. */
+struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type node,
+				 const struct fdri_caller *who, int open_flags, int *err);
+void fdri_file_close(struct fdri_file *file);
+
+/*
+ * mmap of the DRM fd at @offset for @len bytes. On success returns 0 and
+ * borrows the backing memfd in *memfd (the transport passes it on, it does
+ * not close it). Errors as drm_gem_mmap: -EINVAL, -EACCES.
+ */
+int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *memfd);
+
+/* --- GEM (fdri_gem.c) --- */
+struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *err);
+void fdri_gem_get(struct fdri_gem *obj);
+void fdri_gem_put(struct fdri_gem *obj);
+struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle);
+/* drm_gem_handle_create_tail: returns handle >= 1 or a negative errno. */
+int fdri_gem_handle_create(struct fdri_file *file, struct fdri_gem *obj);
+/* drm_gem_handle_delete: 0 or -EINVAL. */
+int fdri_gem_handle_delete(struct fdri_file *file, uint32_t handle);
+void fdri_gem_release_all_handles(struct fdri_file *file);
+int fdri_gem_backing(struct fdri_gem *obj); /* creates lazily; fd or -errno */
+
+/* --- PRIME (fdri_prime.c) --- */
+int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t flags,
+			    struct fdri_dmabuf **out);
+int fdri_prime_fd_to_handle(struct fdri_file *file, int fd, uint32_t *handle);
+void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle);
+void fdri_dmabuf_get(struct fdri_dmabuf *buf);
+void fdri_dmabuf_put(struct fdri_dmabuf *buf);
+
+/* --- auth (fdri_auth.c) --- */
+int fdri_master_open(struct fdri_file *file);
+void fdri_master_release(struct fdri_file *file);
+bool fdri_is_current_master(const struct fdri_file *file);
+void fdri_master_put(struct fdri_master **master);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * fdri_device.c - the device: creation, teardown and the personality table.
+ *
+ * The device owns the global tables (flink names, mmap offsets, known
+ * dma-bufs) and the current master. It is created once per daemon and
+ * outlives every file; fdri_device_destroy() expects all files closed.
+ */
+#include "fdri_ioctl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct fdri_personality fdri_personality_fakedri;
+extern const struct fdri_personality fdri_personality_vgem;
+
+static const struct fdri_personality *const personalities[] = {
+	&fdri_personality_fakedri,
+	&fdri_personality_vgem,
+};
+
+/* NULL selects the default, "fakedri". */
+const struct fdri_personality *fdri_personality_find(const char *name)
+{
+	if (!name)
+		return personalities[0];
+	for (size_t i = 0; i < sizeof(personalities) / sizeof(personalities[0]); i++)
+		if (!strcmp(personalities[i]->name, name))
+			return personalities[i];
+	return NULL;
+}
+
+struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
+				       const struct fdri_host_ops *host, void *host_ctx,
+				       uint64_t instance)
+{
+	struct fdri_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->pers = pers;
+	dev->host = host;
+	dev->host_ctx = host_ctx;
+	dev->instance = instance;
+	dev->next_offset = FDRI_MMAP_OFFSET_START;
+	fdri_idr_init(&dev->names);
+	fdri_map_init(&dev->offsets);
+	fdri_map_init(&dev->dmabufs);
+	return dev;
+}
+
+void fdri_device_destroy(struct fdri_device *dev)
+{
+	if (!dev)
+		return;
+	fdri_master_put(&dev->master);
+	fdri_idr_fini(&dev->names);
+	fdri_map_fini(&dev->offsets);
+	fdri_map_fini(&dev->dmabufs);
+	free(dev);
+}

@@ -1,0 +1,103 @@
+/*
+ * fdri_driver.c - the "fakedri" personality's driver ioctls (uapi/fakedri_drm.h).
+ * Objects made here are ordinary GEM objects; see fdri_core.h for their
+ * lifetime.
+ */
+#include "fdri_ioctl.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "fakedri_drm.h"
+
+static int gem_create(struct fdri_file *f, const struct fdri_caller *w, void *data,
+		      struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_gem_create *args = data;
+	struct fdri_gem *obj;
+	int err = 0, handle;
+
+	(void)w; (void)a;
+	if (args->flags || args->size == 0)
+		return -EINVAL;
+	obj = fdri_gem_create(f->dev, args->size, &err);
+	if (!obj)
+		return err;
+	handle = fdri_gem_handle_create(f, obj);
+	fdri_gem_put(obj);
+	if (handle < 0)
+		return handle;
+	args->handle = (uint32_t)handle;
+	args->size = obj->size;
+	return 0;
+}
+
+static int gem_mmap_offset(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			   struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_gem_mmap_offset *args = data;
+	struct fdri_gem *obj;
+
+	(void)w; (void)a;
+	if (args->flags)
+		return -EINVAL;
+	obj = fdri_gem_lookup(f, args->handle);
+	if (!obj)
+		return -ENOENT;
+	args->offset = obj->mmap_offset;
+	return 0;
+}
+
+static int gem_info(struct fdri_file *f, const struct fdri_caller *w, void *data,
+		    struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_gem_info *args = data;
+	struct fdri_gem *obj;
+
+	(void)w; (void)a;
+	obj = fdri_gem_lookup(f, args->handle);
+	if (!obj)
+		return -ENOENT;
+	args->flags = (obj->import ? DRM_FAKEDRI_GEM_INFO_IMPORTED : 0) |
+		      (obj->dma_buf && !obj->import ? DRM_FAKEDRI_GEM_INFO_EXPORTED : 0) |
+		      (obj->memfd >= 0 ? DRM_FAKEDRI_GEM_INFO_BACKED : 0);
+	args->size = obj->size;
+	args->name = obj->name;
+	args->handle_count = obj->handle_count;
+	args->id = obj->id;
+	return 0;
+}
+
+#define DRV(ioctl, fn, fl) \
+	[DRM_FAKEDRI_##ioctl] = { .cmd = DRM_IOCTL_FAKEDRI_##ioctl, .name = "FAKEDRI_" #ioctl, \
+		.flags = (fl), .func = (fn), .fd_in_off = -1, .fd_out_off = -1 }
+
+static const struct fdri_ioctl_desc driver_ioctls[] = {
+	DRV(GEM_CREATE, gem_create, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(GEM_MMAP_OFFSET, gem_mmap_offset, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(GEM_INFO, gem_info, FDRI_AUTH | FDRI_RENDER_ALLOW),
+};
+
+const struct fdri_personality fdri_personality_fakedri = {
+	.name = "fakedri",
+	.desc = "fakedri userspace GEM device",
+	.date = "20261121",
+	.major = 1, .minor = 0, .patchlevel = 0,
+	.unique = "fakedri",
+	.bus = "platform",
+	.ioctls = driver_ioctls,
+	.num_ioctls = sizeof(driver_ioctls) / sizeof(driver_ioctls[0]),
+};
+
+/* What Linux 6.1's vgem reports. Its fence ioctls (0x41, 0x42) are not
+ * implemented yet, so the driver range answers EINVAL. */
+const struct fdri_personality fdri_personality_vgem = {
+	.name = "vgem",
+	.desc = "Virtual GEM provider",
+	.date = "20120112",
+	.major = 1, .minor = 0, .patchlevel = 0,
+	.unique = "vgem",
+	.bus = "platform",
+	.ioctls = NULL,
+	.num_ioctls = 0,
+};

@@ -1,0 +1,67 @@
+/*
+ * fdri_file.c - a DRM file: one per open() of a node, after drm_file.c.
+ *
+ * A file owns its handle table and PRIME caches. It is created by the
+ * transport when a client opens a node and destroyed by the transport on
+ * the last close of that open file (not of each fd: dup, fork and fd
+ * passing share one file). Closing releases every handle, as
+ * drm_gem_release() does, then the master state (drm_master_release).
+ */
+#include "fdri_ioctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
+struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type node,
+				 const struct fdri_caller *who, int open_flags, int *err)
+{
+	static uint64_t next_id;
+	struct fdri_file *f;
+
+	if (dev->unplugged) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	if (open_flags & O_EXCL) {
+		*err = -EBUSY;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f->dev = dev;
+	f->node = node;
+	f->id = ++next_id;
+	f->open_flags = open_flags;
+	f->pid = who->tid;
+	f->authenticated = who->cap_sys_admin;
+	fdri_idr_init(&f->handles);
+	fdri_map_init(&f->prime_by_buf);
+	fdri_map_init(&f->prime_by_handle);
+	if (node == FDRI_NODE_PRIMARY) {
+		int ret = fdri_master_open(f);
+
+		if (ret) {
+			free(f);
+			*err = ret;
+			return NULL;
+		}
+	}
+	dev->stats.files_open++;
+	return f;
+}
+
+void fdri_file_close(struct fdri_file *f)
+{
+	if (!f)
+		return;
+	fdri_gem_release_all_handles(f);
+	fdri_master_release(f);
+	fdri_map_fini(&f->prime_by_buf);
+	fdri_map_fini(&f->prime_by_handle);
+	f->dev->stats.files_open--;
+	free(f);
+}

@@ -1,0 +1,292 @@
+/*
+ * fdri_gem.c - GEM objects, per-file handles, flink names and mmap offsets,
+ * after drm_gem.c. The lifetime rules are stated once in fdri_core.h; the
+ * functions below are where they are enforced:
+ *
+ * - fdri_gem_handle_create() takes the handles' shared reference on the
+ *   0 -> 1 transition of handle_count and allows the file to mmap the object.
+ * - release_handle() drops the file's PRIME cache entry and mmap permission,
+ *   and on the 1 -> 0 transition removes the flink name, drops obj->dma_buf
+ *   and the handles' reference (drm_gem_object_handle_put_unlocked).
+ * - gem_free() runs at refcount 0: it forgets the mmap offset, drops the
+ *   import link and closes the backing memfd.
+ */
+#include "fdri_ioctl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm.h>
+
+struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *err)
+{
+	struct fdri_gem *obj;
+
+	size = FDRI_PAGE_ALIGN(size);
+	if (size == 0 || size > (1ull << 46)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (dev->mem_limit && dev->mem_used + size > dev->mem_limit) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	obj = calloc(1, sizeof(*obj));
+	if (!obj) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	obj->dev = dev;
+	obj->refcount = 1;
+	obj->size = size;
+	obj->id = ++dev->next_obj_id;
+	obj->memfd = -1;
+	/* shmem objects get their fake offset at creation, in creation order */
+	obj->mmap_offset = dev->next_offset;
+	if (fdri_map_put(&dev->offsets, obj->mmap_offset, obj)) {
+		free(obj);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	dev->next_offset += size;
+	dev->mem_used += size;
+	dev->stats.objects++;
+	return obj;
+}
+
+void fdri_gem_get(struct fdri_gem *obj)
+{
+	obj->refcount++;
+}
+
+static void gem_free(struct fdri_gem *obj)
+{
+	struct fdri_device *dev = obj->dev;
+
+	fdri_map_del(&dev->offsets, obj->mmap_offset);
+	if (obj->import)
+		fdri_dmabuf_put(obj->import);
+	if (obj->memfd >= 0) {
+		dev->host->close(dev->host_ctx, obj->memfd);
+		dev->stats.backed_bytes -= obj->size;
+	}
+	dev->mem_used -= obj->size;
+	dev->stats.objects--;
+	free(obj->files);
+	free(obj);
+}
+
+void fdri_gem_put(struct fdri_gem *obj)
+{
+	if (obj && --obj->refcount == 0)
+		gem_free(obj);
+}
+
+struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle)
+{
+	return fdri_idr_find(&file->handles, handle);
+}
+
+/* drm_vma_node_allow(): count this file's handles to the object */
+static int vma_allow(struct fdri_gem *obj, struct fdri_file *file)
+{
+	for (uint32_t i = 0; i < obj->nfiles; i++) {
+		if (obj->files[i].file == file) {
+			obj->files[i].count++;
+			return 0;
+		}
+	}
+	if (obj->nfiles == obj->files_cap) {
+		uint32_t ncap = obj->files_cap ? obj->files_cap * 2 : 2;
+		struct fdri_gem_file_ref *n = realloc(obj->files, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		obj->files = n;
+		obj->files_cap = ncap;
+	}
+	obj->files[obj->nfiles].file = file;
+	obj->files[obj->nfiles].count = 1;
+	obj->nfiles++;
+	return 0;
+}
+
+static void vma_revoke(struct fdri_gem *obj, struct fdri_file *file)
+{
+	for (uint32_t i = 0; i < obj->nfiles; i++) {
+		if (obj->files[i].file == file) {
+			if (--obj->files[i].count == 0)
+				obj->files[i] = obj->files[--obj->nfiles];
+			return;
+		}
+	}
+}
+
+static bool vma_is_allowed(const struct fdri_gem *obj, const struct fdri_file *file)
+{
+	for (uint32_t i = 0; i < obj->nfiles; i++)
+		if (obj->files[i].file == file)
+			return true;
+	return false;
+}
+
+/* drm_gem_object_handle_put_unlocked() */
+static void handle_put(struct fdri_gem *obj)
+{
+	if (--obj->handle_count == 0) {
+		if (obj->name) {
+			fdri_idr_remove(&obj->dev->names, obj->name);
+			obj->name = 0;
+		}
+		if (obj->dma_buf) {
+			struct fdri_dmabuf *buf = obj->dma_buf;
+
+			obj->dma_buf = NULL;
+			fdri_dmabuf_put(buf);
+		}
+		fdri_gem_put(obj);
+	}
+}
+
+int fdri_gem_handle_create(struct fdri_file *file, struct fdri_gem *obj)
+{
+	int handle;
+
+	if (obj->handle_count++ == 0)
+		fdri_gem_get(obj);
+	handle = fdri_idr_alloc(&file->handles, obj);
+	if (handle < 0) {
+		handle_put(obj);
+		return handle;
+	}
+	if (vma_allow(obj, file)) {
+		fdri_idr_remove(&file->handles, (uint32_t)handle);
+		handle_put(obj);
+		return -ENOMEM;
+	}
+	return handle;
+}
+
+/* drm_gem_object_release_handle() */
+static void release_handle(struct fdri_file *file, uint32_t handle, struct fdri_gem *obj)
+{
+	fdri_prime_remove_handle(file, handle);
+	vma_revoke(obj, file);
+	handle_put(obj);
+}
+
+int fdri_gem_handle_delete(struct fdri_file *file, uint32_t handle)
+{
+	struct fdri_gem *obj = fdri_idr_replace(&file->handles, handle, NULL);
+
+	if (!obj)
+		return -EINVAL;
+	release_handle(file, handle, obj);
+	fdri_idr_remove(&file->handles, handle);
+	return 0;
+}
+
+static void release_one(uint32_t id, void *ptr, void *data)
+{
+	release_handle(data, id, ptr);
+}
+
+void fdri_gem_release_all_handles(struct fdri_file *file)
+{
+	fdri_idr_for_each(&file->handles, release_one, file);
+	fdri_idr_fini(&file->handles);
+}
+
+int fdri_gem_backing(struct fdri_gem *obj)
+{
+	struct fdri_device *dev = obj->dev;
+	int fd;
+
+	if (obj->memfd >= 0)
+		return obj->memfd;
+	if (obj->import)
+		fd = dev->host->reopen(dev->host_ctx, obj->import->fd, 02 /* O_RDWR */);
+	else
+		fd = dev->host->backing_create(dev->host_ctx, dev->instance, obj->size);
+	if (fd < 0)
+		return fd;
+	obj->memfd = fd;
+	dev->stats.backed_bytes += obj->size;
+	return fd;
+}
+
+/* drm_gem_mmap(): the exact start offset, a length that fits, and a file
+ * that holds a handle to the object. */
+int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *memfd)
+{
+	struct fdri_gem *obj;
+	int fd;
+
+	if (file->dev->unplugged)
+		return -ENODEV;
+	obj = fdri_map_get(&file->dev->offsets, offset);
+	if (!obj || len == 0 || FDRI_PAGE_ALIGN(len) > obj->size)
+		return -EINVAL;
+	if (!vma_is_allowed(obj, file))
+		return -EACCES;
+	fd = fdri_gem_backing(obj);
+	if (fd < 0)
+		return fd;
+	*memfd = fd;
+	return 0;
+}
+
+int fdri_ioctl_gem_close(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			 struct fdri_ioctl_args *a)
+{
+	struct drm_gem_close *args = data;
+
+	(void)w; (void)a;
+	return fdri_gem_handle_delete(f, args->handle);
+}
+
+int fdri_ioctl_gem_flink(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			 struct fdri_ioctl_args *a)
+{
+	struct drm_gem_flink *args = data;
+	struct fdri_gem *obj;
+
+	(void)w; (void)a;
+	obj = fdri_gem_lookup(f, args->handle);
+	if (!obj || obj->handle_count == 0)
+		return -ENOENT;
+	if (!obj->name) {
+		int ret = fdri_idr_alloc(&f->dev->names, obj);
+
+		if (ret < 0)
+			return ret;
+		obj->name = (uint32_t)ret;
+	}
+	args->name = obj->name;
+	return 0;
+}
+
+int fdri_ioctl_gem_open(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			struct fdri_ioctl_args *a)
+{
+	struct drm_gem_open *args = data;
+	struct fdri_gem *obj;
+	int handle;
+
+	(void)w; (void)a;
+	/* idr_find(&dev->object_name_idr, (int) args->name) */
+	if ((int32_t)args->name <= 0)
+		return -ENOENT;
+	obj = fdri_idr_find(&f->dev->names, args->name);
+	if (!obj)
+		return -ENOENT;
+	fdri_gem_get(obj);
+	handle = fdri_gem_handle_create(f, obj);
+	if (handle >= 0) {
+		args->handle = (uint32_t)handle;
+		args->size = obj->size;
+	}
+	fdri_gem_put(obj);
+	return handle < 0 ? handle : 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * fdri_ioctl.h - the one ioctl table, and the kernel's dispatch rules.
+ *
+ * Owns: the description of every ioctl the device answers (number, struct
+ * size and direction, permission flags, nested user pointers, fd fields) and
+ * the drm_ioctl() algorithm that applies it. Every transport (socket, CUSE)
+ * drives an ioctl through the same four steps, so they cannot disagree:
+ *
+ *   1. fdri_ioctl_decode()   cmd -> descriptor and the kernel's in/out/ksize
+ *                            sizes (EINVAL for an unknown nr, ENODEV when
+ *                            unplugged). The transport then copies in_size
+ *                            bytes of the caller's struct into a zeroed
+ *                            buffer of ksize bytes (EFAULT if it cannot).
+ *   2. fdri_ioctl_permit()   the drm_ioctl_permit() checks (EACCES).
+ *   3. fdri_ioctl_bufs()     where the nested user buffers are; the transport
+ *                            fetches IN buffers and provides OUT space, and
+ *                            passes in the caller's fd for fd_in fields.
+ *   4. fdri_ioctl_run()      the handler. Afterwards the transport copies
+ *                            out_size bytes back, and the OUT buffers' out_len
+ *                            bytes, whatever the result (as drm_ioctl does).
+ *
+ * The table stores no pointers into objects; descriptors are static.
+ */
+#ifndef FDRI_IOCTL_H
+#define FDRI_IOCTL_H
+
+#include <stdint.h>
+
+#include "fdri_core.h"
+
+/* Permission flags: the values of the kernel's enum drm_ioctl_flags. */
+#define FDRI_AUTH		0x01
+#define FDRI_MASTER		0x02
+#define FDRI_ROOT_ONLY		0x04
+#define FDRI_RENDER_ALLOW	0x20
+
+#define FDRI_IOCTL_MAX_PTRS	3
+
+enum fdri_ptr_dir {
+	FDRI_PTR_IN = 1,
+	FDRI_PTR_OUT = 2,
+};
+
+/* A user pointer inside the ioctl struct, and the field holding its length. */
+struct fdri_ioctl_ptr {
+	uint16_t ptr_off;    /* offset of the pointer (8 bytes) */
+	uint16_t len_off;    /* offset of the element count */
+	uint8_t len_size;    /* 4 or 8 bytes */
+	uint8_t dir;         /* enum fdri_ptr_dir */
+	uint16_t elem_size;  /* bytes per element */
+};
+
+struct fdri_ioctl_desc {
+	unsigned int cmd;        /* full command from the uapi header; 0 = empty slot */
+	const char *name;
+	uint32_t flags;          /* FDRI_AUTH | ... */
+	fdri_ioctl_fn func;      /* NULL: the kernel's "no function" -> EINVAL */
+	int16_t fd_in_off;       /* offset of an fd the caller passes, or -1 */
+	int16_t fd_out_off;      /* offset of an fd handed back to the caller, or -1 */
+	uint8_t nptrs;
+	struct fdri_ioctl_ptr ptrs[FDRI_IOCTL_MAX_PTRS];
+};
+
+/* A nested user buffer as the transport presents it to a handler. */
+struct fdri_ubuf {
+	uint64_t uaddr;    /* the caller's pointer (0 = NULL) */
+	uint64_t len;      /* capacity in bytes, from the struct's length field */
+	void *data;        /* transport's copy: IN data, or OUT space of len bytes */
+	uint64_t out_len;  /* OUT: bytes the handler wrote, copied back to uaddr */
+	int fault;         /* IN: the transport could not read it (-> EFAULT) */
+};
+
+struct fdri_ioctl_args {
+	const struct fdri_ioctl_desc *desc;
+	unsigned int cmd;
+	uint32_t in_size, out_size, ksize;
+	struct fdri_ubuf bufs[FDRI_IOCTL_MAX_PTRS];
+	/* fd_in: the transport's local copy of the caller's fd, or -1 if the
+	 * caller's fd number was not a valid fd. Owned by the transport. */
+	int in_fd;
+	/* fd_out: a dma-buf fd owned by the core (borrowed), and the O_CLOEXEC /
+	 * O_RDWR flags the caller's new fd gets. -1 if none. */
+	int out_fd;
+	int out_fd_flags;
+};
+
+/* Largest struct any ioctl may declare (_IOC_SIZE is 14 bits). */
+#define FDRI_IOCTL_MAX_SIZE 16384
+
+int fdri_ioctl_decode(const struct fdri_device *dev, unsigned int cmd,
+		      struct fdri_ioctl_args *args);
+int fdri_ioctl_permit(const struct fdri_file *file, const struct fdri_caller *who,
+		      const struct fdri_ioctl_args *args);
+void fdri_ioctl_bufs(struct fdri_ioctl_args *args, const void *data);
+int fdri_ioctl_run(struct fdri_file *file, const struct fdri_caller *who,
+		   void *data, struct fdri_ioctl_args *args);
+
+/* Convenience for in-process callers (unit tests, fuzzers): all four steps
+ * on a struct in the caller's memory, nested pointers dereferenced directly.
+ * Returns 0 or a negative errno, like the kernel's drm_ioctl(). */
+int fdri_ioctl_direct(struct fdri_file *file, const struct fdri_caller *who,
+		      unsigned int cmd, void *arg, int in_fd, int *out_fd);
+
+/* Name of an ioctl for logs and traces ("?" if unknown). */
+const char *fdri_ioctl_name(const struct fdri_device *dev, unsigned int cmd);
+
+/* Handlers (fdri_ioctl_core.c, fdri_gem.c, fdri_prime.c, fdri_auth.c, fdri_dumb.c) */
+int fdri_ioctl_version(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_getunique(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_setversion(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_getmagic(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_authmagic(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_getclient(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_getstats(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_getcap(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_setclientcap(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_setmaster(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_dropmaster(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_gem_close(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_gem_flink(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_gem_open(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_prime_handle_to_fd(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_prime_fd_to_handle(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_create_dumb(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_map_dumb(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_destroy_dumb(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * fdri_prime.c - dma-bufs and the per-file PRIME caches, after drm_prime.c.
+ *
+ * DOC: PRIME rules
+ * - Each file caches dma-buf <-> handle in both directions, so one file has
+ *   at most one handle per dma-buf: importing the same dma-buf twice gives
+ *   the same handle, and exporting a handle twice gives the same dma-buf.
+ *   A cache entry holds a dma-buf reference and dies with its handle.
+ * - Exporting sets obj->dma_buf, which holds a reference while the object
+ *   has handles, so every export of one object returns the same dma-buf.
+ * - Importing a dma-buf this device exported gives back the exporting object
+ *   itself ("self-import"), so in the exporting file the original handle.
+ * - Re-exporting an imported object returns the dma-buf it was imported
+ *   from.
+ * - The dma-buf holds a reference to the exporting object. struct
+ *   fdri_dmabuf dies when its last daemon-side reference goes; client fds
+ *   keep the memfd alive, and a later import of such an fd is recognised
+ *   by fdri_host_ops.dmabuf_identify() and wrapped again.
+ */
+#include "fdri_ioctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include <drm.h>
+
+void fdri_dmabuf_get(struct fdri_dmabuf *buf)
+{
+	buf->refcount++;
+}
+
+void fdri_dmabuf_put(struct fdri_dmabuf *buf)
+{
+	struct fdri_device *dev;
+
+	if (!buf || --buf->refcount)
+		return;
+	dev = buf->dev;
+	fdri_map_del(&dev->dmabufs, buf->ino);
+	dev->host->close(dev->host_ctx, buf->fd);
+	dev->stats.dmabufs--;
+	if (buf->obj)
+		fdri_gem_put(buf->obj);
+	free(buf);
+}
+
+static struct fdri_dmabuf *dmabuf_new(struct fdri_device *dev, int fd, uint64_t ino,
+				      uint64_t size, int *err)
+{
+	struct fdri_dmabuf *buf = calloc(1, sizeof(*buf));
+
+	if (!buf || fdri_map_put(&dev->dmabufs, ino, buf)) {
+		free(buf);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	buf->dev = dev;
+	buf->refcount = 1;
+	buf->fd = fd;
+	buf->ino = ino;
+	buf->size = size;
+	dev->stats.dmabufs++;
+	return buf;
+}
+
+/* drm_prime_add_buf_handle() */
+static int cache_add(struct fdri_file *file, struct fdri_dmabuf *buf, uint32_t handle)
+{
+	if (fdri_map_put(&file->prime_by_buf, (uintptr_t)buf, (void *)(uintptr_t)handle))
+		return -ENOMEM;
+	if (fdri_map_put(&file->prime_by_handle, handle, buf)) {
+		fdri_map_del(&file->prime_by_buf, (uintptr_t)buf);
+		return -ENOMEM;
+	}
+	fdri_dmabuf_get(buf);
+	return 0;
+}
+
+/* drm_prime_remove_buf_handle() */
+void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle)
+{
+	struct fdri_dmabuf *buf = fdri_map_del(&file->prime_by_handle, handle);
+
+	if (buf) {
+		fdri_map_del(&file->prime_by_buf, (uintptr_t)buf);
+		fdri_dmabuf_put(buf);
+	}
+}
+
+/* export_and_register_object(): a new dma-buf sharing the object's pages.
+ * Its file is opened O_RDWR only with DRM_RDWR, as dma_buf_export() does
+ * with the exporter's flags. */
+static struct fdri_dmabuf *export_object(struct fdri_gem *obj, uint32_t flags, int *err)
+{
+	struct fdri_device *dev = obj->dev;
+	struct fdri_fd_ident id;
+	struct fdri_dmabuf *buf;
+	int memfd, fd, ret;
+
+	if (obj->handle_count == 0) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	memfd = fdri_gem_backing(obj);
+	if (memfd < 0) {
+		*err = memfd;
+		return NULL;
+	}
+	fd = dev->host->reopen(dev->host_ctx, memfd, (flags & DRM_RDWR) ? O_RDWR : O_RDONLY);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	ret = dev->host->dmabuf_identify(dev->host_ctx, fd, &id);
+	if (ret < 0) {
+		dev->host->close(dev->host_ctx, fd);
+		*err = ret;
+		return NULL;
+	}
+	buf = dmabuf_new(dev, fd, id.ino, obj->size, err);
+	if (!buf) {
+		dev->host->close(dev->host_ctx, fd);
+		return NULL;
+	}
+	fdri_gem_get(obj);
+	buf->obj = obj;            /* the dma-buf's reference to its exporter */
+	obj->dma_buf = buf;
+	fdri_dmabuf_get(buf);      /* obj->dma_buf's reference */
+	return buf;                /* caller owns the creation reference */
+}
+
+int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t flags,
+			    struct fdri_dmabuf **out)
+{
+	struct fdri_gem *obj = fdri_gem_lookup(file, handle);
+	struct fdri_dmabuf *buf;
+	int err = 0;
+
+	if (!obj)
+		return -ENOENT;
+	buf = fdri_map_get(&file->prime_by_handle, handle);
+	if (buf)
+		goto out;
+	if (obj->import) {
+		buf = obj->import;
+		fdri_dmabuf_get(buf);
+	} else if (obj->dma_buf) {
+		buf = obj->dma_buf;
+		fdri_dmabuf_get(buf);
+	} else {
+		buf = export_object(obj, flags, &err);
+		if (!buf)
+			return err;
+	}
+	err = cache_add(file, buf, handle);
+	fdri_dmabuf_put(buf);
+	if (err)
+		return err;
+out:
+	*out = buf;
+	return 0;
+}
+
+/* The dma-buf behind a caller's fd, known or wrapped anew. */
+static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_device *dev, int fd, int *err)
+{
+	struct fdri_fd_ident id;
+	struct fdri_dmabuf *buf;
+	int ret, ownfd;
+
+	if (fd < 0) {
+		*err = -EBADF;
+		return NULL;
+	}
+	ret = dev->host->dmabuf_identify(dev->host_ctx, fd, &id);
+	if (ret < 0) {
+		*err = ret;
+		return NULL;
+	}
+	buf = fdri_map_get(&dev->dmabufs, id.ino);
+	if (buf) {
+		fdri_dmabuf_get(buf);
+		return buf;
+	}
+	ownfd = dev->host->dup(dev->host_ctx, fd);
+	if (ownfd < 0) {
+		*err = ownfd;
+		return NULL;
+	}
+	buf = dmabuf_new(dev, ownfd, id.ino, id.size, err);
+	if (!buf) {
+		dev->host->close(dev->host_ctx, ownfd);
+		return NULL;
+	}
+	if (id.instance == dev->instance) {
+		/* One of ours whose exporter the daemon has forgotten: rebuild the
+		 * exporting object around the same pages. */
+		struct fdri_gem *obj = fdri_gem_create(dev, id.size, err);
+		int memfd;
+
+		if (!obj) {
+			fdri_dmabuf_put(buf);
+			return NULL;
+		}
+		memfd = dev->host->reopen(dev->host_ctx, fd, O_RDWR);
+		if (memfd < 0) {
+			*err = memfd;
+			fdri_gem_put(obj);
+			fdri_dmabuf_put(buf);
+			return NULL;
+		}
+		obj->memfd = memfd;
+		dev->stats.backed_bytes += obj->size;
+		buf->obj = obj;    /* creation reference becomes the dma-buf's */
+	}
+	return buf;
+}
+
+/* drm_gem_prime_import(): the exporting object for our own dma-bufs,
+ * otherwise a new object attached to the foreign dma-buf. */
+static struct fdri_gem *prime_import(struct fdri_device *dev, struct fdri_dmabuf *buf, int *err)
+{
+	struct fdri_gem *obj;
+
+	if (buf->obj) {
+		fdri_gem_get(buf->obj);
+		return buf->obj;
+	}
+	obj = fdri_gem_create(dev, buf->size, err);
+	if (!obj)
+		return NULL;
+	fdri_dmabuf_get(buf);
+	obj->import = buf;
+	return obj;
+}
+
+int fdri_prime_fd_to_handle(struct fdri_file *file, int fd, uint32_t *handle)
+{
+	struct fdri_device *dev = file->dev;
+	struct fdri_dmabuf *buf;
+	struct fdri_gem *obj;
+	void *cached;
+	int err = 0, h;
+
+	buf = dmabuf_get_fd(dev, fd, &err);
+	if (!buf)
+		return err;
+	cached = fdri_map_get(&file->prime_by_buf, (uintptr_t)buf);
+	if (cached) {
+		*handle = (uint32_t)(uintptr_t)cached;
+		goto out_put;
+	}
+	obj = prime_import(dev, buf, &err);
+	if (!obj)
+		goto out_put;
+	if (!obj->dma_buf) {
+		obj->dma_buf = buf;
+		fdri_dmabuf_get(buf);
+	}
+	h = fdri_gem_handle_create(file, obj);
+	fdri_gem_put(obj);
+	if (h < 0) {
+		err = h;
+		goto out_put;
+	}
+	err = cache_add(file, buf, (uint32_t)h);
+	if (err) {
+		fdri_gem_handle_delete(file, (uint32_t)h);
+		goto out_put;
+	}
+	*handle = (uint32_t)h;
+out_put:
+	fdri_dmabuf_put(buf);
+	return err;
+}
+
+int fdri_ioctl_prime_handle_to_fd(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				  struct fdri_ioctl_args *a)
+{
+	struct drm_prime_handle *args = data;
+	struct fdri_dmabuf *buf;
+	int ret;
+
+	(void)w;
+	if (args->flags & ~(DRM_CLOEXEC | DRM_RDWR))
+		return -EINVAL;
+	ret = fdri_prime_handle_to_fd(f, args->handle, args->flags, &buf);
+	if (ret)
+		return ret;
+	a->out_fd = buf->fd;
+	a->out_fd_flags = (int)args->flags;
+	return 0;
+}
+
+int fdri_ioctl_prime_fd_to_handle(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				  struct fdri_ioctl_args *a)
+{
+	struct drm_prime_handle *args = data;
+
+	(void)w;
+	return fdri_prime_fd_to_handle(f, a->in_fd, &args->handle);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fakedri_drm.h - the fakedri driver's own ioctls (the "fakedri" personality).
+ *
+ * This header owns only fakedri's driver-private ABI: the ioctls in the
+ * DRM_COMMAND_BASE..DRM_COMMAND_END range. The core DRM ABI comes from
+ * libdrm's <drm.h> and is never copied here. All structs are 64-bit aligned
+ * and identical on 32- and 64-bit, following the kernel's botching-up-ioctls
+ * rules: new fields are only ever appended, and the kernel-style dispatcher
+ * zero-extends short structs, so old callers keep working.
+ *
+ * Objects referenced here are GEM objects; their lifetime rules are those of
+ * any GEM object (see docs/uapi.md).
+ */
+#ifndef FAKEDRI_DRM_H
+#define FAKEDRI_DRM_H
+
+#include <drm.h>
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+#define DRM_FAKEDRI_GEM_CREATE		0x00
+#define DRM_FAKEDRI_GEM_MMAP_OFFSET	0x01
+#define DRM_FAKEDRI_GEM_INFO		0x02
+
+/**
+ * struct drm_fakedri_gem_create - create a zero-filled GEM object
+ * @size: in: requested size in bytes (> 0); out: the size rounded up to pages
+ * @flags: must be 0
+ * @handle: out: the new handle
+ *
+ * Errors: EINVAL for size 0, unknown flags or a size that does not fit the
+ * device; ENOMEM when the device's memory limit is reached.
+ */
+struct drm_fakedri_gem_create {
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+};
+
+/**
+ * struct drm_fakedri_gem_mmap_offset - fake offset for mmap() on the DRM fd
+ * @handle: in: the object
+ * @flags: must be 0
+ * @offset: out: pass this as the offset argument of mmap() on the DRM fd
+ *
+ * Works for imported objects too, unlike MODE_MAP_DUMB.
+ * Errors: ENOENT for an unknown handle, EINVAL for unknown flags.
+ */
+struct drm_fakedri_gem_mmap_offset {
+	__u32 handle;
+	__u32 flags;
+	__u64 offset;
+};
+
+#define DRM_FAKEDRI_GEM_INFO_IMPORTED	(1u << 0) /* object came from PRIME import of a foreign dma-buf */
+#define DRM_FAKEDRI_GEM_INFO_EXPORTED	(1u << 1) /* object has an exported dma-buf */
+#define DRM_FAKEDRI_GEM_INFO_BACKED	(1u << 2) /* backing storage has been created */
+
+/**
+ * struct drm_fakedri_gem_info - what the device knows about an object
+ * @handle: in: the object
+ * @flags: out: DRM_FAKEDRI_GEM_INFO_* bits
+ * @size: out: size in bytes
+ * @name: out: the flink name, or 0 if the object has none
+ * @handle_count: out: number of handles to the object across all files
+ * @id: out: a device-wide object id, stable for the object's lifetime
+ */
+struct drm_fakedri_gem_info {
+	__u32 handle;
+	__u32 flags;
+	__u64 size;
+	__u32 name;
+	__u32 handle_count;
+	__u64 id;
+};
+
+#define DRM_IOCTL_FAKEDRI_GEM_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_CREATE, struct drm_fakedri_gem_create)
+#define DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_MMAP_OFFSET, struct drm_fakedri_gem_mmap_offset)
+#define DRM_IOCTL_FAKEDRI_GEM_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_INFO, struct drm_fakedri_gem_info)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* FAKEDRI_DRM_H */
