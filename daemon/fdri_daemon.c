@@ -1,0 +1,157 @@
+/* fdri_daemon.c - see fdri_daemon.h. */
+#define _GNU_SOURCE
+#include "fdri_daemon.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdri_host.h"
+#include "fdri_log.h"
+#include "fdri_server.h"
+#include "fdri_sysroot.h"
+
+struct fdri_daemon {
+	struct fdri_personality pers;
+	struct fdri_device *dev;
+	struct fdri_server *srv;
+	char root[PATH_MAX];
+};
+
+const char fdri_daemon_opts_help[] =
+	"  --socket PATH         socket path (its directory is created 0700)\n"
+	"  --personality NAME    fakedri (default) or vgem\n"
+	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
+	"  --card PATH           primary node path (default /dev/dri/card0)\n"
+	"  --render PATH         render node path (default /dev/dri/renderD128)\n"
+	"  --alias PATH          extra primary node path (default /dev/fakedri, '' for none)\n"
+	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n";
+
+int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i)
+{
+	static const struct { const char *name; size_t off; } opts[] = {
+		{ "--socket", offsetof(struct fdri_daemon_opts, socket) },
+		{ "--personality", offsetof(struct fdri_daemon_opts, personality) },
+		{ "--driver-name", offsetof(struct fdri_daemon_opts, driver_name) },
+		{ "--card", offsetof(struct fdri_daemon_opts, card) },
+		{ "--render", offsetof(struct fdri_daemon_opts, render) },
+		{ "--alias", offsetof(struct fdri_daemon_opts, alias) },
+	};
+	const char *arg = argv[*i];
+
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		if (strcmp(arg, opts[k].name))
+			continue;
+		if (*i + 1 >= argc)
+			return -1;
+		*(const char **)((char *)o + opts[k].off) = argv[++*i];
+		return 1;
+	}
+	if (!strcmp(arg, "--log-level")) {
+		int l;
+
+		if (*i + 1 >= argc || (l = fdri_log_parse(argv[*i + 1])) < 0)
+			return -1;
+		fdri_log_level = l;
+		++*i;
+		return 1;
+	}
+	return 0;
+}
+
+/* The socket's directory must be ours and private; create it if missing. */
+static int private_dir(const char *sock)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	char *dir;
+
+	snprintf(tmp, sizeof(tmp), "%s", sock);
+	dir = dirname(tmp);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		fdri_log(FDRI_LOG_ERROR, "%s must be owned by us and private (mode 0700)", dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o)
+{
+	struct fdri_sysroot_cfg cfg = { 0 };
+	const struct fdri_personality *p = fdri_personality_find(o->personality);
+	struct fdri_daemon *d;
+	uint64_t instance;
+	int ret;
+
+	if (!p) {
+		fdri_log(FDRI_LOG_ERROR, "unknown personality '%s'", o->personality);
+		return NULL;
+	}
+	if (!o->socket) {
+		fdri_log(FDRI_LOG_ERROR, "no socket path");
+		return NULL;
+	}
+	if (private_dir(o->socket))
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->pers = *p;
+	if (o->driver_name)
+		d->pers.name = o->driver_name;
+	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
+		instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	d->dev = fdri_device_create(&d->pers, &fdri_host_ops, NULL, instance);
+	snprintf(d->root, sizeof(d->root), "%s.root", o->socket);
+	cfg.root = d->root;
+	cfg.devname = p->name;
+	cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->card ? o->card : "/dev/dri/card0", FDRI_NODE_PRIMARY, 0 };
+	cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->render ? o->render : "/dev/dri/renderD128", FDRI_NODE_RENDER, 0 };
+	if (!o->alias || *o->alias)
+		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->alias ? o->alias : "/dev/fakedri", FDRI_NODE_PRIMARY, 0 };
+	fdri_sysroot_remove(d->root);
+	ret = d->dev ? fdri_sysroot_write(&cfg) : -ENOMEM;
+	if (ret) {
+		fdri_log(FDRI_LOG_ERROR, "cannot write %s: %s", d->root, strerror(-ret));
+		goto fail;
+	}
+	d->srv = fdri_server_create(base, d->dev, o->socket, fdri_log_level);
+	if (!d->srv) {
+		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", o->socket, strerror(errno));
+		goto fail;
+	}
+	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, o->socket);
+	return d;
+fail:
+	fdri_sysroot_remove(d->root);
+	fdri_device_destroy(d->dev);
+	free(d);
+	return NULL;
+}
+
+void fdri_daemon_stop(struct fdri_daemon *d)
+{
+	if (!d)
+		return;
+	fdri_server_destroy(d->srv);
+	fdri_sysroot_remove(d->root);
+	fdri_device_destroy(d->dev);
+	free(d);
+}
+
+const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d)
+{
+	return &d->dev->stats;
+}

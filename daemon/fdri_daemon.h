@@ -1,0 +1,34 @@
+/*
+ * fdri_daemon.h - one running fake device: the core device, the socket
+ * server and the sysroot tree, configured from command-line options. Used
+ * by both `fakedrid` and `fakedri run|daemon`. The daemon owns all three and
+ * tears them down in fdri_daemon_stop().
+ */
+#ifndef FDRI_DAEMON_H
+#define FDRI_DAEMON_H
+
+#include <event2/event.h>
+
+#include "fdri_core.h"
+
+struct fdri_daemon_opts {
+	const char *socket;        /* socket path; its directory is made private */
+	const char *personality;   /* "fakedri" (default) or "vgem" */
+	const char *driver_name;   /* overrides the personality's VERSION name */
+	const char *card;          /* primary node path, default /dev/dri/card0 */
+	const char *render;        /* render node path, default /dev/dri/renderD128 */
+	const char *alias;         /* extra primary node path, default /dev/fakedri */
+};
+
+struct fdri_daemon;
+
+/* Parses one daemon option at argv[*i] (advancing *i past its value).
+ * Returns 1 if it was one, 0 if not, -1 on a missing value. */
+int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i);
+extern const char fdri_daemon_opts_help[];
+
+struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o);
+void fdri_daemon_stop(struct fdri_daemon *d);
+const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * fdri_host.c - memfd-backed host operations for the core (fdri_host.h).
+ *
+ * A buffer is a memfd named FDRI_MEMFD_PREFIX<instance>, sized in pages and
+ * sealed against shrinking and growing, as a dma-buf's size is fixed. That
+ * name plus the seals is what makes an fd "one of fakedri's dma-bufs":
+ * anything else handed to PRIME_FD_TO_HANDLE gets EINVAL, like any non
+ * dma-buf fd on the kernel.
+ */
+#define _GNU_SOURCE
+#include "fdri_host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int host_backing_create(void *ctx, uint64_t instance, uint64_t size)
+{
+	char name[64];
+	int fd, err;
+
+	(void)ctx;
+	snprintf(name, sizeof(name), FDRI_MEMFD_PREFIX "%016" PRIx64, instance);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		err = errno == EFBIG ? ENOMEM : errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
+{
+	char path[64], link[256];
+	struct stat st;
+	ssize_t n;
+	int seals;
+
+	(void)ctx;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -EINVAL;
+	link[n] = '\0';
+	if (strncmp(link, "/memfd:" FDRI_MEMFD_PREFIX, strlen("/memfd:" FDRI_MEMFD_PREFIX)))
+		return -EINVAL;
+	id->ino = (uint64_t)st.st_ino;
+	id->size = (uint64_t)st.st_size;
+	id->instance = strtoull(link + strlen("/memfd:" FDRI_MEMFD_PREFIX), NULL, 16);
+	return 0;
+}
+
+static int host_reopen(void *ctx, int fd, int flags)
+{
+	char path[64];
+	int nfd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, (flags & O_ACCMODE) | O_CLOEXEC);
+	return nfd < 0 ? -errno : nfd;
+}
+
+static int host_dup(void *ctx, int fd)
+{
+	int nfd;
+
+	(void)ctx;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return nfd < 0 ? -errno : nfd;
+}
+
+static void host_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+const struct fdri_host_ops fdri_host_ops = {
+	.backing_create = host_backing_create,
+	.dmabuf_identify = host_identify,
+	.reopen = host_reopen,
+	.dup = host_dup,
+	.close = host_close,
+};
