@@ -92,7 +92,7 @@ static int minor_from_path(const char *path, enum fdri_node_type type)
 
 int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 {
-	char rel[PATH_MAX], buf[1024], name[32], nodes[4096] = "";
+	char rel[PATH_MAX], buf[1024], name[32], nodes[4096];
 	int primary_minor = -1, render_minor = -1, ret;
 
 	/* every primary path shares one minor, and so does every render path */
@@ -110,6 +110,7 @@ int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 	ret = mkdir_p(cfg->root);
 	if (ret)
 		return ret;
+	snprintf(nodes, sizeof(nodes), "devname %s\n", cfg->devname);
 	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/uevent", cfg->devname);
 	snprintf(buf, sizeof(buf), "MODALIAS=platform:%s\n", cfg->devname);
 	if ((ret = write_file(cfg->root, rel, buf)))

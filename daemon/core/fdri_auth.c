@@ -74,6 +74,11 @@ static int new_set_master(struct fdri_file *f)
 	f->is_master = true;
 	f->authenticated = true;
 	set_master(f);
+	/* The file's magic stays allocated in the old master's map (as in the
+	 * kernel), but must not keep pointing at the file: the file's close
+	 * only cleans up its new master's map. */
+	if (old && f->magic)
+		fdri_idr_replace(&old->magic_map, f->magic, NULL);
 	fdri_master_put(&old);
 	return 0;
 }

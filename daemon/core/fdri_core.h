@@ -100,6 +100,7 @@ struct fdri_personality {
 	const char *bus;             /* sysfs bus: "platform" */
 	const struct fdri_ioctl_desc *ioctls; /* driver ioctls, index nr - DRM_COMMAND_BASE */
 	unsigned int num_ioctls;
+	bool modeset;                /* DRIVER_MODESET: an output-less KMS device */
 };
 
 struct fdri_master {
@@ -181,6 +182,7 @@ struct fdri_file {
 	struct fdri_master *master;
 	bool is_master, was_master, authenticated;
 	uint32_t magic;
+	bool stereo_allowed, universal_planes, aspect_ratio_allowed; /* client caps */
 	pid_t pid;                       /* opener's thread id (drm_file->pid) */
 };
 

@@ -87,6 +87,7 @@ const struct fdri_personality fdri_personality_fakedri = {
 	.bus = "platform",
 	.ioctls = driver_ioctls,
 	.num_ioctls = sizeof(driver_ioctls) / sizeof(driver_ioctls[0]),
+	.modeset = true,
 };
 
 /* What Linux 6.1's vgem reports. Its fence ioctls (0x41, 0x42) are not

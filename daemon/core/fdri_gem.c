@@ -226,7 +226,9 @@ int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *m
 	if (file->dev->unplugged)
 		return -ENODEV;
 	obj = fdri_map_get(&file->dev->offsets, offset);
-	if (!obj || len == 0 || FDRI_PAGE_ALIGN(len) > obj->size)
+	/* obj->size is page-aligned, so this is PAGE_ALIGN(len) > size without
+	 * the wrap-around of PAGE_ALIGN for len near UINT64_MAX */
+	if (!obj || len == 0 || len > obj->size)
 		return -EINVAL;
 	if (!vma_is_allowed(obj, file))
 		return -EACCES;

@@ -150,12 +150,39 @@ int fdri_ioctl_getstats(struct fdri_file *f, const struct fdri_caller *w, void *
 	return 0;
 }
 
+/* The KMS caps of an output-less modeset device (drm_getcap, 6.1). */
+static int getcap_kms(struct drm_get_cap *req)
+{
+	switch (req->capability) {
+	case DRM_CAP_DUMB_BUFFER:
+	case DRM_CAP_VBLANK_HIGH_CRTC:
+	case DRM_CAP_PAGE_FLIP_TARGET:   /* true for a device without CRTCs */
+	case DRM_CAP_CRTC_IN_VBLANK_EVENT:
+		req->value = 1;
+		return 0;
+	case DRM_CAP_DUMB_PREFERRED_DEPTH:
+		req->value = 24;
+		return 0;
+	case DRM_CAP_DUMB_PREFER_SHADOW:
+	case DRM_CAP_ASYNC_PAGE_FLIP:
+	case DRM_CAP_ADDFB2_MODIFIERS:
+		req->value = 0;
+		return 0;
+	case DRM_CAP_CURSOR_WIDTH:
+	case DRM_CAP_CURSOR_HEIGHT:
+		req->value = 64;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 int fdri_ioctl_getcap(struct fdri_file *f, const struct fdri_caller *w, void *data,
 		      struct fdri_ioctl_args *a)
 {
 	struct drm_get_cap *req = data;
 
-	(void)f; (void)w; (void)a;
+	(void)w; (void)a;
 	req->value = 0;
 	switch (req->capability) {
 	case DRM_CAP_TIMESTAMP_MONOTONIC:
@@ -170,13 +197,40 @@ int fdri_ioctl_getcap(struct fdri_file *f, const struct fdri_caller *w, void *da
 		return 0;
 	}
 	/* every other cap needs DRIVER_MODESET */
-	return -EOPNOTSUPP;
+	if (!f->dev->pers->modeset)
+		return -EOPNOTSUPP;
+	return getcap_kms(req);
 }
 
 int fdri_ioctl_setclientcap(struct fdri_file *f, const struct fdri_caller *w, void *data,
 			    struct fdri_ioctl_args *a)
 {
-	(void)f; (void)w; (void)data; (void)a;
-	/* all client caps are KMS caps */
-	return -EOPNOTSUPP;
+	struct drm_set_client_cap *req = data;
+
+	(void)w; (void)a;
+	if (!f->dev->pers->modeset)
+		return -EOPNOTSUPP;
+	switch (req->capability) {
+	case DRM_CLIENT_CAP_STEREO_3D:
+		if (req->value > 1)
+			return -EINVAL;
+		f->stereo_allowed = req->value;
+		return 0;
+	case DRM_CLIENT_CAP_UNIVERSAL_PLANES:
+		if (req->value > 1)
+			return -EINVAL;
+		f->universal_planes = req->value;
+		return 0;
+	case DRM_CLIENT_CAP_ATOMIC:
+		return -EOPNOTSUPP; /* no DRIVER_ATOMIC */
+	case DRM_CLIENT_CAP_ASPECT_RATIO:
+		if (req->value > 1)
+			return -EINVAL;
+		f->aspect_ratio_allowed = req->value;
+		return 0;
+	case DRM_CLIENT_CAP_WRITEBACK_CONNECTORS:
+		return -EINVAL; /* needs the atomic client cap */
+	default:
+		return -EINVAL;
+	}
 }

@@ -1,0 +1,147 @@
+/*
+ * shim.h - internals of the LD_PRELOAD shim (libfakedri-shim.so).
+ *
+ * Layers, after Mesa's drm-shim but without its mistakes:
+ *   shim_libc.c    the libc interposers; thin, they only route calls
+ *   shim_path.c    node configuration, /dev and /sys redirection, stat patching
+ *   shim_fdtab.c   which fds are device fds or dma-bufs in this process
+ *   shim_dev.c     a device fd: channels to the daemon, ioctl, mmap
+ *   shim_dmabuf.c  dma-buf semantics on the memfds handed out by PRIME
+ *
+ * DOC: object lifetimes in the shim
+ * - struct shim_dev is one DRM file as seen by this process. Every fd-table
+ *   entry pointing at it holds a reference, and so does every in-flight
+ *   call. Dups share it. At the last reference its channels are closed;
+ *   the DRM file itself lives on in the daemon until every process has
+ *   closed the main socket.
+ * - struct shim_dmabuf likewise, per dma-buf fd (and its dups).
+ * - After fork the child closes its copies of all channels (they belong to
+ *   the parent) and opens new ones on demand.
+ * When FAKEDRI_SOCKET is unset the shim passes everything through.
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "fdri_wire.h"
+
+#define SHIM_NODE_PRIMARY 0
+#define SHIM_NODE_RENDER 2
+#define SHIM_MAX_NODES 8
+
+struct shim_node {
+	char path[256];
+	int type;
+	int minor;
+};
+
+struct shim_config {
+	bool enabled;
+	char sock[108];
+	char root[4096];
+	size_t rootlen;
+	char devname[64];
+	struct shim_node nodes[SHIM_MAX_NODES];
+	int nnodes;
+};
+
+extern struct shim_config shim_cfg;
+
+/* --- real libc functions (shim_libc.c) --- */
+int shim_real_close(int fd);
+int shim_real_fstat(int fd, struct stat *st);
+int shim_real_stat(const char *path, struct stat *st);
+int shim_real_fcntl(int fd, int cmd, long arg);
+void *shim_real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int shim_real_ioctl(int fd, unsigned long req, void *arg);
+
+/* --- fd table (shim_fdtab.c) --- */
+enum shim_fd_kind {
+	SHIM_FD_UNKNOWN = 0,
+	SHIM_FD_NOTOURS,
+	SHIM_FD_DEVICE,
+	SHIM_FD_DMABUF,
+};
+
+struct shim_dev;
+struct shim_dmabuf;
+
+int shim_fd_kind(int fd);                  /* lock-free */
+/* Returns the object with a reference, or NULL. */
+struct shim_dev *shim_fd_dev(int fd);
+struct shim_dmabuf *shim_fd_dmabuf(int fd);
+/* Sets fd's entry; takes over one reference of obj (may be NULL). */
+void shim_fd_set(int fd, int kind, void *obj);
+void shim_fd_clear(int fd);
+void shim_fd_clear_range(unsigned int first, unsigned int last);
+/* newfd becomes a copy of oldfd's entry (after a successful dup). */
+void shim_fd_dup(int oldfd, int newfd);
+void shim_fdtab_atfork_prepare(void);
+void shim_fdtab_atfork_parent(void);
+void shim_fdtab_atfork_child(void);
+
+/* --- devices (shim_dev.c) --- */
+struct shim_dev {
+	atomic_int refs;
+	int type;                /* SHIM_NODE_* */
+	int open_flags;
+	pthread_mutex_t lock;
+	int *idle, nidle, cap;   /* idle channels */
+	int *all, nall, capall;  /* every channel this process holds */
+	struct shim_dev *next;   /* the process-wide list, for fork */
+};
+
+void shim_dev_put(struct shim_dev *d);
+/* open() of a node path: a new DRM file. Returns fd or -1/errno. */
+int shim_dev_open(int type, int flags);
+/* Adopts fd if it is a device socket of our daemon. */
+struct shim_dev *shim_dev_adopt(int fd);
+int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg);
+void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot,
+		    int flags, off_t off);
+int shim_dev_fstat(struct shim_dev *d, struct stat *st);
+const char *shim_dev_path(const struct shim_dev *d);
+const struct shim_node *shim_node_of_type(int type);
+void shim_dev_atfork_child(void);
+
+/* --- dma-bufs (shim_dmabuf.c) --- */
+struct shim_dmabuf {
+	atomic_int refs;
+	uint64_t size;
+	pthread_mutex_t lock;
+	char name[32];
+};
+
+struct shim_dmabuf *shim_dmabuf_new(uint64_t size);
+void shim_dmabuf_put(struct shim_dmabuf *b);
+struct shim_dmabuf *shim_dmabuf_adopt(int fd);
+int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *arg);
+off_t shim_dmabuf_lseek(int fd, struct shim_dmabuf *b, off_t off, int whence);
+void *shim_dmabuf_mmap(int fd, struct shim_dmabuf *b, void *addr, size_t len, int prot,
+		       int flags, off_t off);
+
+/* --- paths (shim_path.c) --- */
+void shim_config_load(void);
+/* The path to use for a real call: @path itself, or its copy under the
+ * fake root written to buf. */
+const char *shim_path_map(const char *path, char *buf, size_t len);
+/* The node a path names, or NULL. */
+const struct shim_node *shim_path_node(const char *path);
+/* Patches a stat of a node's fake file into a character device. */
+void shim_stat_patch(const struct shim_node *n, struct stat *st);
+/* "/proc/self/fd/N" (or /proc/<pid>/fd/N of this process): N, else -1. */
+int shim_path_procfd(const char *path);
+/* Strips the fake root prefix from a resolved path, in place. */
+void shim_path_unmap(char *resolved);
+
+/* --- user memory (shim_dev.c) --- */
+int shim_copy_from_user(void *dst, const void *src, size_t n);
+int shim_copy_to_user(void *dst, const void *src, size_t n);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * shim_dev.c - device fds: opening a DRM file on the daemon, channels,
+ * and the ioctl and mmap paths (protocol in daemon/wire/fdri_wire.h).
+ *
+ * A struct shim_dev keeps a pool of channels. A call takes an idle channel
+ * (or makes one with ATTACH), runs its request/reply exchange alone on it,
+ * and returns it, so concurrent threads never wait on each other. See
+ * shim.h for lifetimes.
+ */
+#define _GNU_SOURCE
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fdri_msg.h"
+
+static pthread_mutex_t devs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shim_dev *devs;
+static pthread_key_t buf_key;
+static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
+static int vm_ok = 1; /* process_vm_{readv,writev} usable on ourselves */
+
+/* --- user memory: EFAULT instead of a crash, as copy_{from,to}_user --- */
+
+int shim_copy_from_user(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+
+	if (!n)
+		return 0;
+	if (!src)
+		return -EFAULT;
+	if (vm_ok) {
+		ssize_t got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+		if (got == (ssize_t)n)
+			return 0;
+		if (got >= 0 || errno == EFAULT)
+			return -EFAULT;
+		vm_ok = 0; /* ENOSYS or EPERM under a sandbox: trust the pointer */
+	}
+	memcpy(dst, src, n);
+	return 0;
+}
+
+int shim_copy_to_user(void *dst, const void *src, size_t n)
+{
+	struct iovec l = { (void *)src, n }, r = { dst, n };
+
+	if (!n)
+		return 0;
+	if (!dst)
+		return -EFAULT;
+	if (vm_ok) {
+		ssize_t put = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+
+		if (put == (ssize_t)n)
+			return 0;
+		if (put >= 0 || errno == EFAULT)
+			return -EFAULT;
+		vm_ok = 0;
+	}
+	memcpy(dst, src, n);
+	return 0;
+}
+
+/* --- a per-thread message buffer, allocated once --- */
+
+static void buf_key_init(void)
+{
+	pthread_key_create(&buf_key, free);
+}
+
+static unsigned char *thread_buf(void)
+{
+	unsigned char *b;
+
+	pthread_once(&buf_once, buf_key_init);
+	b = pthread_getspecific(buf_key);
+	if (!b) {
+		b = malloc(2 * FDRI_WIRE_MAX_MSG);
+		pthread_setspecific(buf_key, b);
+	}
+	return b;
+}
+
+/* --- devices and channels --- */
+
+static struct shim_dev *dev_new(int type, int open_flags)
+{
+	struct shim_dev *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	atomic_init(&d->refs, 1);
+	d->type = type;
+	d->open_flags = open_flags;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_lock(&devs_lock);
+	d->next = devs;
+	devs = d;
+	pthread_mutex_unlock(&devs_lock);
+	return d;
+}
+
+static void dev_close_channels(struct shim_dev *d)
+{
+	for (int i = 0; i < d->nall; i++)
+		shim_real_close(d->all[i]);
+	d->nall = d->nidle = 0;
+}
+
+void shim_dev_put(struct shim_dev *d)
+{
+	if (!d || atomic_fetch_sub(&d->refs, 1) != 1)
+		return;
+	pthread_mutex_lock(&devs_lock);
+	for (struct shim_dev **p = &devs; *p; p = &(*p)->next) {
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&devs_lock);
+	dev_close_channels(d);
+	free(d->idle);
+	free(d->all);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+static int push(int **arr, int *n, int *cap, int v)
+{
+	if (*n == *cap) {
+		int ncap = *cap ? *cap * 2 : 4;
+		int *a = realloc(*arr, (size_t)ncap * sizeof(int));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = ncap;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+/* A new channel: one end stays here, the other goes to the daemon on the
+ * main socket with HELLO or ATTACH. */
+static int chan_make(int mainfd, const void *msg, size_t len)
+{
+	int sv[2], on = 1;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* credentials ride on every request from the first one on */
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+	n = fdri_msg_send(mainfd, msg, len, sv[1]);
+	shim_real_close(sv[1]);
+	if (n < 0) {
+		shim_real_close(sv[0]);
+		return n == -EPIPE || n == -ECONNRESET || n == -ENOTCONN ? -ENODEV : (int)n;
+	}
+	return sv[0];
+}
+
+static int chan_get(struct shim_dev *d, int mainfd)
+{
+	struct fdri_wire_hdr h = { FDRI_MSG_ATTACH, sizeof(h) };
+	int ch;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->nidle) {
+		ch = d->idle[--d->nidle];
+		pthread_mutex_unlock(&d->lock);
+		return ch;
+	}
+	pthread_mutex_unlock(&d->lock);
+	ch = chan_make(mainfd, &h, sizeof(h));
+	if (ch < 0)
+		return ch;
+	pthread_mutex_lock(&d->lock);
+	if (push(&d->all, &d->nall, &d->capall, ch) < 0) {
+		pthread_mutex_unlock(&d->lock);
+		shim_real_close(ch);
+		return -ENOMEM;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return ch;
+}
+
+/* Returns a channel to the pool, or drops it after a transport error. */
+static void chan_put(struct shim_dev *d, int ch, bool broken)
+{
+	pthread_mutex_lock(&d->lock);
+	if (broken || push(&d->idle, &d->nidle, &d->cap, ch) < 0) {
+		for (int i = 0; i < d->nall; i++) {
+			if (d->all[i] == ch) {
+				d->all[i] = d->all[--d->nall];
+				break;
+			}
+		}
+		shim_real_close(ch);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Receives one message; a dead daemon is an unplugged device. */
+static ssize_t chan_recv(int ch, void *buf, size_t cap, int *fd)
+{
+	ssize_t n = fdri_msg_recv(ch, buf, cap, fd, NULL);
+
+	if (n == 0 || n == -ECONNRESET)
+		return -ENODEV;
+	if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))
+		return -EPROTO;
+	return n;
+}
+
+void shim_dev_atfork_child(void)
+{
+	pthread_mutex_init(&devs_lock, NULL);
+	for (struct shim_dev *d = devs; d; d = d->next) {
+		pthread_mutex_init(&d->lock, NULL);
+		dev_close_channels(d); /* the parent's; we make our own */
+	}
+}
+
+const struct shim_node *shim_node_of_type(int type)
+{
+	for (int i = 0; i < shim_cfg.nnodes; i++)
+		if (shim_cfg.nodes[i].type == type)
+			return &shim_cfg.nodes[i];
+	return NULL;
+}
+
+const char *shim_dev_path(const struct shim_dev *d)
+{
+	const struct shim_node *n = shim_node_of_type(d->type);
+
+	return n ? n->path : "/dev/dri/card0";
+}
+
+int shim_dev_fstat(struct shim_dev *d, struct stat *st)
+{
+	const struct shim_node *n = shim_node_of_type(d->type);
+	char buf[4096];
+
+	if (!n || shim_real_stat(shim_path_map(n->path, buf, sizeof(buf)), st) < 0)
+		return -1;
+	shim_stat_patch(n, st);
+	return 0;
+}
+
+static int connect_daemon(int flags)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
+
+	if (s < 0)
+		return -errno;
+	memcpy(a.sun_path, shim_cfg.sock, sizeof(a.sun_path));
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		shim_real_close(s);
+		return -ENODEV; /* no daemon: as if the device were gone */
+	}
+	return s;
+}
+
+int shim_dev_open(int type, int flags)
+{
+	struct fdri_wire_hello h = {
+		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
+		.node = (uint32_t)type, .open_flags = flags, .tid = (int32_t)gettid(),
+	};
+	struct fdri_wire_reply r;
+	struct shim_dev *d;
+	int s, ch, rfd, err;
+	ssize_t n;
+
+	s = connect_daemon(flags);
+	if (s < 0) {
+		errno = -s;
+		return -1;
+	}
+	ch = chan_make(s, &h, sizeof(h));
+	if (ch < 0) {
+		shim_real_close(s);
+		errno = -ch;
+		return -1;
+	}
+	n = chan_recv(ch, &r, sizeof(r), &rfd);
+	err = n < 0 ? (int)-n : (size_t)n < sizeof(r) ? EPROTO : -r.ret;
+	if (rfd >= 0)
+		shim_real_close(rfd);
+	if (!err && !(d = dev_new(type, flags)))
+		err = ENOMEM;
+	if (err) {
+		shim_real_close(ch);
+		shim_real_close(s);
+		errno = err;
+		return -1;
+	}
+	if (flags & O_NONBLOCK)
+		shim_real_fcntl(s, F_SETFL, O_NONBLOCK);
+	push(&d->all, &d->nall, &d->capall, ch);
+	push(&d->idle, &d->nidle, &d->cap, ch);
+	shim_fd_set(s, SHIM_FD_DEVICE, d);
+	return s;
+}
+
+struct shim_dev *shim_dev_adopt(int fd)
+{
+	struct sockaddr_un a;
+	socklen_t alen = sizeof(a);
+	struct fdri_wire_hdr q = { FDRI_MSG_INFO, sizeof(q) };
+	struct fdri_wire_info info;
+	struct shim_dev *d;
+	int ch, rfd;
+	ssize_t n;
+
+	if (!shim_cfg.enabled || getpeername(fd, (struct sockaddr *)&a, &alen) < 0 ||
+	    a.sun_family != AF_UNIX || strncmp(a.sun_path, shim_cfg.sock, sizeof(a.sun_path)))
+		return NULL;
+	d = dev_new(SHIM_NODE_PRIMARY, O_RDWR);
+	if (!d)
+		return NULL;
+	ch = chan_get(d, fd);
+	if (ch < 0)
+		goto fail;
+	n = fdri_msg_send(ch, &q, sizeof(q), -1) < 0 ? -1 : chan_recv(ch, &info, sizeof(info), &rfd);
+	if (n < (ssize_t)sizeof(info) || info.ret) {
+		chan_put(d, ch, true);
+		goto fail;
+	}
+	chan_put(d, ch, false);
+	d->type = (int)info.node;
+	d->open_flags = info.open_flags;
+	atomic_fetch_add(&d->refs, 1); /* one for the table, one for the caller */
+	shim_fd_set(fd, SHIM_FD_DEVICE, d);
+	return d;
+fail:
+	shim_dev_put(d);
+	return NULL;
+}
+
+/* Answers a NEED: the nested input buffers and the caller's fd. */
+static int send_data(int ch, const struct fdri_wire_need *need, unsigned char *buf)
+{
+	struct fdri_wire_data *dm = (void *)buf;
+	size_t len = sizeof(*dm);
+	int sendfd = -1;
+
+	memset(dm, 0, sizeof(*dm));
+	dm->hdr.type = FDRI_MSG_DATA;
+	dm->nbufs = need->nbufs > FDRI_WIRE_MAX_BUFS ? FDRI_WIRE_MAX_BUFS : need->nbufs;
+	for (unsigned i = 0; i < dm->nbufs; i++) {
+		uint64_t l = need->bufs[i].len;
+
+		if (!need->bufs[i].uaddr || !l)
+			continue;
+		if (l > FDRI_WIRE_MAX_BUF ||
+		    shim_copy_from_user(buf + len, (void *)(uintptr_t)need->bufs[i].uaddr, l)) {
+			dm->bufs[i].fault = 1;
+			continue;
+		}
+		dm->bufs[i].len = l;
+		len += l;
+	}
+	if (need->want_fd && shim_real_fcntl(need->fd_value, F_GETFD, 0) >= 0) {
+		sendfd = need->fd_value;
+		dm->fd_sent = 1;
+	}
+	dm->hdr.len = (uint32_t)len;
+	return (int)fdri_msg_send(ch, buf, len, sendfd);
+}
+
+/* Installs a dma-buf fd received with a reply. */
+static int install_fd(int rfd, const struct fdri_wire_reply *r)
+{
+	struct shim_dmabuf *b;
+
+	if (!(r->fd_flags & O_CLOEXEC))
+		shim_real_fcntl(rfd, F_SETFD, 0);
+	b = shim_dmabuf_new(r->fd_size);
+	if (!b) {
+		shim_real_close(rfd);
+		return -ENOMEM;
+	}
+	shim_fd_set(rfd, SHIM_FD_DMABUF, b);
+	return 0;
+}
+
+int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
+{
+	unsigned int cmd = (unsigned int)req;
+	unsigned char *buf = thread_buf();
+	struct fdri_wire_ioctl *m = (void *)buf;
+	unsigned char *rbuf = buf + FDRI_WIRE_MAX_MSG;
+	struct fdri_wire_reply *r = (void *)rbuf;
+	uint32_t size = _IOC_SIZE(cmd);
+	int ch, rfd = -1, ret;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	/* what the VFS answers itself for any file (fs/ioctl.c) */
+	if (cmd == FIOCLEX || cmd == FIONCLEX || cmd == FIONBIO)
+		return shim_real_ioctl(fd, req, arg) < 0 ? -errno : 0;
+	memset(m, 0, sizeof(*m));
+	m->hdr.type = FDRI_MSG_IOCTL;
+	m->cmd = cmd;
+	m->tid = (int32_t)gettid();
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && size) {
+		if (shim_copy_from_user(m + 1, arg, size))
+			m->flags |= FDRI_IOCTL_ARG_FAULT;
+		else
+			m->arg_len = size;
+	}
+	m->hdr.len = (uint32_t)(sizeof(*m) + m->arg_len);
+
+	ch = chan_get(d, fd);
+	if (ch < 0)
+		return ch;
+	n = fdri_msg_send(ch, m, m->hdr.len, -1);
+	for (;;) {
+		if (n >= 0)
+			n = chan_recv(ch, rbuf, FDRI_WIRE_MAX_MSG, &rfd);
+		if (n < 0) {
+			chan_put(d, ch, true);
+			return n == -EPIPE ? -ENODEV : (int)n;
+		}
+		if (r->hdr.type != FDRI_MSG_NEED)
+			break;
+		if (rfd >= 0)
+			shim_real_close(rfd);
+		n = send_data(ch, (const void *)rbuf, buf);
+	}
+	chan_put(d, ch, false);
+	if (r->hdr.type != FDRI_MSG_REPLY || (size_t)n < sizeof(*r) + r->out_len) {
+		if (rfd >= 0)
+			shim_real_close(rfd);
+		return -EPROTO;
+	}
+	ret = r->ret;
+	if (rfd >= 0) {
+		if (ret == 0 && r->fd_off >= 0 && (uint32_t)r->fd_off + 4 <= r->out_len &&
+		    install_fd(rfd, r) == 0)
+			memcpy(rbuf + sizeof(*r) + r->fd_off, &rfd, sizeof(int));
+		else
+			shim_real_close(rfd);
+	}
+	if (r->out_len && shim_copy_to_user(arg, rbuf + sizeof(*r), r->out_len))
+		ret = -EFAULT;
+	n = (ssize_t)(sizeof(*r) + r->out_len);
+	for (unsigned i = 0; i < r->nbufs && i < FDRI_WIRE_MAX_BUFS; i++) {
+		if (shim_copy_to_user((void *)(uintptr_t)r->bufs[i].uaddr, rbuf + n, r->bufs[i].len))
+			ret = -EFAULT;
+		n += (ssize_t)r->bufs[i].len;
+	}
+	return ret;
+}
+
+void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot,
+		    int flags, off_t off)
+{
+	struct fdri_wire_mmap m = { .hdr = { FDRI_MSG_MMAP, sizeof(m) },
+				    .offset = (uint64_t)off, .len = len };
+	struct fdri_wire_reply r;
+	int ch, memfd = -1, type = flags & MAP_TYPE;
+	void *p;
+	ssize_t n;
+
+	/* the VFS checks of do_mmap, then drm_gem_mmap and the shmem helper */
+	if (!len || (off & 4095) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE &&
+				     type != MAP_PRIVATE)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	if ((prot & PROT_WRITE) && type != MAP_PRIVATE && (d->open_flags & O_ACCMODE) == O_RDONLY) {
+		errno = EACCES;
+		return MAP_FAILED;
+	}
+	ch = chan_get(d, fd);
+	if (ch < 0) {
+		errno = -ch;
+		return MAP_FAILED;
+	}
+	n = fdri_msg_send(ch, &m, sizeof(m), -1);
+	if (n >= 0)
+		n = chan_recv(ch, &r, sizeof(r), &memfd);
+	chan_put(d, ch, n < 0);
+	if (n < 0 || (size_t)n < sizeof(r) || r.ret) {
+		if (memfd >= 0)
+			shim_real_close(memfd);
+		errno = n < 0 ? (int)-n : (size_t)n < sizeof(r) ? EPROTO : -r.ret;
+		return MAP_FAILED;
+	}
+	if (type == MAP_PRIVATE) {
+		/* drm_gem_shmem_mmap refuses COW mappings (6.1.114+) */
+		shim_real_close(memfd);
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	p = shim_real_mmap(addr, len, prot, flags, memfd, 0);
+	n = errno;
+	shim_real_close(memfd);
+	errno = (int)n;
+	return p;
+}

@@ -1,0 +1,147 @@
+/*
+ * shim_dmabuf.c - dma-buf semantics for the memfds the daemon hands out
+ * as PRIME fds (drivers/dma-buf/dma-buf.c of Linux 6.1): bounded mmap,
+ * restricted lseek, and the 'b' ioctls. The data is the memfd's; this file
+ * owns only per-dma-buf metadata (size, name), shared by dups.
+ */
+#define _GNU_SOURCE
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/dma-buf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct shim_dmabuf *shim_dmabuf_new(uint64_t size)
+{
+	struct shim_dmabuf *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	b->size = size;
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+void shim_dmabuf_put(struct shim_dmabuf *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		pthread_mutex_destroy(&b->lock);
+		free(b);
+	}
+}
+
+/* A memfd named like fakedri's buffers, e.g. inherited over exec or
+ * received over a socket, becomes a managed dma-buf. */
+struct shim_dmabuf *shim_dmabuf_adopt(int fd)
+{
+	char path[64], link[128];
+	struct shim_dmabuf *b;
+	struct stat st;
+	ssize_t n;
+
+	if (!shim_cfg.enabled || shim_real_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return NULL;
+	link[n] = '\0';
+	if (strncmp(link, "/memfd:" FDRI_MEMFD_PREFIX, strlen("/memfd:" FDRI_MEMFD_PREFIX)))
+		return NULL;
+	b = shim_dmabuf_new((uint64_t)st.st_size);
+	if (!b)
+		return NULL;
+	atomic_fetch_add(&b->refs, 1); /* the table's and the caller's */
+	shim_fd_set(fd, SHIM_FD_DMABUF, b);
+	return b;
+}
+
+static int set_name(struct shim_dmabuf *b, const char *uname)
+{
+	char name[DMA_BUF_NAME_LEN];
+	size_t i;
+
+	/* strndup_user(arg, DMA_BUF_NAME_LEN) */
+	for (i = 0; i < sizeof(name); i++) {
+		if (shim_copy_from_user(&name[i], uname + i, 1))
+			return -EFAULT;
+		if (!name[i])
+			break;
+	}
+	if (i == sizeof(name))
+		return -EINVAL;
+	pthread_mutex_lock(&b->lock);
+	memcpy(b->name, name, i + 1);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *arg)
+{
+	unsigned int cmd = (unsigned int)req;
+	struct dma_buf_sync sync;
+
+	(void)fd;
+	switch (cmd) {
+	case DMA_BUF_IOCTL_SYNC:
+		if (shim_copy_from_user(&sync, arg, sizeof(sync)))
+			return -EFAULT;
+		if (sync.flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK)
+			return -EINVAL;
+		if (!(sync.flags & DMA_BUF_SYNC_RW))
+			return -EINVAL;
+		return 0; /* no fences yet: CPU access never has to wait */
+	case DMA_BUF_SET_NAME_A:
+	case DMA_BUF_SET_NAME_B:
+		return set_name(b, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+off_t shim_dmabuf_lseek(int fd, struct shim_dmabuf *b, off_t off, int whence)
+{
+	(void)fd;
+	/* dma_buf_llseek(): only the size can be asked for */
+	if (off != 0 || (whence != SEEK_SET && whence != SEEK_END)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return whence == SEEK_END ? (off_t)b->size : 0;
+}
+
+void *shim_dmabuf_mmap(int fd, struct shim_dmabuf *b, void *addr, size_t len, int prot,
+		       int flags, off_t off)
+{
+	int type = flags & MAP_TYPE, fl = shim_real_fcntl(fd, F_GETFL, 0);
+	uint64_t pages = (len + 4095) / 4096;
+
+	if (!len || (off & 4095)) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	/* do_mmap(): writable shared mappings need a writable file */
+	if ((prot & PROT_WRITE) && type != MAP_PRIVATE && fl >= 0 &&
+	    (fl & O_ACCMODE) == O_RDONLY) {
+		errno = EACCES;
+		return MAP_FAILED;
+	}
+	/* dma_buf_mmap_internal(): the mapping must fit the buffer */
+	if ((uint64_t)off / 4096 + pages > b->size / 4096) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	/* drm_gem_shmem_mmap(): no COW mappings */
+	if (type == MAP_PRIVATE) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	return shim_real_mmap(addr, len, prot, flags, fd, off);
+}

@@ -1,0 +1,651 @@
+/*
+ * shim_libc.c - the libc interposers of libfakedri-shim.so.
+ *
+ * Each interposer decides in O(1) whether a call concerns fakedri (a
+ * managed fd, a node path, a redirected /dev or /sys path) and otherwise
+ * calls the real function. Errors are reported the libc way: -1 and errno,
+ * never a negative errno as a return value. Owns only the real function
+ * pointers.
+ */
+#define _GNU_SOURCE
+#include "shim.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define PUBLIC __attribute__((visibility("default")))
+
+#define REAL(name, ret, args) \
+	static ret (*real_##name) args; \
+	static ret (*get_##name(void)) args \
+	{ \
+		if (!real_##name) \
+			real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name); \
+		return real_##name; \
+	}
+
+REAL(open, int, (const char *, int, ...))
+REAL(open64, int, (const char *, int, ...))
+REAL(openat, int, (int, const char *, int, ...))
+REAL(openat64, int, (int, const char *, int, ...))
+REAL(__open_2, int, (const char *, int))
+REAL(__open64_2, int, (const char *, int))
+REAL(__openat_2, int, (int, const char *, int))
+REAL(__openat64_2, int, (int, const char *, int))
+REAL(close, int, (int))
+REAL(close_range, int, (unsigned int, unsigned int, int))
+REAL(closefrom, void, (int))
+REAL(dup, int, (int))
+REAL(dup2, int, (int, int))
+REAL(dup3, int, (int, int, int))
+REAL(fcntl, int, (int, int, ...))
+REAL(fcntl64, int, (int, int, ...))
+REAL(ioctl, int, (int, unsigned long, ...))
+REAL(mmap, void *, (void *, size_t, int, int, int, off_t))
+REAL(lseek, off_t, (int, off_t, int))
+REAL(lseek64, off64_t, (int, off64_t, int))
+REAL(stat, int, (const char *, struct stat *))
+REAL(fstat, int, (int, struct stat *))
+REAL(fstatat, int, (int, const char *, struct stat *, int))
+REAL(statx, int, (int, const char *, int, unsigned int, struct statx *))
+REAL(access, int, (const char *, int))
+REAL(faccessat, int, (int, const char *, int, int))
+REAL(readlinkat, ssize_t, (int, const char *, char *, size_t))
+REAL(realpath, char *, (const char *, char *))
+REAL(__realpath_chk, char *, (const char *, char *, size_t))
+REAL(opendir, DIR *, (const char *))
+REAL(scandir, int, (const char *, struct dirent ***, int (*)(const struct dirent *),
+		    int (*)(const struct dirent **, const struct dirent **)))
+REAL(fopen, FILE *, (const char *, const char *))
+REAL(fopen64, FILE *, (const char *, const char *))
+
+int shim_real_close(int fd) { return get_close()(fd); }
+int shim_real_fstat(int fd, struct stat *st) { return get_fstat()(fd, st); }
+int shim_real_stat(const char *p, struct stat *st) { return get_stat()(p, st); }
+int shim_real_fcntl(int fd, int cmd, long arg) { return get_fcntl()(fd, cmd, arg); }
+int shim_real_ioctl(int fd, unsigned long req, void *arg) { return get_ioctl()(fd, req, arg); }
+void *shim_real_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
+{
+	return get_mmap()(a, l, p, f, fd, o);
+}
+
+/* libc declares these paths nonnull; callers may still pass NULL */
+static bool is_empty(const char *p)
+{
+	return p && !*p;
+}
+
+static bool is_abs(const char *p)
+{
+	return p && p[0] == '/';
+}
+
+static int fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static void atfork_child(void)
+{
+	shim_fdtab_atfork_child();
+	shim_dev_atfork_child();
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	shim_config_load();
+	pthread_atfork(shim_fdtab_atfork_prepare, shim_fdtab_atfork_parent, atfork_child);
+}
+
+/* --- open --- */
+
+/* Opens of fakedri paths; returns -2 if the path is not ours. */
+static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t len,
+		     const char **mapped)
+{
+	const struct shim_node *n;
+	int pfd;
+
+	*mapped = path;
+	if (!shim_cfg.enabled || !path || (path[0] != '/' && dirfd != AT_FDCWD))
+		return -2;
+	n = shim_path_node(path);
+	if (n)
+		return shim_dev_open(n->type, flags);
+	pfd = shim_path_procfd(path);
+	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
+		/* reopening a DRM fd through /proc opens a new DRM file */
+		struct shim_dev *d = shim_fd_dev(pfd);
+		int fd = d ? shim_dev_open(d->type, flags) : fail(EBADF);
+
+		shim_dev_put(d);
+		return fd;
+	}
+	*mapped = shim_path_map(path, buf, len);
+	return -2;
+}
+
+#define OPEN_BODY(dirfd, call) \
+	char buf[PATH_MAX]; \
+	const char *p; \
+	int r = open_ours(dirfd, path, flags, buf, sizeof(buf), &p); \
+	if (r != -2) \
+		return r; \
+	return call
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+PUBLIC int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	OPEN_BODY(AT_FDCWD, get_open()(p, flags, mode));
+}
+
+PUBLIC int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	OPEN_BODY(AT_FDCWD, get_open64()(p, flags, mode));
+}
+
+PUBLIC int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	OPEN_BODY(dirfd, get_openat()(dirfd, p, flags, mode));
+}
+
+PUBLIC int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	OPEN_BODY(dirfd, get_openat64()(dirfd, p, flags, mode));
+}
+
+PUBLIC int __open_2(const char *path, int flags)
+{
+	OPEN_BODY(AT_FDCWD, get___open_2()(p, flags));
+}
+
+PUBLIC int __open64_2(const char *path, int flags)
+{
+	OPEN_BODY(AT_FDCWD, get___open64_2()(p, flags));
+}
+
+PUBLIC int __openat_2(int dirfd, const char *path, int flags)
+{
+	OPEN_BODY(dirfd, get___openat_2()(dirfd, p, flags));
+}
+
+PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
+{
+	OPEN_BODY(dirfd, get___openat64_2()(dirfd, p, flags));
+}
+
+PUBLIC FILE *fopen(const char *path, const char *mode)
+{
+	char buf[PATH_MAX];
+
+	return get_fopen()(shim_path_map(path, buf, sizeof(buf)), mode);
+}
+
+PUBLIC FILE *fopen64(const char *path, const char *mode)
+{
+	char buf[PATH_MAX];
+
+	return get_fopen64()(shim_path_map(path, buf, sizeof(buf)), mode);
+}
+
+/* --- fd lifetime --- */
+
+PUBLIC int close(int fd)
+{
+	shim_fd_clear(fd);
+	return get_close()(fd);
+}
+
+PUBLIC int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int r = get_close_range()(first, last, flags);
+
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+		shim_fd_clear_range(first, last);
+	return r;
+}
+
+PUBLIC void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		shim_fd_clear_range((unsigned int)lowfd, ~0u);
+	get_closefrom()(lowfd);
+}
+
+PUBLIC int dup(int fd)
+{
+	int r = get_dup()(fd);
+
+	if (r >= 0)
+		shim_fd_dup(fd, r);
+	return r;
+}
+
+PUBLIC int dup2(int oldfd, int newfd)
+{
+	int r = get_dup2()(oldfd, newfd);
+
+	if (r >= 0 && oldfd != newfd)
+		shim_fd_dup(oldfd, newfd);
+	return r;
+}
+
+PUBLIC int dup3(int oldfd, int newfd, int flags)
+{
+	int r = get_dup3()(oldfd, newfd, flags);
+
+	if (r >= 0)
+		shim_fd_dup(oldfd, newfd);
+	return r;
+}
+
+static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, va_list ap)
+{
+	void *arg = va_arg(ap, void *);
+	int r = real(fd, cmd, arg);
+
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		shim_fd_dup(fd, r);
+	return r;
+}
+
+PUBLIC int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, cmd);
+	r = do_fcntl(get_fcntl(), fd, cmd, ap);
+	va_end(ap);
+	return r;
+}
+
+PUBLIC int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, cmd);
+	r = do_fcntl(get_fcntl64(), fd, cmd, ap);
+	va_end(ap);
+	return r;
+}
+
+/* --- ioctl, mmap, lseek --- */
+
+PUBLIC int ioctl(int fd, unsigned long req, ...)
+{
+	int kind = shim_fd_kind(fd);
+	unsigned type = _IOC_TYPE((unsigned)req);
+	void *arg;
+	va_list ap;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (kind == SHIM_FD_DEVICE || (kind == SHIM_FD_UNKNOWN && type == 'd' && shim_cfg.enabled)) {
+		struct shim_dev *d = kind == SHIM_FD_DEVICE ? shim_fd_dev(fd) : shim_dev_adopt(fd);
+
+		if (d) {
+			r = shim_dev_ioctl(fd, d, req, arg);
+			shim_dev_put(d);
+			return r < 0 ? fail(-r) : r;
+		}
+	}
+	if (kind == SHIM_FD_DMABUF || (kind == SHIM_FD_UNKNOWN && type == 'b' && shim_cfg.enabled)) {
+		struct shim_dmabuf *b = kind == SHIM_FD_DMABUF ? shim_fd_dmabuf(fd) : shim_dmabuf_adopt(fd);
+
+		if (b) {
+			r = shim_dmabuf_ioctl(fd, b, req, arg);
+			shim_dmabuf_put(b);
+			return r < 0 ? fail(-r) : r;
+		}
+	}
+	return get_ioctl()(fd, req, arg);
+}
+
+static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	int kind = shim_fd_kind(fd);
+	struct stat st;
+	void *p;
+
+	if (kind == SHIM_FD_UNKNOWN && fd >= 0 && shim_cfg.enabled && !(flags & MAP_ANONYMOUS) &&
+	    get_fstat()(fd, &st) == 0) {
+		if (S_ISSOCK(st.st_mode)) {
+			struct shim_dev *d = shim_dev_adopt(fd);
+
+			shim_dev_put(d);
+		} else if (S_ISREG(st.st_mode) && st.st_nlink == 0) {
+			shim_dmabuf_put(shim_dmabuf_adopt(fd));
+		}
+		kind = shim_fd_kind(fd);
+	}
+	if (kind == SHIM_FD_DEVICE) {
+		struct shim_dev *d = shim_fd_dev(fd);
+
+		p = d ? shim_dev_mmap(fd, d, addr, len, prot, flags, off) : get_mmap()(addr, len, prot, flags, fd, off);
+		shim_dev_put(d);
+		return p;
+	}
+	if (kind == SHIM_FD_DMABUF) {
+		struct shim_dmabuf *b = shim_fd_dmabuf(fd);
+
+		p = b ? shim_dmabuf_mmap(fd, b, addr, len, prot, flags, off) : get_mmap()(addr, len, prot, flags, fd, off);
+		shim_dmabuf_put(b);
+		return p;
+	}
+	return get_mmap()(addr, len, prot, flags, fd, off);
+}
+
+PUBLIC void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+PUBLIC void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, (off_t)off);
+}
+
+static off_t do_lseek(int fd, off_t off, int whence, bool is64)
+{
+	if (shim_fd_kind(fd) == SHIM_FD_DMABUF) {
+		struct shim_dmabuf *b = shim_fd_dmabuf(fd);
+
+		if (b) {
+			off_t r = shim_dmabuf_lseek(fd, b, off, whence);
+
+			shim_dmabuf_put(b);
+			return r;
+		}
+	}
+	return is64 ? get_lseek64()(fd, off, whence) : get_lseek()(fd, off, whence);
+}
+
+PUBLIC off_t lseek(int fd, off_t off, int whence)
+{
+	return do_lseek(fd, off, whence, false);
+}
+
+PUBLIC off64_t lseek64(int fd, off64_t off, int whence)
+{
+	return do_lseek(fd, off, whence, true);
+}
+
+/* --- stat family --- */
+
+static int dev_fstat_fd(int fd, struct stat *st, bool *handled)
+{
+	struct shim_dev *d = NULL;
+	int kind = shim_fd_kind(fd), r;
+
+	*handled = false;
+	if (kind == SHIM_FD_DEVICE) {
+		d = shim_fd_dev(fd);
+	} else if (kind == SHIM_FD_UNKNOWN && shim_cfg.enabled) {
+		if (get_fstat()(fd, st) < 0 || !S_ISSOCK(st->st_mode))
+			return 0;
+		d = shim_dev_adopt(fd);
+	}
+	if (!d)
+		return 0;
+	*handled = true;
+	r = shim_dev_fstat(d, st);
+	shim_dev_put(d);
+	return r;
+}
+
+PUBLIC int fstat(int fd, struct stat *st)
+{
+	bool handled;
+	int r = dev_fstat_fd(fd, st, &handled);
+
+	return handled ? r : get_fstat()(fd, st);
+}
+
+PUBLIC int fstat64(int fd, struct stat64 *st)
+{
+	return fstat(fd, (struct stat *)st);
+}
+
+/* stat or lstat of a path, with node patching and /proc/self/fd/N */
+static int path_stat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	char buf[PATH_MAX];
+	const struct shim_node *n;
+	const char *p;
+	int pfd, r;
+
+	if (!shim_cfg.enabled || !path || (path[0] != '/' && dirfd != AT_FDCWD))
+		return get_fstatat()(dirfd, path, st, flags);
+	pfd = shim_path_procfd(path);
+	if (pfd >= 0 && !(flags & AT_SYMLINK_NOFOLLOW) && shim_fd_kind(pfd) == SHIM_FD_DEVICE)
+		return fstat(pfd, st);
+	n = shim_path_node(path);
+	p = shim_path_map(path, buf, sizeof(buf));
+	r = get_fstatat()(dirfd, p, st, flags);
+	if (r == 0 && n)
+		shim_stat_patch(n, st);
+	return r;
+}
+
+PUBLIC int stat(const char *path, struct stat *st)
+{
+	return path_stat(AT_FDCWD, path, st, 0);
+}
+
+PUBLIC int stat64(const char *path, struct stat64 *st)
+{
+	return path_stat(AT_FDCWD, path, (struct stat *)st, 0);
+}
+
+PUBLIC int lstat(const char *path, struct stat *st)
+{
+	return path_stat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+PUBLIC int lstat64(const char *path, struct stat64 *st)
+{
+	return path_stat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
+}
+
+PUBLIC int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	if ((flags & AT_EMPTY_PATH) && is_empty(path))
+		return fstat(dirfd, st);
+	return path_stat(dirfd, path, st, flags);
+}
+
+PUBLIC int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	return fstatat(dirfd, path, (struct stat *)st, flags);
+}
+
+/* glibc < 2.33 binaries call these */
+PUBLIC int __xstat(int ver, const char *path, struct stat *st) { (void)ver; return stat(path, st); }
+PUBLIC int __xstat64(int ver, const char *path, struct stat64 *st) { (void)ver; return stat64(path, st); }
+PUBLIC int __lxstat(int ver, const char *path, struct stat *st) { (void)ver; return lstat(path, st); }
+PUBLIC int __lxstat64(int ver, const char *path, struct stat64 *st) { (void)ver; return lstat64(path, st); }
+PUBLIC int __fxstat(int ver, int fd, struct stat *st) { (void)ver; return fstat(fd, st); }
+PUBLIC int __fxstat64(int ver, int fd, struct stat64 *st) { (void)ver; return fstat64(fd, st); }
+PUBLIC int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	(void)ver;
+	return fstatat(dirfd, path, st, flags);
+}
+PUBLIC int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	(void)ver;
+	return fstatat64(dirfd, path, st, flags);
+}
+
+static void statx_from_stat(struct statx *sx, const struct stat *st)
+{
+	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_rdev_major = major(st->st_rdev);
+	sx->stx_rdev_minor = minor(st->st_rdev);
+	sx->stx_size = 0;
+	sx->stx_blocks = 0;
+}
+
+PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *sx)
+{
+	struct stat st;
+	int r;
+
+	if (shim_cfg.enabled && is_empty(path) && (flags & AT_EMPTY_PATH) &&
+	    shim_fd_kind(dirfd) == SHIM_FD_DEVICE) {
+		struct shim_dev *d = shim_fd_dev(dirfd);
+		char buf[PATH_MAX];
+
+		r = d ? get_statx()(AT_FDCWD, shim_path_map(shim_dev_path(d), buf, sizeof(buf)),
+				    0, mask, sx) : fail(EBADF);
+		if (r == 0 && shim_dev_fstat(d, &st) == 0)
+			statx_from_stat(sx, &st);
+		shim_dev_put(d);
+		return r;
+	}
+	if (shim_cfg.enabled && is_abs(path)) {
+		char buf[PATH_MAX];
+		const struct shim_node *n = shim_path_node(path);
+
+		r = get_statx()(dirfd, shim_path_map(path, buf, sizeof(buf)), flags, mask, sx);
+		if (r == 0 && n) {
+			memset(&st, 0, sizeof(st));
+			shim_stat_patch(n, &st);
+			statx_from_stat(sx, &st);
+		}
+		return r;
+	}
+	return get_statx()(dirfd, path, flags, mask, sx);
+}
+
+PUBLIC int access(const char *path, int mode)
+{
+	char buf[PATH_MAX];
+
+	return get_access()(shim_path_map(path, buf, sizeof(buf)), mode);
+}
+
+PUBLIC int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	char buf[PATH_MAX];
+
+	return get_faccessat()(dirfd, shim_path_map(path, buf, sizeof(buf)), mode, flags);
+}
+
+/* --- links and directories --- */
+
+static ssize_t do_readlink(int dirfd, const char *path, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+	int pfd = shim_path_procfd(path);
+
+	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
+		/* a DRM fd links to its node, as /proc shows for the kernel */
+		struct shim_dev *d = shim_fd_dev(pfd);
+		const char *target = d ? shim_dev_path(d) : "";
+		size_t n = strlen(target);
+
+		shim_dev_put(d);
+		if (n > len)
+			n = len;
+		memcpy(out, target, n);
+		return (ssize_t)n;
+	}
+	if (path && path[0] == '/')
+		path = shim_path_map(path, buf, sizeof(buf));
+	return get_readlinkat()(dirfd, path, out, len);
+}
+
+PUBLIC ssize_t readlink(const char *path, char *out, size_t len)
+{
+	return do_readlink(AT_FDCWD, path, out, len);
+}
+
+PUBLIC ssize_t readlinkat(int dirfd, const char *path, char *out, size_t len)
+{
+	return do_readlink(dirfd, path, out, len);
+}
+
+PUBLIC ssize_t __readlink_chk(const char *path, char *out, size_t len, size_t outlen)
+{
+	(void)outlen;
+	return do_readlink(AT_FDCWD, path, out, len);
+}
+
+PUBLIC char *realpath(const char *path, char *resolved)
+{
+	char buf[PATH_MAX];
+	char *r = get_realpath()(shim_path_map(path, buf, sizeof(buf)), resolved);
+
+	shim_path_unmap(r);
+	return r;
+}
+
+PUBLIC char *__realpath_chk(const char *path, char *resolved, size_t len)
+{
+	char buf[PATH_MAX];
+	char *r = get___realpath_chk()(shim_path_map(path, buf, sizeof(buf)), resolved, len);
+
+	shim_path_unmap(r);
+	return r;
+}
+
+PUBLIC DIR *opendir(const char *path)
+{
+	char buf[PATH_MAX];
+
+	return get_opendir()(shim_path_map(path, buf, sizeof(buf)));
+}
+
+PUBLIC int scandir(const char *path, struct dirent ***list, int (*sel)(const struct dirent *),
+		   int (*cmp)(const struct dirent **, const struct dirent **))
+{
+	char buf[PATH_MAX];
+
+	return get_scandir()(shim_path_map(path, buf, sizeof(buf)), list, sel, cmp);
+}
