@@ -24,6 +24,7 @@ extern "C" {
 #define DRM_FAKEDRI_GEM_CREATE		0x00
 #define DRM_FAKEDRI_GEM_MMAP_OFFSET	0x01
 #define DRM_FAKEDRI_GEM_INFO		0x02
+#define DRM_FAKEDRI_DEVICE_STATS	0x03
 
 /**
  * struct drm_fakedri_gem_create - create a zero-filled GEM object
@@ -77,12 +78,31 @@ struct drm_fakedri_gem_info {
 	__u64 id;
 };
 
+/**
+ * struct drm_fakedri_device_stats - device-wide counters, for leak checks
+ * @objects: GEM objects alive (with handles, or held by a dma-buf)
+ * @dmabufs: dma-bufs the device still references
+ * @files: open DRM files, the caller's included
+ * @backed_bytes: bytes of objects whose backing storage exists
+ * @ioctls: ioctls served so far, this one included
+ */
+struct drm_fakedri_device_stats {
+	__u64 objects;
+	__u64 dmabufs;
+	__u64 files;
+	__u64 backed_bytes;
+	__u64 ioctls;
+};
+
 #define DRM_IOCTL_FAKEDRI_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_CREATE, struct drm_fakedri_gem_create)
 #define DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_MMAP_OFFSET, struct drm_fakedri_gem_mmap_offset)
 #define DRM_IOCTL_FAKEDRI_GEM_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_INFO, struct drm_fakedri_gem_info)
+
+#define DRM_IOCTL_FAKEDRI_DEVICE_STATS \
+	DRM_IOR(DRM_COMMAND_BASE + DRM_FAKEDRI_DEVICE_STATS, struct drm_fakedri_device_stats)
 
 #if defined(__cplusplus)
 }

@@ -68,6 +68,21 @@ static int gem_info(struct fdri_file *f, const struct fdri_caller *w, void *data
 	return 0;
 }
 
+static int device_stats(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_device_stats *st = data;
+	const struct fdri_stats *s = &f->dev->stats;
+
+	(void)w; (void)a;
+	st->objects = s->objects;
+	st->dmabufs = s->dmabufs;
+	st->files = s->files_open;
+	st->backed_bytes = s->backed_bytes;
+	st->ioctls = s->ioctls;
+	return 0;
+}
+
 #define DRV(ioctl, fn, fl) \
 	[DRM_FAKEDRI_##ioctl] = { .cmd = DRM_IOCTL_FAKEDRI_##ioctl, .name = "FAKEDRI_" #ioctl, \
 		.flags = (fl), .func = (fn), .fd_in_off = -1, .fd_out_off = -1 }
@@ -76,6 +91,7 @@ static const struct fdri_ioctl_desc driver_ioctls[] = {
 	DRV(GEM_CREATE, gem_create, FDRI_AUTH | FDRI_RENDER_ALLOW),
 	DRV(GEM_MMAP_OFFSET, gem_mmap_offset, FDRI_AUTH | FDRI_RENDER_ALLOW),
 	DRV(GEM_INFO, gem_info, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(DEVICE_STATS, device_stats, FDRI_RENDER_ALLOW),
 };
 
 const struct fdri_personality fdri_personality_fakedri = {
