@@ -1,0 +1,23 @@
+#!/bin/sh
+# install-deps.sh - installs what fakedri needs to build, test and run its
+# main job on Debian 12: the toolchain, the libraries the design names
+# (libevent, libdrm, cmocka, libfuse3), and the real clients the tests run
+# (drmdevice from libdrm-tests, drm_info from drm-info).
+# Uses sudo when not root. Idempotent.
+set -eu
+
+pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev
+      libdrm-tests drm-info"
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
