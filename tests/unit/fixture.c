@@ -1,0 +1,370 @@
+/*
+ * fixture.c - the fake host and the device/files fixture of the unit tests
+ * (see fixture.h). Nothing here touches a real fd: fd numbers come from a
+ * counter starting at 1000 and inodes are entries of a table.
+ */
+#include "fixture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- fake host --- */
+
+static struct fx_fd *fd_find(struct fx_host *h, int fd)
+{
+	for (unsigned i = 0; i < h->nfds; i++)
+		if (h->fds[i].fd == fd && h->fds[i].open)
+			return &h->fds[i];
+	return NULL;
+}
+
+static int fd_new(struct fx_host *h, struct fx_inode *inode, int flags, bool core)
+{
+	struct fx_fd *e;
+
+	assert_true(h->nfds < FX_MAX_FDS);
+	e = &h->fds[h->nfds++];
+	e->fd = h->next_fd++;
+	e->inode = inode;
+	e->flags = flags;
+	e->open = true;
+	e->core = core;
+	if (core)
+		h->core_opened++;
+	return e->fd;
+}
+
+static struct fx_inode *inode_new(struct fx_host *h, bool fakedri, uint64_t instance,
+				  uint64_t size)
+{
+	struct fx_inode *in;
+
+	assert_true(h->ninodes < FX_MAX_INODES);
+	in = &h->inodes[h->ninodes++];
+	memset(in, 0, sizeof(*in));
+	in->ino = ++h->next_ino;
+	in->fakedri = fakedri;
+	in->instance = instance;
+	in->size = size;
+	return in;
+}
+
+static int host_backing_create(void *ctx, uint64_t instance, uint64_t size)
+{
+	struct fx_host *h = ctx;
+
+	return fd_new(h, inode_new(h, true, instance, size), O_RDWR, true);
+}
+
+static int host_dmabuf_identify(void *ctx, int fd, struct fdri_fd_ident *id)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	if (!e->inode->fakedri)
+		return -EINVAL;
+	id->ino = e->inode->ino;
+	id->size = e->inode->size;
+	id->instance = e->inode->instance;
+	return 0;
+}
+
+static int host_reopen(void *ctx, int fd, int flags)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	return fd_new(ctx, e->inode, flags & O_ACCMODE, true);
+}
+
+static int host_dup(void *ctx, int fd)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	return fd_new(ctx, e->inode, e->flags, true);
+}
+
+static void host_close(void *ctx, int fd)
+{
+	struct fx_host *h = ctx;
+	struct fx_fd *e = fd_find(h, fd);
+
+	if (!e || !e->core) {
+		h->bad_closes++;
+		return;
+	}
+	e->open = false;
+	h->core_closed++;
+}
+
+const struct fdri_host_ops fx_host_ops = {
+	.backing_create = host_backing_create,
+	.dmabuf_identify = host_dmabuf_identify,
+	.reopen = host_reopen,
+	.dup = host_dup,
+	.close = host_close,
+};
+
+int fx_client_dup(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	return fd_new(h, e->inode, e->flags, false);
+}
+
+int fx_client_foreign_file(struct fx_host *h)
+{
+	return fd_new(h, inode_new(h, false, 0, 4096), O_RDWR, false);
+}
+
+void fx_client_close(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	assert_false(e->core);
+	e->open = false;
+}
+
+struct fx_inode *fx_inode_of(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	return e->inode;
+}
+
+int fx_fd_flags(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	return e->flags;
+}
+
+unsigned fx_core_fds_open(const struct fx_host *h)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < h->nfds; i++)
+		if (h->fds[i].open && h->fds[i].core)
+			n++;
+	return n;
+}
+
+/* --- device and files --- */
+
+int fx_setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->host.next_fd = 1000;
+	fx->dev = fdri_device_create(fdri_personality_find(NULL), &fx_host_ops, &fx->host, 1);
+	if (!fx->dev) {
+		free(fx);
+		return -1;
+	}
+	fx->user = (struct fdri_caller){ .pid = 1000, .tid = 1000, .uid = 1000, .gid = 1000 };
+	fx->user2 = (struct fdri_caller){ .pid = 2000, .tid = 2001, .uid = 1000, .gid = 1000 };
+	fx->root = (struct fdri_caller){ .pid = 3000, .tid = 3000, .cap_sys_admin = true };
+	*state = fx;
+	return 0;
+}
+
+static void check_device_empty(const struct fdri_device *dev)
+{
+	assert_int_equal(dev->stats.files_open, 0);
+	assert_int_equal(dev->stats.objects, 0);
+	assert_int_equal(dev->stats.dmabufs, 0);
+	assert_int_equal(dev->stats.backed_bytes, 0);
+	assert_int_equal(dev->mem_used, 0);
+}
+
+int fx_teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	for (int i = FX_MAX_FILES - 1; i >= 0; i--)
+		if (fx->files[i].file)
+			fx_close(fx, fx->files[i].file);
+	check_device_empty(fx->dev);
+	if (fx->dev2)
+		check_device_empty(fx->dev2);
+	if (fx->vgem)
+		check_device_empty(fx->vgem);
+	assert_int_equal(fx_core_fds_open(&fx->host), 0);
+	assert_int_equal(fx->host.core_closed, fx->host.core_opened);
+	assert_int_equal(fx->host.bad_closes, 0);
+	fdri_device_destroy(fx->dev);
+	fdri_device_destroy(fx->dev2);
+	fdri_device_destroy(fx->vgem);
+	free(fx);
+	return 0;
+}
+
+struct fdri_device *fx_second_device(struct fx *fx)
+{
+	if (!fx->dev2)
+		fx->dev2 = fdri_device_create(fdri_personality_find(NULL), &fx_host_ops,
+					      &fx->host, 2);
+	assert_non_null(fx->dev2);
+	return fx->dev2;
+}
+
+struct fdri_device *fx_vgem_device(struct fx *fx)
+{
+	if (!fx->vgem)
+		fx->vgem = fdri_device_create(fdri_personality_find("vgem"), &fx_host_ops,
+					      &fx->host, 3);
+	assert_non_null(fx->vgem);
+	return fx->vgem;
+}
+
+struct fdri_file *fx_open_on(struct fx *fx, struct fdri_device *dev, enum fdri_node_type node,
+			     const struct fdri_caller *who)
+{
+	int err = 0;
+	struct fdri_file *f = fdri_file_open(dev, node, who, O_RDWR, &err);
+
+	assert_non_null(f);
+	assert_int_equal(err, 0);
+	for (int i = 0; i < FX_MAX_FILES; i++) {
+		if (!fx->files[i].file) {
+			fx->files[i] = (struct fx_file){ .file = f, .dev = dev, .who = *who };
+			return f;
+		}
+	}
+	fail_msg("too many files");
+	return NULL;
+}
+
+struct fdri_file *fx_open(struct fx *fx, enum fdri_node_type node, const struct fdri_caller *who)
+{
+	return fx_open_on(fx, fx->dev, node, who);
+}
+
+static struct fx_file *file_slot(struct fx *fx, struct fdri_file *f)
+{
+	for (int i = 0; i < FX_MAX_FILES; i++)
+		if (fx->files[i].file == f)
+			return &fx->files[i];
+	fail_msg("unknown file");
+	return NULL;
+}
+
+void fx_close(struct fx *fx, struct fdri_file *f)
+{
+	struct fx_file *s = file_slot(fx, f);
+
+	fdri_file_close(f);
+	memset(s, 0, sizeof(*s));
+}
+
+int fx_ioctl_as(struct fdri_file *f, const struct fdri_caller *who, unsigned int cmd, void *arg)
+{
+	int out_fd = -1;
+
+	return fdri_ioctl_direct(f, who, cmd, arg, -1, &out_fd);
+}
+
+int fx_ioctl(struct fx *fx, struct fdri_file *f, unsigned int cmd, void *arg)
+{
+	return fx_ioctl_as(f, &file_slot(fx, f)->who, cmd, arg);
+}
+
+uint32_t fx_gem_create(struct fx *fx, struct fdri_file *f, uint64_t size)
+{
+	struct drm_fakedri_gem_create c = { .size = size };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c), 0);
+	assert_int_not_equal(c.handle, 0);
+	return c.handle;
+}
+
+int fx_gem_close(struct fx *fx, struct fdri_file *f, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return fx_ioctl(fx, f, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+struct drm_fakedri_gem_info fx_gem_info(struct fx *fx, struct fdri_file *f, uint32_t handle)
+{
+	struct drm_fakedri_gem_info i = { .handle = handle };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_GEM_INFO, &i), 0);
+	return i;
+}
+
+int fx_flink(struct fx *fx, struct fdri_file *f, uint32_t handle, uint32_t *name)
+{
+	struct drm_gem_flink fl = { .handle = handle };
+	int ret = fx_ioctl(fx, f, DRM_IOCTL_GEM_FLINK, &fl);
+
+	if (name)
+		*name = fl.name;
+	return ret;
+}
+
+int fx_gem_open(struct fx *fx, struct fdri_file *f, uint32_t name, uint32_t *handle, uint64_t *size)
+{
+	struct drm_gem_open o = { .name = name };
+	int ret = fx_ioctl(fx, f, DRM_IOCTL_GEM_OPEN, &o);
+
+	if (handle)
+		*handle = o.handle;
+	if (size)
+		*size = o.size;
+	return ret;
+}
+
+int fx_export(struct fx *fx, struct fdri_file *f, uint32_t handle, uint32_t flags, int *out_fd)
+{
+	struct drm_prime_handle p = { .handle = handle, .flags = flags, .fd = -1 };
+	int fd = -1;
+	int ret = fdri_ioctl_direct(f, &file_slot(fx, f)->who, DRM_IOCTL_PRIME_HANDLE_TO_FD,
+				    &p, -1, &fd);
+
+	if (out_fd)
+		*out_fd = fd;
+	return ret;
+}
+
+int fx_import(struct fx *fx, struct fdri_file *f, int fd, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = fd };
+	int out = -1;
+	int ret = fdri_ioctl_direct(f, &file_slot(fx, f)->who, DRM_IOCTL_PRIME_FD_TO_HANDLE,
+				    &p, fd, &out);
+
+	assert_int_equal(out, -1);
+	if (handle)
+		*handle = p.handle;
+	return ret;
+}
+
+uint32_t fx_dumb_create(struct fx *fx, struct fdri_file *f, uint32_t w, uint32_t h, uint32_t bpp)
+{
+	struct drm_mode_create_dumb c = { .width = w, .height = h, .bpp = bpp };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_MODE_CREATE_DUMB, &c), 0);
+	assert_int_not_equal(c.handle, 0);
+	return c.handle;
+}
+
+uint64_t fx_map_dumb(struct fx *fx, struct fdri_file *f, uint32_t handle)
+{
+	struct drm_mode_map_dumb m = { .handle = handle };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_MODE_MAP_DUMB, &m), 0);
+	return m.offset;
+}

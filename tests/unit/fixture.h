@@ -1,0 +1,119 @@
+/*
+ * fixture.h - shared fixture of the core's unit tests.
+ *
+ * Owns: a fake host (struct fx_host) that hands out fake fd numbers from a
+ * counter and keeps an fd -> inode table, so dmabuf_identify/reopen/dup work
+ * without any real I/O and every fd the core was given can be checked for
+ * being closed; and a device + files fixture (struct fx) with helpers that
+ * issue ioctls the way a transport does, through fdri_ioctl_direct().
+ *
+ * fx_setup()/fx_teardown() are cmocka group-less per-test setup/teardown:
+ * teardown closes the files a test left open, then asserts that the device
+ * holds no objects, dma-bufs or files and that the host saw every core fd
+ * closed exactly once.
+ */
+#ifndef FDRI_UNIT_FIXTURE_H
+#define FDRI_UNIT_FIXTURE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <cmocka.h>
+
+#include <drm.h>
+#include <drm_mode.h>
+
+#include "fdri_core.h"
+#include "fdri_ioctl.h"
+#include "fakedri_drm.h"
+
+#define FX_MAX_FDS 256
+#define FX_MAX_INODES 128
+#define FX_MAX_FILES 16
+#define FX_DATA_SIZE 64
+
+struct fx_inode {
+	uint64_t ino;
+	uint64_t size;
+	uint64_t instance;
+	bool fakedri;                    /* a fakedri memfd (identifies as dma-buf) */
+	unsigned char data[FX_DATA_SIZE];/* stand-in for the first bytes of content */
+};
+
+struct fx_fd {
+	int fd;
+	struct fx_inode *inode;
+	int flags;                       /* O_RDONLY / O_RDWR */
+	bool open;
+	bool core;                       /* handed to the core through host ops */
+};
+
+struct fx_host {
+	int next_fd;
+	uint64_t next_ino;
+	struct fx_fd fds[FX_MAX_FDS];
+	unsigned nfds;
+	struct fx_inode inodes[FX_MAX_INODES];
+	unsigned ninodes;
+	unsigned core_opened, core_closed;
+	unsigned bad_closes;             /* close of an unknown, closed or client fd */
+};
+
+extern const struct fdri_host_ops fx_host_ops;
+
+/* Client-side fds (owned by the test, as a client process's would be). */
+int fx_client_dup(struct fx_host *h, int fd);      /* what a transport sends */
+int fx_client_foreign_file(struct fx_host *h);     /* e.g. a regular file */
+void fx_client_close(struct fx_host *h, int fd);
+/* Inode lookups for assertions. */
+struct fx_inode *fx_inode_of(struct fx_host *h, int fd);
+int fx_fd_flags(struct fx_host *h, int fd);
+unsigned fx_core_fds_open(const struct fx_host *h);
+
+struct fx_file {
+	struct fdri_file *file;
+	struct fdri_device *dev;
+	struct fdri_caller who;          /* the caller that opened it */
+};
+
+struct fx {
+	struct fx_host host;
+	struct fdri_device *dev;         /* instance 1 */
+	struct fdri_device *dev2;        /* instance 2, created on demand */
+	struct fdri_device *vgem;        /* the non-KMS "vgem" personality, instance 3, on demand */
+	struct fx_file files[FX_MAX_FILES];
+	struct fdri_caller user, user2, root;
+};
+
+int fx_setup(void **state);
+int fx_teardown(void **state);
+
+#define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
+struct fdri_device *fx_second_device(struct fx *fx);
+struct fdri_device *fx_vgem_device(struct fx *fx);
+/* Open a file on fx->dev (or @dev) as @who; asserts success. */
+struct fdri_file *fx_open(struct fx *fx, enum fdri_node_type node, const struct fdri_caller *who);
+struct fdri_file *fx_open_on(struct fx *fx, struct fdri_device *dev, enum fdri_node_type node,
+			     const struct fdri_caller *who);
+void fx_close(struct fx *fx, struct fdri_file *f);
+
+/* An ioctl from the caller that opened @f; returns 0 or -errno. */
+int fx_ioctl(struct fx *fx, struct fdri_file *f, unsigned int cmd, void *arg);
+int fx_ioctl_as(struct fdri_file *f, const struct fdri_caller *who, unsigned int cmd, void *arg);
+
+/* Shortcuts; the ones returning a value assert success. */
+uint32_t fx_gem_create(struct fx *fx, struct fdri_file *f, uint64_t size);
+int fx_gem_close(struct fx *fx, struct fdri_file *f, uint32_t handle);
+struct drm_fakedri_gem_info fx_gem_info(struct fx *fx, struct fdri_file *f, uint32_t handle);
+int fx_flink(struct fx *fx, struct fdri_file *f, uint32_t handle, uint32_t *name);
+int fx_gem_open(struct fx *fx, struct fdri_file *f, uint32_t name, uint32_t *handle, uint64_t *size);
+int fx_export(struct fx *fx, struct fdri_file *f, uint32_t handle, uint32_t flags, int *out_fd);
+int fx_import(struct fx *fx, struct fdri_file *f, int fd, uint32_t *handle);
+uint32_t fx_dumb_create(struct fx *fx, struct fdri_file *f, uint32_t w, uint32_t h, uint32_t bpp);
+uint64_t fx_map_dumb(struct fx *fx, struct fdri_file *f, uint32_t handle);
+
+#endif
