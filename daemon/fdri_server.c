@@ -50,7 +50,7 @@ struct srv_file {
 struct srv_pending {
 	struct fdri_ioctl_args args;
 	struct fdri_caller who;
-	unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
+	_Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
 };
 
 struct srv_chan {
@@ -68,9 +68,9 @@ struct fdri_server {
 	struct event *listen_ev;
 	char *path;
 	struct srv_link files, chans;
-	unsigned char in[FDRI_WIRE_MAX_MSG];
-	unsigned char out[FDRI_WIRE_MAX_MSG];
-	unsigned char bufspace[FDRI_WIRE_MAX_BUFS][FDRI_WIRE_MAX_BUF];
+	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
+	_Alignas(16) unsigned char out[FDRI_WIRE_MAX_MSG];
+	_Alignas(16) unsigned char bufspace[FDRI_WIRE_MAX_BUFS][FDRI_WIRE_MAX_BUF];
 };
 
 static void sf_unref(struct srv_file *sf)

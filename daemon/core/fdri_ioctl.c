@@ -304,7 +304,7 @@ int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
 		      unsigned int cmd, void *arg, int in_fd, int *out_fd)
 {
 	struct fdri_ioctl_args a;
-	unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
+	_Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
 	int ret;
 
 	ret = fdri_ioctl_decode(f->dev, cmd, &a);
