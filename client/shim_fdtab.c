@@ -21,6 +21,10 @@ struct entry {
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *_Atomic tab;
 static atomic_int tab_len;
+/* Outgrown arrays, kept reachable on purpose (LeakSanitizer): sizes double
+ * from 64, so an int fd needs at most 26 growths. */
+static struct entry *retired[32];
+static int nretired;
 
 int shim_fd_kind(int fd)
 {
@@ -43,8 +47,11 @@ static int tab_grow(int fd)
 	n = calloc((size_t)nlen, sizeof(*n));
 	if (!n)
 		return -1;
-	if (len)
+	if (len) {
 		memcpy(n, atomic_load(&tab), (size_t)len * sizeof(*n));
+		if (nretired < (int)(sizeof(retired) / sizeof(retired[0])))
+			retired[nretired++] = atomic_load(&tab);
+	}
 	atomic_store_explicit(&tab, n, memory_order_release);
 	atomic_store_explicit(&tab_len, nlen, memory_order_release);
 	return 0;

@@ -392,6 +392,13 @@ PUBLIC void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 
 static off_t do_lseek(int fd, off_t off, int whence, bool is64)
 {
+	struct stat st;
+
+	/* a dma-buf received over a socket or kept across exec is not in the
+	 * table yet: adopt it, as do_mmap() does */
+	if (shim_fd_kind(fd) == SHIM_FD_UNKNOWN && fd >= 0 && shim_cfg.enabled &&
+	    get_fstat()(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0)
+		shim_dmabuf_put(shim_dmabuf_adopt(fd));
 	if (shim_fd_kind(fd) == SHIM_FD_DMABUF) {
 		struct shim_dmabuf *b = shim_fd_dmabuf(fd);
 
