@@ -38,6 +38,16 @@ static void link_del(struct srv_link *l)
 	l->next->prev = l->prev;
 }
 
+/*
+ * Event priorities. The kernel releases a DRM file inside the last close();
+ * here the release is the EOF on the main socket. Serving main sockets
+ * before channels means an EOF that happened before a request was sent is
+ * always processed first, so no client can observe a file that was
+ * already closed (e.g. through DEVICE_STATS, or the first-opener-is-master
+ * rule).
+ */
+enum { PRIO_MAIN = 0, PRIO_CHAN = 1, PRIO_COUNT };
+
 struct srv_file {
 	struct srv_link link;      /* first: the server's list of files */
 	struct fdri_server *srv;
@@ -388,6 +398,7 @@ static struct srv_chan *chan_add(struct srv_file *sf, int fd)
 	ch->fd = fd;
 	link_add(&sf->srv->chans, &ch->link);
 	ch->ev = event_new(sf->srv->base, fd, EV_READ | EV_PERSIST, chan_cb, ch);
+	event_priority_set(ch->ev, PRIO_CHAN);
 	event_add(ch->ev, NULL);
 	sf->refs++;
 	return ch;
@@ -469,6 +480,7 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	sf->refs = 1;
 	link_add(&srv->files, &sf->link);
 	sf->ev = event_new(srv->base, c, EV_READ | EV_PERSIST, main_cb, sf);
+	event_priority_set(sf->ev, PRIO_MAIN);
 	event_add(sf->ev, NULL);
 }
 
@@ -484,6 +496,9 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	if (event_base_get_npriorities(base) < PRIO_COUNT &&
+	    event_base_priority_init(base, PRIO_COUNT) < 0)
+		return NULL;
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return NULL;
@@ -509,6 +524,7 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 		return NULL;
 	}
 	srv->listen_ev = event_new(base, srv->listen_fd, EV_READ | EV_PERSIST, listen_cb, srv);
+	event_priority_set(srv->listen_ev, PRIO_CHAN);
 	event_add(srv->listen_ev, NULL);
 	return srv;
 }

@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include "itest.h"
 
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void device_is_clean_after_everything_closes(void)
@@ -64,10 +66,73 @@ static void device_is_clean_after_everything_closes(void)
 	itest_check_device_clean();
 }
 
+/* The kernel releases a file inside the last close(): the very next ioctl,
+ * even on a file opened long before, sees it gone. Many rounds, because a
+ * wrong order in the daemon only shows up now and then. */
+static void close_releases_file_before_next_ioctl(void)
+{
+	struct drm_fakedri_device_stats st;
+	int observer = itest_open(ITEST_RENDER);
+
+	for (int i = 0; i < 200; i++) {
+		int fd = itest_open(ITEST_CARD);
+
+		itest_dumb_create(fd, 16, 16, NULL);
+		itest_stats(observer, &st);
+		CHECK_EQ(st.files, 2);
+		CHECK_EQ(st.objects, 1);
+		CHECK_EQ(close(fd), 0);
+		itest_stats(observer, &st);
+		CHECK_EQ(st.files, 1);
+		CHECK_EQ(st.objects, 0);
+	}
+	CHECK_EQ(close(observer), 0);
+}
+
+/* Likewise for a client that dies: once waitpid() has returned, its files
+ * are released. */
+static void killed_child_is_released_before_parent_next_ioctl(void *arg)
+{
+	int *pipefd = arg, fd = itest_open(ITEST_CARD);
+	char c = 1;
+
+	itest_dumb_create(fd, 16, 16, NULL);
+	itest_write(pipefd[1], &c, 1);
+	for (;;)
+		pause();
+}
+
+static void dead_client_released_before_next_ioctl(void)
+{
+	struct drm_fakedri_device_stats st;
+	int observer = itest_open(ITEST_RENDER);
+
+	for (int i = 0; i < 50; i++) {
+		int p[2], status;
+		char c;
+		pid_t pid;
+
+		CHECK_EQ(pipe(p), 0);
+		pid = itest_fork(killed_child_is_released_before_parent_next_ioctl, p);
+		itest_read(p[0], &c, 1);
+		CHECK_EQ(kill(pid, SIGKILL), 0);
+		status = itest_wait(pid);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		itest_stats(observer, &st);
+		CHECK_EQ(st.files, 1);
+		CHECK_EQ(st.objects, 0);
+		close(p[0]);
+		close(p[1]);
+	}
+	CHECK_EQ(close(observer), 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
 		{ "device_is_clean_after_everything_closes", device_is_clean_after_everything_closes },
+		{ "close_releases_file_before_next_ioctl", close_releases_file_before_next_ioctl },
+		{ "dead_client_released_before_next_ioctl", dead_client_released_before_next_ioctl },
 		{ NULL, NULL },
 	};
 
