@@ -271,8 +271,12 @@ static int connect_daemon(int flags)
 		return -errno;
 	memcpy(a.sun_path, shim_cfg.sock, sizeof(a.sun_path));
 	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int err = errno == EACCES || errno == EPERM ? EACCES : ENODEV;
+
+		/* not ours to use: as a node without permission; no daemon: as
+		 * if the device were gone */
 		shim_real_close(s);
-		return -ENODEV; /* no daemon: as if the device were gone */
+		return -err;
 	}
 	return s;
 }

@@ -463,6 +463,8 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_server *srv = data;
+	struct ucred cr = { 0 };
+	socklen_t len = sizeof(cr);
 	struct srv_file *sf;
 	int c;
 
@@ -470,6 +472,13 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0)
 		return;
+	/* only our own user (and root) may use the device */
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+	    (cr.uid != 0 && cr.uid != geteuid())) {
+		fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr.uid, cr.pid);
+		close(c);
+		return;
+	}
 	sf = calloc(1, sizeof(*sf));
 	if (!sf) {
 		close(c);

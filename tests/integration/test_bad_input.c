@@ -143,6 +143,28 @@ static void render_node_refuses_primary_only_ioctls(void)
 	itest_check_device_clean();
 }
 
+/* Another user cannot open the device: the daemon's directory is private
+ * and the daemon checks peer credentials. Needs root to switch users. */
+static void other_user_cannot_open_nodes(void *arg)
+{
+	(void)arg;
+	CHECK_EQ(setgid(65534), 0);
+	CHECK_EQ(setuid(65534), 0);
+	CHECK_EQ(open(ITEST_CARD, O_RDWR), -1);
+	CHECK_EQ(errno, EACCES);
+	CHECK_EQ(open(ITEST_RENDER, O_RDWR), -1);
+	CHECK_EQ(errno, EACCES);
+}
+
+static void other_users_are_refused(void)
+{
+	if (geteuid() != 0) {
+		printf("skip: needs root\n");
+		exit(77);
+	}
+	itest_wait_ok(itest_fork(other_user_cannot_open_nodes, NULL));
+}
+
 static void prime_import_rejects_non_dmabuf_fds(void)
 {
 	int fd = itest_open(ITEST_RENDER), p[2], file, mfd;
@@ -328,6 +350,7 @@ int main(int argc, char **argv)
 		{ "dmabuf_without_rdwr_refuses_writable_shared_map",
 		  dmabuf_without_rdwr_refuses_writable_shared_map },
 		{ "gem_mmap_errors", gem_mmap_errors },
+		{ "other_users_are_refused", other_users_are_refused },
 		{ NULL, NULL },
 	};
 
