@@ -118,6 +118,14 @@ static void chan_free(struct srv_chan *ch)
 	free(ch);
 }
 
+/* When a message came without SCM_CREDENTIALS: the socket's creator. */
+static void peer_cred(int fd, struct ucred *cr)
+{
+	socklen_t l = sizeof(*cr);
+
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l);
+}
+
 static void caller_from(struct fdri_caller *who, const struct ucred *cr, int32_t tid)
 {
 	who->pid = cr->pid;
@@ -348,11 +356,8 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 		chan_free(ch);
 		return;
 	}
-	if (cr.pid == 0) {
-		socklen_t l = sizeof(cr);
-
-		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l);
-	}
+	if (cr.pid == 0)
+		peer_cred(fd, &cr);
 	if ((size_t)n < sizeof(*h)) {
 		if (rfd >= 0)
 			close(rfd);
@@ -443,11 +448,8 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	} else {
 		struct fdri_caller who;
 
-		if (cr.pid == 0) {
-			socklen_t l = sizeof(cr);
-
-			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l);
-		}
+		if (cr.pid == 0)
+			peer_cred(fd, &cr);
 		caller_from(&who, &cr, hello->tid);
 		sf->file = fdri_file_open(srv->dev, hello->node == FDRI_NODE_RENDER ?
 					  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,

@@ -30,16 +30,23 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-static int write_file(const char *root, const char *rel, const char *content)
+/* root + rel into path, with rel's parent directories created */
+static int prepare(char *path, size_t len, const char *root, const char *rel)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	FILE *f;
-	int ret;
+	char dir[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s%s", root, rel);
+	snprintf(path, len, "%s%s", root, rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	ret = mkdir_p(dir);
+	return mkdir_p(dir);
+}
+
+static int write_file(const char *root, const char *rel, const char *content)
+{
+	char path[PATH_MAX];
+	int ret = prepare(path, sizeof(path), root, rel);
+	FILE *f;
+
 	if (ret)
 		return ret;
 	f = fopen(path, "we");
@@ -51,13 +58,9 @@ static int write_file(const char *root, const char *rel, const char *content)
 
 static int make_link(const char *root, const char *rel, const char *target)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	int ret;
+	char path[PATH_MAX];
+	int ret = prepare(path, sizeof(path), root, rel);
 
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	ret = mkdir_p(dir);
 	if (ret)
 		return ret;
 	unlink(path);

@@ -213,6 +213,7 @@ void fdri_gem_put(struct fdri_gem *obj);
 struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle);
 /* drm_gem_handle_create_tail: returns handle >= 1 or a negative errno. */
 int fdri_gem_handle_create(struct fdri_file *file, struct fdri_gem *obj);
+int fdri_gem_create_with_handle(struct fdri_file *file, uint64_t size, struct fdri_gem **objp);
 /* drm_gem_handle_delete: 0 or -EINVAL. */
 int fdri_gem_handle_delete(struct fdri_file *file, uint32_t handle);
 void fdri_gem_release_all_handles(struct fdri_file *file);

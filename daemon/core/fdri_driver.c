@@ -15,16 +15,12 @@ static int gem_create(struct fdri_file *f, const struct fdri_caller *w, void *da
 {
 	struct drm_fakedri_gem_create *args = data;
 	struct fdri_gem *obj;
-	int err = 0, handle;
+	int handle;
 
 	(void)w; (void)a;
 	if (args->flags || args->size == 0)
 		return -EINVAL;
-	obj = fdri_gem_create(f->dev, args->size, &err);
-	if (!obj)
-		return err;
-	handle = fdri_gem_handle_create(f, obj);
-	fdri_gem_put(obj);
+	handle = fdri_gem_create_with_handle(f, args->size, &obj);
 	if (handle < 0)
 		return handle;
 	args->handle = (uint32_t)handle;

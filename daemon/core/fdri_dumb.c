@@ -17,7 +17,7 @@ int fdri_ioctl_create_dumb(struct fdri_file *f, const struct fdri_caller *w, voi
 	struct drm_mode_create_dumb *args = data;
 	uint32_t cpp, stride, size, pitch;
 	struct fdri_gem *obj;
-	int err = 0, handle;
+	int handle;
 
 	(void)w; (void)a;
 	/* drm_mode_create_dumb(): 32-bit overflow checks, then zero the outputs */
@@ -43,11 +43,7 @@ int fdri_ioctl_create_dumb(struct fdri_file *f, const struct fdri_caller *w, voi
 	size = (uint32_t)(pitch * args->height + 4095) & ~4095u;
 	if (size == 0)
 		return -ENOSPC; /* a zero-sized drm_mm node cannot be inserted */
-	obj = fdri_gem_create(f->dev, size, &err);
-	if (!obj)
-		return err;
-	handle = fdri_gem_handle_create(f, obj);
-	fdri_gem_put(obj);
+	handle = fdri_gem_create_with_handle(f, size, &obj);
 	if (handle < 0)
 		return handle;
 	args->handle = (uint32_t)handle;

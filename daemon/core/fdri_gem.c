@@ -168,6 +168,24 @@ int fdri_gem_handle_create(struct fdri_file *file, struct fdri_gem *obj)
 	return handle;
 }
 
+/* drm_gem_shmem_create_with_handle(): a new object whose only reference is
+ * the new handle's. Returns the handle or a negative errno; *objp borrows
+ * the object. */
+int fdri_gem_create_with_handle(struct fdri_file *file, uint64_t size, struct fdri_gem **objp)
+{
+	struct fdri_gem *obj;
+	int err = 0, handle;
+
+	obj = fdri_gem_create(file->dev, size, &err);
+	if (!obj)
+		return err;
+	handle = fdri_gem_handle_create(file, obj);
+	fdri_gem_put(obj);
+	if (handle >= 0 && objp)
+		*objp = obj;
+	return handle;
+}
+
 /* drm_gem_object_release_handle() */
 static void release_handle(struct fdri_file *file, uint32_t handle, struct fdri_gem *obj)
 {
