@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdri_cuse.h"
 #include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
@@ -23,6 +24,8 @@ struct fdri_daemon {
 	struct fdri_personality pers;
 	struct fdri_device *dev;
 	struct fdri_server *srv;
+	struct fdri_cuse *cuse[8];
+	int ncuse;
 	char root[PATH_MAX];
 };
 
@@ -33,7 +36,11 @@ const char fdri_daemon_opts_help[] =
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
 	"  --render PATH         render node path (default /dev/dri/renderD128)\n"
 	"  --alias PATH          extra primary node path (default /dev/fakedri, '' for none)\n"
-	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n";
+	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n"
+	"  --cuse                also serve real character devices through CUSE\n"
+	"  --cuse-node SPEC      a CUSE node DEVNAME:TYPE[:MODE[:GROUP]], e.g.\n"
+	"                        dri/renderD129:render:0666:render (repeatable;\n"
+	"                        default fakedri:primary, i.e. /dev/fakedri)\n";
 
 int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i)
 {
@@ -53,6 +60,17 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		if (*i + 1 >= argc)
 			return -1;
 		*(const char **)((char *)o + opts[k].off) = argv[++*i];
+		return 1;
+	}
+	if (!strcmp(arg, "--cuse")) {
+		o->cuse = true;
+		return 1;
+	}
+	if (!strcmp(arg, "--cuse-node")) {
+		if (*i + 1 >= argc || o->ncuse_nodes >= 8)
+			return -1;
+		o->cuse = true;
+		o->cuse_nodes[o->ncuse_nodes++] = argv[++*i];
 		return 1;
 	}
 	if (!strcmp(arg, "--log-level")) {
@@ -133,7 +151,31 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		goto fail;
 	}
 	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, o->socket);
+	if (o->cuse) {
+		static const char *const def[] = { "fakedri:primary" };
+		const char *const *specs = o->ncuse_nodes ? o->cuse_nodes : def;
+		int n = o->ncuse_nodes ? o->ncuse_nodes : 1;
+
+		fdri_server_set_bind_lookup(d->srv, fdri_cuse_lookup_token);
+		for (int k = 0; k < n; k++) {
+			struct fdri_cuse_node_cfg nc;
+
+			if (fdri_cuse_parse_node(specs[k], &nc)) {
+				fdri_log(FDRI_LOG_ERROR, "bad --cuse-node '%s'", specs[k]);
+				goto fail_srv;
+			}
+			d->cuse[d->ncuse] = fdri_cuse_start(base, d->dev, d->srv, o->socket, &nc, -1);
+			free((char *)nc.devname);
+			if (!d->cuse[d->ncuse])
+				goto fail_srv;
+			d->ncuse++;
+		}
+	}
 	return d;
+fail_srv:
+	while (d->ncuse)
+		fdri_cuse_stop(d->cuse[--d->ncuse]);
+	fdri_server_destroy(d->srv);
 fail:
 	fdri_sysroot_remove(d->root);
 	fdri_device_destroy(d->dev);
@@ -145,6 +187,8 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 {
 	if (!d)
 		return;
+	while (d->ncuse)
+		fdri_cuse_stop(d->cuse[--d->ncuse]);
 	fdri_server_destroy(d->srv);
 	fdri_sysroot_remove(d->root);
 	fdri_device_destroy(d->dev);

@@ -8,6 +8,7 @@
 #define FDRI_DAEMON_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 
 #include "fdri_core.h"
 
@@ -18,6 +19,9 @@ struct fdri_daemon_opts {
 	const char *card;          /* primary node path, default /dev/dri/card0 */
 	const char *render;        /* render node path, default /dev/dri/renderD128 */
 	const char *alias;         /* extra primary node path, default /dev/fakedri */
+	bool cuse;                 /* serve CUSE character devices too */
+	const char *cuse_nodes[8]; /* DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
+	int ncuse_nodes;
 };
 
 struct fdri_daemon;

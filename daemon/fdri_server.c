@@ -54,6 +54,7 @@ struct srv_file {
 	int fd;
 	struct event *ev;
 	struct fdri_file *file;    /* NULL before HELLO and after release */
+	bool borrowed;             /* file is owned by another transport (CUSE) */
 	unsigned int refs;         /* the main socket + each channel */
 };
 
@@ -77,6 +78,7 @@ struct fdri_server {
 	int listen_fd;
 	struct event *listen_ev;
 	char *path;
+	fdri_bind_lookup_fn bind_lookup;
 	struct srv_link files, chans;
 	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
 	_Alignas(16) unsigned char out[FDRI_WIRE_MAX_MSG];
@@ -98,11 +100,11 @@ static void sf_release(struct srv_file *sf)
 	event_free(sf->ev);
 	close(sf->fd);
 	sf->fd = -1;
-	if (sf->file) {
+	if (sf->file && !sf->borrowed) {
 		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)sf->file->id);
 		fdri_file_close(sf->file);
-		sf->file = NULL;
 	}
+	sf->file = NULL;
 	sf_unref(sf);
 }
 
@@ -451,9 +453,15 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 		if (cr.pid == 0)
 			peer_cred(fd, &cr);
 		caller_from(&who, &cr, hello->tid);
-		sf->file = fdri_file_open(srv->dev, hello->node == FDRI_NODE_RENDER ?
-					  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,
-					  &who, hello->open_flags, &err);
+		if (hello->token[0] || hello->token[1]) {
+			sf->file = srv->bind_lookup ? srv->bind_lookup(hello->token) : NULL;
+			sf->borrowed = true;
+			err = sf->file ? 0 : -EACCES;
+		} else {
+			sf->file = fdri_file_open(srv->dev, hello->node == FDRI_NODE_RENDER ?
+						  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,
+						  &who, hello->open_flags, &err);
+		}
 		if (sf->file)
 			fdri_log(FDRI_LOG_DEBUG, "pid %d opened %s node: file %llu", who.pid,
 				 hello->node == FDRI_NODE_RENDER ? "render" : "primary",
@@ -538,6 +546,21 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	event_priority_set(srv->listen_ev, PRIO_CHAN);
 	event_add(srv->listen_ev, NULL);
 	return srv;
+}
+
+void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup)
+{
+	srv->bind_lookup = lookup;
+}
+
+void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file)
+{
+	for (struct srv_link *l = srv->files.next; l != &srv->files; l = l->next) {
+		struct srv_file *sf = (struct srv_file *)l;
+
+		if (sf->file == file && sf->borrowed)
+			sf->file = NULL;
+	}
 }
 
 void fdri_server_destroy(struct fdri_server *srv)

@@ -22,4 +22,12 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 				       const char *path, int log_level);
 void fdri_server_destroy(struct fdri_server *srv);
 
+/* Binding of shim connections to files owned by another transport (CUSE):
+ * HELLO with a nonzero token serves the file @lookup returns for it. Such a
+ * connection does not own its file; the owner calls
+ * fdri_server_detach_file() before closing it. */
+typedef struct fdri_file *(*fdri_bind_lookup_fn)(const uint64_t token[2]);
+void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup);
+void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
+
 #endif

@@ -24,6 +24,7 @@
 #define FDRI_WIRE_H
 
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #define FDRI_WIRE_VERSION 1
 #define FDRI_WIRE_MAX_BUFS 3
@@ -58,7 +59,26 @@ struct fdri_wire_hello {
 	uint32_t node;       /* enum fdri_node_type */
 	int32_t open_flags;
 	int32_t tid;
+	/* nonzero: do not open a new file, bind to the CUSE open file that
+	 * FDRI_CUSE_IOCTL_BIND returned this token for */
+	uint64_t token[2];
 };
+
+/*
+ * CUSE binding. A process that opened a fakedri CUSE node asks, with this
+ * private ioctl on that open file, for a token and the daemon's socket; it
+ * then sends HELLO with the token, and the connection serves the same DRM
+ * file (fd-returning ioctls and mmap, which CUSE cannot carry). The token is
+ * secret: only holders of the CUSE open file can learn it. Type 'F' keeps it
+ * out of the DRM ioctl space.
+ */
+struct fdri_cuse_bind {
+	uint64_t token[2];
+	uint32_t node;       /* enum fdri_node_type */
+	uint32_t pad;
+	char sock[108];
+};
+#define FDRI_CUSE_IOCTL_BIND _IOR('F', 0x01, struct fdri_cuse_bind)
 
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 

@@ -1,0 +1,547 @@
+/*
+ * fdri_cuse.c - the CUSE transport (see fdri_cuse.h).
+ *
+ * DOC: the ioctl retry exchange
+ * With CUSE_UNRESTRICTED_IOCTL the kernel first sends an ioctl with no data.
+ * The same four steps every transport takes (fdri_ioctl.h) then decide what
+ * to ask for:
+ *   1. decode: errors (ENOTTY, EINVAL, ENODEV) are answered at once, with
+ *      nothing copied, as drm_ioctl() does; otherwise ask for the struct
+ *      (in_size bytes in, out_size bytes out) if it was not sent yet. The
+ *      kernel's copy of it gives the caller EFAULT for a bad pointer, before
+ *      any permission check, as in drm_ioctl().
+ *   2. permit: EACCES is answered with the struct copied back.
+ *   3. nested buffers: ask again, for input buffers and for output buffers
+ *      (fetched too, so bytes the handler leaves alone are written back
+ *      unchanged), sized from the struct and capped at FDRI_WIRE_MAX_BUF.
+ *   4. run, and reply with the struct and the output buffers.
+ * The rounds are told apart by the sizes the kernel delivered, so no state
+ * is kept between them and nothing runs twice. _IO commands have no data and
+ * are answered directly.
+ *
+ * fds cannot travel through a CUSE reply: PRIME_HANDLE_TO_FD runs (so bad
+ * handles and flags get their usual errors, and the export is cached as
+ * when the kernel's dma_buf_fd() fails) but then fails with EOPNOTSUPP,
+ * logged once per process: the shim is needed. mmap fails
+ * in the kernel with ENODEV. PRIME_FD_TO_HANDLE fetches the caller's fd with
+ * pidfd_getfd(). A shim that binds to the open file (FDRI_CUSE_IOCTL_BIND)
+ * gets all of it over the socket instead.
+ *
+ * Lifetime: struct cuse_file is the CUSE open file's fh; it owns the DRM
+ * file and frees it in release, after detaching any bound socket.
+ */
+#define _GNU_SOURCE
+#define FUSE_USE_VERSION 34
+#include "fdri_cuse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cuse_lowlevel.h>
+#include <fuse_lowlevel.h>
+
+#include "fdri_ioctl.h"
+#include "fdri_log.h"
+#include "fdri_server.h"
+#include "fdri_wire.h"
+
+struct cuse_file {
+	struct fdri_cuse *c;
+	struct fdri_file *file;
+	uint64_t token[2];
+	struct cuse_file *prev, *next;
+};
+
+struct fdri_cuse {
+	struct event_base *base;
+	struct fdri_device *dev;
+	struct fdri_server *srv;
+	char sock[108];
+	struct fdri_cuse_node_cfg cfg;
+	char devname[128];
+	char devinfo[160];
+	struct fuse_session *se;
+	struct event *ev;
+	struct fuse_buf buf;
+	int fd;
+	struct cuse_file files;       /* list head */
+	struct fdri_cuse *next;       /* all CUSE devices, for token lookup */
+	pid_t warned_export_pid;
+	bool warned_compat;
+};
+
+static struct fdri_cuse *all_cuse;
+
+/* _Alignas: the structs decoded from these must be aligned */
+static _Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
+static _Alignas(16) unsigned char outbufs[FDRI_IOCTL_MAX_PTRS][FDRI_WIRE_MAX_BUF];
+
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return tid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+static void caller_of(fuse_req_t req, struct fdri_caller *who)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	who->tid = ctx->pid;
+	who->pid = ctx->pid; /* the tgid is looked up only when needed */
+	who->uid = ctx->uid;
+	who->gid = ctx->gid;
+	who->cap_sys_admin = ctx->uid == 0;
+}
+
+static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct fdri_cuse *c = fuse_req_userdata(req);
+	struct fdri_caller who;
+	struct cuse_file *cf;
+	int err = 0;
+
+	caller_of(req, &who);
+	cf = calloc(1, sizeof(*cf));
+	if (!cf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	cf->file = fdri_file_open(c->dev, c->cfg.type, &who, fi->flags, &err);
+	if (!cf->file) {
+		free(cf);
+		fuse_reply_err(req, -err);
+		return;
+	}
+	if (getrandom(cf->token, sizeof(cf->token), 0) != sizeof(cf->token)) {
+		fdri_file_close(cf->file);
+		free(cf);
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	cf->c = c;
+	cf->next = c->files.next;
+	cf->prev = &c->files;
+	c->files.next->prev = cf;
+	c->files.next = cf;
+	fi->fh = (uintptr_t)cf;
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	fdri_log(FDRI_LOG_DEBUG, "pid %d opened /dev/%s: file %llu", who.tid, c->cfg.devname,
+		 (unsigned long long)cf->file->id);
+	fuse_reply_open(req, fi);
+}
+
+static void cuse_release(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct cuse_file *cf = (struct cuse_file *)(uintptr_t)fi->fh;
+
+	if (cf) {
+		if (cf->c->srv)
+			fdri_server_detach_file(cf->c->srv, cf->file);
+		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)cf->file->id);
+		fdri_file_close(cf->file);
+		cf->prev->next = cf->next;
+		cf->next->prev = cf->prev;
+		free(cf);
+	}
+	fuse_reply_err(req, 0);
+}
+
+/* DRM events do not exist yet: poll never reports any. */
+static void cuse_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	(void)fi;
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, 0);
+}
+
+static void read_interrupted(fuse_req_t req, void *data)
+{
+	(void)data;
+	fuse_reply_err(req, EINTR);
+}
+
+/* drm_read() with no events: EAGAIN, or wait until a signal (EINTR). */
+static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)size; (void)off;
+	if (fi->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	fuse_req_interrupt_func(req, read_interrupted, NULL);
+}
+
+static void reply_bind(fuse_req_t req, struct cuse_file *cf, void *arg, size_t out_bufsz)
+{
+	struct fdri_cuse_bind b = { .node = cf->c->cfg.type };
+	struct iovec out = { arg, sizeof(b) };
+
+	if (out_bufsz < sizeof(b)) {
+		fuse_reply_ioctl_retry(req, NULL, 0, &out, 1);
+		return;
+	}
+	if (!cf->c->srv) {
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	memcpy(b.token, cf->token, sizeof(b.token));
+	snprintf(b.sock, sizeof(b.sock), "%s", cf->c->sock);
+	fuse_reply_ioctl(req, 0, &b, sizeof(b));
+}
+
+/* The caller's fd for PRIME_FD_TO_HANDLE, through pidfd_getfd(). Returns a
+ * local fd, -1 for a number that is not an fd (-> EBADF), or -errno. */
+static int fetch_fd(pid_t tid, int fd)
+{
+	int pidfd, local;
+
+	if (fd < 0)
+		return -1;
+	pidfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+	if (pidfd < 0)
+		return -errno;
+	local = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (local < 0 && errno == EBADF)
+		local = -1;
+	else if (local < 0)
+		local = -errno;
+	close(pidfd);
+	return local;
+}
+
+static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
+		       unsigned flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	struct cuse_file *cf = (struct cuse_file *)(uintptr_t)fi->fh;
+	struct fdri_cuse *c = cf->c;
+	struct iovec in_iov[1 + FDRI_IOCTL_MAX_PTRS], out_iov[1 + FDRI_IOCTL_MAX_PTRS];
+	size_t nin = 0, nout = 0, in_full, out_full;
+	struct fdri_ioctl_args a;
+	struct fdri_caller who;
+	unsigned int ucmd = (unsigned int)cmd;
+	const unsigned char *src;
+	int ret;
+
+	if (flags & FUSE_IOCTL_COMPAT) {
+		if (!c->warned_compat)
+			fdri_log(FDRI_LOG_WARN, "/dev/%s: 32-bit callers are not supported", c->cfg.devname);
+		c->warned_compat = true;
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	if (ucmd == FDRI_CUSE_IOCTL_BIND) {
+		reply_bind(req, cf, arg, out_bufsz);
+		return;
+	}
+	caller_of(req, &who);
+	ret = fdri_ioctl_decode(c->dev, ucmd, &a);
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	/* 1. the struct itself */
+	if ((a.in_size && in_bufsz < a.in_size) || (a.out_size && out_bufsz < a.out_size)) {
+		if (a.in_size)
+			in_iov[nin++] = (struct iovec){ arg, a.in_size };
+		if (a.out_size)
+			out_iov[nout++] = (struct iovec){ arg, a.out_size };
+		fuse_reply_ioctl_retry(req, in_iov, nin, out_iov, nout);
+		return;
+	}
+	memset(kdata, 0, a.ksize);
+	memcpy(kdata, in_buf, a.in_size);
+	/* 2. permissions */
+	ret = fdri_ioctl_permit(cf->file, &who, &a);
+	if (ret) {
+		fuse_reply_ioctl(req, ret, kdata, a.out_size);
+		return;
+	}
+	/* 3. nested buffers */
+	fdri_ioctl_bufs(&a, kdata);
+	in_full = a.in_size;
+	out_full = a.out_size;
+	if (a.in_size)
+		in_iov[nin++] = (struct iovec){ arg, a.in_size };
+	if (a.out_size)
+		out_iov[nout++] = (struct iovec){ arg, a.out_size };
+	for (unsigned i = 0; i < a.desc->nptrs; i++) {
+		struct fdri_ubuf *b = &a.bufs[i];
+
+		if (b->len > FDRI_WIRE_MAX_BUF)
+			b->len = FDRI_WIRE_MAX_BUF;
+		if (!b->uaddr || !b->len)
+			continue;
+		in_iov[nin++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
+		in_full += b->len;
+		if (a.desc->ptrs[i].dir == FDRI_PTR_OUT) {
+			out_iov[nout++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
+			out_full += b->len;
+		}
+	}
+	if (in_bufsz < in_full || out_bufsz < out_full) {
+		fuse_reply_ioctl_retry(req, in_iov, nin, out_iov, nout);
+		return;
+	}
+	src = (const unsigned char *)in_buf + a.in_size;
+	for (unsigned i = 0; i < a.desc->nptrs; i++) {
+		struct fdri_ubuf *b = &a.bufs[i];
+
+		if (!b->uaddr || !b->len)
+			continue;
+		memcpy(outbufs[i], src, b->len);
+		b->data = outbufs[i];
+		src += b->len;
+	}
+	if (a.desc->fd_in_off >= 0) {
+		int fd;
+
+		memcpy(&fd, kdata + a.desc->fd_in_off, sizeof(fd));
+		a.in_fd = fetch_fd(who.tid, fd);
+		if (a.in_fd < -1) {
+			fdri_log(FDRI_LOG_WARN, "pid %d: cannot fetch fd %d: %s", who.tid, fd,
+				 strerror(-a.in_fd));
+			fuse_reply_ioctl(req, a.in_fd, kdata, a.out_size);
+			return;
+		}
+	}
+	/* 4. run and reply */
+	ret = fdri_ioctl_run(cf->file, &who, kdata, &a);
+	if (a.in_fd >= 0)
+		close(a.in_fd);
+	if (ret == 0 && a.out_fd >= 0) {
+		/* the export happened but its fd cannot be delivered, as when
+		 * dma_buf_fd() fails in the kernel: the dma-buf stays cached */
+		if (c->warned_export_pid != who.tid)
+			fdri_log(FDRI_LOG_WARN, "pid %d: %s returns an fd, which needs the fakedri shim "
+				 "(LD_PRELOAD=libfakedri-shim.so); answering EOPNOTSUPP",
+				 who.tid, a.desc->name);
+		c->warned_export_pid = who.tid;
+		ret = -EOPNOTSUPP;
+	}
+	out_iov[0] = (struct iovec){ kdata, a.out_size };
+	nout = a.out_size ? 1 : 0;
+	for (unsigned i = 0; i < a.desc->nptrs; i++)
+		if (a.bufs[i].uaddr && a.bufs[i].len && a.desc->ptrs[i].dir == FDRI_PTR_OUT)
+			out_iov[nout++] = (struct iovec){ a.bufs[i].data, a.bufs[i].len };
+	if (fdri_log_level >= FDRI_LOG_TRACE)
+		fdri_log(FDRI_LOG_TRACE, "cuse pid %d %s -> %d", who.tid, a.desc->name, ret);
+	fuse_reply_ioctl_iov(req, ret, out_iov, (int)nout);
+}
+
+static void cuse_init_done(void *userdata)
+{
+	struct fdri_cuse *c = userdata;
+	char path[160];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", c->cfg.devname);
+	if (stat(path, &st) == 0) {
+		chmod(path, c->cfg.mode);
+		if (c->cfg.gid != (gid_t)-1 && chown(path, (uid_t)-1, c->cfg.gid) < 0)
+			fdri_log(FDRI_LOG_WARN, "chown %s: %s", path, strerror(errno));
+		fdri_log(FDRI_LOG_INFO, "serving %s (%u:%u, %s node)", path, major(st.st_rdev),
+			 minor(st.st_rdev), c->cfg.type == FDRI_NODE_RENDER ? "render" : "primary");
+	} else {
+		fdri_log(FDRI_LOG_INFO, "serving /dev/%s (no devtmpfs node seen)", c->cfg.devname);
+	}
+}
+
+static const struct cuse_lowlevel_ops cuse_ops = {
+	.init_done = cuse_init_done,
+	.open = cuse_open,
+	.read = cuse_read,
+	.release = cuse_release,
+	.ioctl = cuse_ioctl,
+	.poll = cuse_poll,
+};
+
+static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
+{
+	(void)userdata;
+	return read(fd, buf, len);
+}
+
+static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	(void)userdata;
+	return writev(fd, iov, count);
+}
+
+static void cuse_cb(evutil_socket_t fd, short what, void *data)
+{
+	struct fdri_cuse *c = data;
+
+	(void)fd; (void)what;
+	for (;;) {
+		int r = fuse_session_receive_buf(c->se, &c->buf);
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN)
+			return;
+		if (r <= 0 || fuse_session_exited(c->se)) {
+			fdri_log(FDRI_LOG_ERROR, "/dev/%s: CUSE connection ended (%s)", c->cfg.devname,
+				 r < 0 ? strerror(-r) : "exited");
+			event_del(c->ev);
+			return;
+		}
+		fuse_session_process_buf(c->se, &c->buf);
+	}
+}
+
+static int minor_from_name(const struct fdri_cuse_node_cfg *cfg)
+{
+	const char *base = strrchr(cfg->devname, '/');
+	int m;
+
+	base = base ? base + 1 : cfg->devname;
+	if (cfg->type == FDRI_NODE_RENDER)
+		return sscanf(base, "renderD%d", &m) == 1 && m >= 128 && m < 192 ? m : 128;
+	return sscanf(base, "card%d", &m) == 1 && m >= 0 && m < 64 ? m : 0;
+}
+
+struct fdri_cuse *fdri_cuse_start(struct event_base *base, struct fdri_device *dev,
+				  struct fdri_server *srv, const char *sock_path,
+				  const struct fdri_cuse_node_cfg *cfg, int fd)
+{
+	char *argv[] = { "fakedrid", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	const char *info[1];
+	struct fuse_custom_io io = { .read = io_read, .writev = io_writev };
+	struct cuse_info ci = { 0 };
+	struct fdri_cuse *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->base = base;
+	c->dev = dev;
+	c->srv = srv;
+	c->cfg = *cfg;
+	snprintf(c->devname, sizeof(c->devname), "%s", cfg->devname);
+	c->cfg.devname = c->devname;
+	snprintf(c->sock, sizeof(c->sock), "%s", sock_path ? sock_path : "");
+	c->files.next = c->files.prev = &c->files;
+	snprintf(c->devinfo, sizeof(c->devinfo), "DEVNAME=%s", c->devname);
+	info[0] = c->devinfo;
+	ci.dev_minor = (unsigned)(cfg->minor >= 0 ? cfg->minor : minor_from_name(cfg));
+	ci.dev_info_argc = 1;
+	ci.dev_info_argv = info;
+	ci.flags = CUSE_UNRESTRICTED_IOCTL;
+
+	if (fd < 0)
+		fd = open("/dev/cuse", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		fdri_log(FDRI_LOG_ERROR, "cannot open /dev/cuse: %s (is the cuse module loaded? "
+			 "try 'modprobe cuse')", strerror(errno));
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, c);
+	fuse_opt_free_args(&args);
+	if (!c->se || fuse_session_custom_io(c->se, &io, fd) < 0) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start the CUSE session for /dev/%s", c->devname);
+		if (c->se)
+			fuse_session_destroy(c->se);
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	evutil_make_socket_nonblocking(fd);
+	c->ev = event_new(base, fd, EV_READ | EV_PERSIST, cuse_cb, c);
+	event_add(c->ev, NULL);
+	c->next = all_cuse;
+	all_cuse = c;
+	return c;
+}
+
+void fdri_cuse_stop(struct fdri_cuse *c)
+{
+	if (!c)
+		return;
+	for (struct fdri_cuse **p = &all_cuse; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	while (c->files.next != &c->files) {
+		struct cuse_file *cf = c->files.next;
+
+		if (c->srv)
+			fdri_server_detach_file(c->srv, cf->file);
+		fdri_file_close(cf->file);
+		cf->prev->next = cf->next;
+		cf->next->prev = cf->prev;
+		free(cf);
+	}
+	event_free(c->ev);
+	fuse_session_destroy(c->se); /* closes the fd */
+	free(c->buf.mem);
+	free(c);
+}
+
+struct fdri_file *fdri_cuse_lookup_token(const uint64_t token[2])
+{
+	if (!token[0] && !token[1])
+		return NULL;
+	for (struct fdri_cuse *c = all_cuse; c; c = c->next)
+		for (struct cuse_file *cf = c->files.next; cf != &c->files; cf = cf->next)
+			if (cf->token[0] == token[0] && cf->token[1] == token[1])
+				return cf->file;
+	return NULL;
+}
+
+int fdri_cuse_parse_node(const char *spec, struct fdri_cuse_node_cfg *cfg)
+{
+	char name[128], type[16] = "primary", group[64] = "";
+	unsigned mode = 0;
+	int n;
+
+	n = sscanf(spec, "%127[^:]:%15[^:]:%o:%63s", name, type, &mode, group);
+	if (n < 1)
+		return -1;
+	if (!strcmp(type, "render"))
+		cfg->type = FDRI_NODE_RENDER;
+	else if (!strcmp(type, "primary"))
+		cfg->type = FDRI_NODE_PRIMARY;
+	else
+		return -1;
+	cfg->minor = -1;
+	/* distribution defaults: card 0660 group video, render 0666 group render */
+	cfg->mode = n >= 3 ? mode : cfg->type == FDRI_NODE_RENDER ? 0666 : 0660;
+	if (!*group)
+		snprintf(group, sizeof(group), "%s", cfg->type == FDRI_NODE_RENDER ? "render" : "video");
+	{
+		struct group *g = getgrnam(group);
+
+		cfg->gid = g ? g->gr_gid : (gid_t)-1;
+		if (!g && n >= 4)
+			return -1;
+	}
+	cfg->devname = strdup(name);
+	return cfg->devname ? 0 : -1;
+}
