@@ -272,7 +272,8 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info
 		return;
 	}
 	memset(kdata, 0, a.ksize);
-	memcpy(kdata, in_buf, a.in_size);
+	if (a.in_size)
+		memcpy(kdata, in_buf, a.in_size);
 	/* 2. permissions */
 	ret = fdri_ioctl_permit(cf->file, &who, &a);
 	if (ret) {
