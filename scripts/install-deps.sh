@@ -2,14 +2,15 @@
 # install-deps.sh - installs what fakedri needs to build, test and run its
 # main job on Debian 12: the toolchain, the libraries the design names
 # (libevent, libdrm, cmocka, libfuse3), and the real clients the tests run
-# (drmdevice from libdrm-tests, drm_info from drm-info, and Mesa's GBM/EGL
-# with the kms_swrast driver).
+# (drmdevice from libdrm-tests, drm_info from drm-info, Mesa's GBM/EGL
+# with the kms_swrast driver, and IGT's vgem_mmap from intel-gpu-tools).
 # Uses sudo when not root. Idempotent.
 set -eu
 
 pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev
       libdrm-tests drm-info
-      libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0"
+      libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
+      intel-gpu-tools"
 
 missing=""
 for p in $pkgs; do
