@@ -36,12 +36,14 @@
 
 #include "fdri_idr.h"
 #include "fdri_map.h"
+#include "fdri_range.h"
 
 #define FDRI_PAGE_SIZE 4096ull
 #define FDRI_PAGE_ALIGN(x) (((x) + FDRI_PAGE_SIZE - 1) & ~(FDRI_PAGE_SIZE - 1))
 
-/* The first fake mmap offset, as DRM_FILE_PAGE_OFFSET_START on 64-bit. */
+/* The fake mmap offset space, as DRM_FILE_PAGE_OFFSET_START/SIZE on 64-bit. */
 #define FDRI_MMAP_OFFSET_START (0x100000000ull)
+#define FDRI_MMAP_OFFSET_SIZE (0xfffffull * 256 * FDRI_PAGE_SIZE)
 
 enum fdri_node_type {
 	FDRI_NODE_PRIMARY = 0,
@@ -126,8 +128,8 @@ struct fdri_device {
 
 	struct fdri_idr names;           /* flink name -> object */
 	struct fdri_map offsets;         /* mmap offset -> object */
+	struct fdri_range offset_space;  /* free mmap offsets */
 	struct fdri_map dmabufs;         /* memfd inode -> dma-buf */
-	uint64_t next_offset;
 	uint64_t next_obj_id;
 	uint64_t mem_limit;              /* bytes of object memory allowed, 0 = none */
 	uint64_t mem_used;
@@ -175,8 +177,12 @@ struct fdri_file {
 	int open_flags;
 
 	struct fdri_idr handles;         /* handle -> object */
-	struct fdri_map prime_by_buf;    /* dma-buf pointer -> handle */
-	struct fdri_map prime_by_handle; /* handle -> dma-buf */
+	/* The PRIME cache (drm_prime_file_private): one entry per handle that
+	 * was exported or imported. Several handles may share a dma-buf; a
+	 * lookup by dma-buf answers with the oldest of them. */
+	struct fdri_map prime_by_buf;    /* dma-buf pointer -> oldest entry */
+	struct fdri_map prime_by_handle; /* handle -> entry */
+	uint64_t prime_seq;
 
 	/* drm_auth.c state */
 	struct fdri_master *master;

@@ -41,7 +41,10 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	dev->host = host;
 	dev->host_ctx = host_ctx;
 	dev->instance = instance;
-	dev->next_offset = FDRI_MMAP_OFFSET_START;
+	if (fdri_range_init(&dev->offset_space, FDRI_MMAP_OFFSET_START, FDRI_MMAP_OFFSET_SIZE)) {
+		free(dev);
+		return NULL;
+	}
 	fdri_idr_init(&dev->names);
 	fdri_map_init(&dev->offsets);
 	fdri_map_init(&dev->dmabufs);
@@ -55,6 +58,7 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_master_put(&dev->master);
 	fdri_idr_fini(&dev->names);
 	fdri_map_fini(&dev->offsets);
+	fdri_range_fini(&dev->offset_space);
 	fdri_map_fini(&dev->dmabufs);
 	free(dev);
 }

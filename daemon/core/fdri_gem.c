@@ -42,14 +42,16 @@ struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *er
 	obj->size = size;
 	obj->id = ++dev->next_obj_id;
 	obj->memfd = -1;
-	/* shmem objects get their fake offset at creation, in creation order */
-	obj->mmap_offset = dev->next_offset;
-	if (fdri_map_put(&dev->offsets, obj->mmap_offset, obj)) {
-		free(obj);
+	/* shmem objects get their fake offset at creation (drm_gem_create_mmap_offset) */
+	*err = fdri_range_alloc(&dev->offset_space, size, &obj->mmap_offset);
+	if (!*err && fdri_map_put(&dev->offsets, obj->mmap_offset, obj)) {
+		fdri_range_free(&dev->offset_space, obj->mmap_offset, size);
 		*err = -ENOMEM;
+	}
+	if (*err) {
+		free(obj);
 		return NULL;
 	}
-	dev->next_offset += size;
 	dev->mem_used += size;
 	dev->stats.objects++;
 	return obj;
@@ -65,6 +67,7 @@ static void gem_free(struct fdri_gem *obj)
 	struct fdri_device *dev = obj->dev;
 
 	fdri_map_del(&dev->offsets, obj->mmap_offset);
+	fdri_range_free(&dev->offset_space, obj->mmap_offset, obj->size);
 	if (obj->import)
 		fdri_dmabuf_put(obj->import);
 	if (obj->memfd >= 0) {

@@ -151,7 +151,7 @@ static const struct fdri_ioctl_desc core_ioctls[] = {
 	DEF(MODE_SETPROPERTY, ioctl_notsupp, FDRI_MASTER),
 	DEF(MODE_GETPROPBLOB, fdri_ioctl_mode_lookup, 0),
 	DEF(MODE_GETFB, fdri_ioctl_mode_lookup, 0),
-	DEF(MODE_GETFB2, fdri_ioctl_mode_lookup, 0),
+	DEF(MODE_GETFB2, fdri_ioctl_mode_getfb2, 0),
 	DEF(MODE_ADDFB, ioctl_notsupp, 0),
 	DEF(MODE_ADDFB2, ioctl_notsupp, 0),
 	DEF(MODE_RMFB, ioctl_notsupp, 0),

@@ -123,6 +123,7 @@ int fdri_ioctl_prime_handle_to_fd(struct fdri_file *, const struct fdri_caller *
 int fdri_ioctl_prime_fd_to_handle(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_mode_getresources(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_mode_getplaneresources(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_mode_getfb2(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_mode_lookup(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_create_dumb(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_map_dumb(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);

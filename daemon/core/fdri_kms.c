@@ -52,3 +52,11 @@ int fdri_ioctl_mode_lookup(struct fdri_file *f, const struct fdri_caller *w, voi
 	(void)w; (void)data; (void)a;
 	return f->dev->pers->modeset ? -ENOENT : -EOPNOTSUPP;
 }
+
+/* drm_mode_getfb2_ioctl() checks DRIVER_MODESET itself and answers EINVAL */
+int fdri_ioctl_mode_getfb2(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			   struct fdri_ioctl_args *a)
+{
+	(void)w; (void)data; (void)a;
+	return f->dev->pers->modeset ? -ENOENT : -EINVAL;
+}

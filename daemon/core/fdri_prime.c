@@ -2,10 +2,13 @@
  * fdri_prime.c - dma-bufs and the per-file PRIME caches, after drm_prime.c.
  *
  * DOC: PRIME rules
- * - Each file caches dma-buf <-> handle in both directions, so one file has
- *   at most one handle per dma-buf: importing the same dma-buf twice gives
- *   the same handle, and exporting a handle twice gives the same dma-buf.
- *   A cache entry holds a dma-buf reference and dies with its handle.
+ * - Each file caches which handles were exported or imported as which
+ *   dma-buf: importing the same dma-buf twice gives the same handle, and
+ *   exporting a handle twice gives the same dma-buf. A file can still hold
+ *   several handles to one object (GEM_OPEN always makes a new one); each
+ *   gets its own cache entry when it is exported, and an import answers
+ *   with the oldest. An entry holds a dma-buf reference and dies with its
+ *   handle.
  * - Exporting sets obj->dma_buf, which holds a reference while the object
  *   has handles, so every export of one object returns the same dma-buf.
  * - Importing a dma-buf this device exported gives back the exporting object
@@ -21,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <drm.h>
@@ -64,28 +68,76 @@ static struct fdri_dmabuf *dmabuf_new(struct fdri_device *dev, int fd, uint64_t 
 	return buf;
 }
 
-/* drm_prime_add_buf_handle() */
+/* One PRIME cache entry (struct drm_prime_member). */
+struct prime_entry {
+	struct fdri_dmabuf *buf;
+	uint32_t handle;
+	uint64_t seq;        /* insertion order: the oldest answers lookups */
+};
+
+/* drm_prime_add_buf_handle(): the entry holds a dma-buf reference */
 static int cache_add(struct fdri_file *file, struct fdri_dmabuf *buf, uint32_t handle)
 {
-	if (fdri_map_put(&file->prime_by_buf, (uintptr_t)buf, (void *)(uintptr_t)handle))
-		return -ENOMEM;
-	if (fdri_map_put(&file->prime_by_handle, handle, buf)) {
-		fdri_map_del(&file->prime_by_buf, (uintptr_t)buf);
+	struct prime_entry *e = malloc(sizeof(*e));
+
+	if (!e || fdri_map_put(&file->prime_by_handle, handle, e)) {
+		free(e);
 		return -ENOMEM;
 	}
+	if (!fdri_map_get(&file->prime_by_buf, (uintptr_t)buf) &&
+	    fdri_map_put(&file->prime_by_buf, (uintptr_t)buf, e)) {
+		fdri_map_del(&file->prime_by_handle, handle);
+		free(e);
+		return -ENOMEM;
+	}
+	e->buf = buf;
+	e->handle = handle;
+	e->seq = ++file->prime_seq;
 	fdri_dmabuf_get(buf);
 	return 0;
 }
 
-/* drm_prime_remove_buf_handle() */
+/* drm_prime_lookup_buf_handle() */
+static bool cache_lookup_buf(struct fdri_file *file, struct fdri_dmabuf *buf, uint32_t *handle)
+{
+	struct prime_entry *e = fdri_map_get(&file->prime_by_buf, (uintptr_t)buf);
+
+	if (e)
+		*handle = e->handle;
+	return e != NULL;
+}
+
+/* drm_prime_lookup_buf_by_handle() */
+static struct fdri_dmabuf *cache_lookup_handle(struct fdri_file *file, uint32_t handle)
+{
+	struct prime_entry *e = fdri_map_get(&file->prime_by_handle, handle);
+
+	return e ? e->buf : NULL;
+}
+
+/* drm_prime_remove_buf_handle(): drops this handle's entry only; another
+ * handle of the same dma-buf then answers lookups. */
 void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle)
 {
-	struct fdri_dmabuf *buf = fdri_map_del(&file->prime_by_handle, handle);
+	struct prime_entry *e = fdri_map_del(&file->prime_by_handle, handle);
+	struct prime_entry *next = NULL;
 
-	if (buf) {
-		fdri_map_del(&file->prime_by_buf, (uintptr_t)buf);
-		fdri_dmabuf_put(buf);
+	if (!e)
+		return;
+	if (fdri_map_get(&file->prime_by_buf, (uintptr_t)e->buf) == e) {
+		fdri_map_for_each(&file->prime_by_handle, ent) {
+			struct prime_entry *o = ent->val;
+
+			if (o->buf == e->buf && (!next || o->seq < next->seq))
+				next = o;
+		}
+		if (next)
+			fdri_map_put(&file->prime_by_buf, (uintptr_t)e->buf, next);
+		else
+			fdri_map_del(&file->prime_by_buf, (uintptr_t)e->buf);
 	}
+	fdri_dmabuf_put(e->buf);
+	free(e);
 }
 
 /* export_and_register_object(): a new dma-buf sharing the object's pages.
@@ -139,7 +191,7 @@ int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t fl
 
 	if (!obj)
 		return -ENOENT;
-	buf = fdri_map_get(&file->prime_by_handle, handle);
+	buf = cache_lookup_handle(file, handle);
 	if (buf)
 		goto out;
 	if (obj->import) {
@@ -240,17 +292,13 @@ int fdri_prime_fd_to_handle(struct fdri_file *file, int fd, uint32_t *handle)
 	struct fdri_device *dev = file->dev;
 	struct fdri_dmabuf *buf;
 	struct fdri_gem *obj;
-	void *cached;
 	int err = 0, h;
 
 	buf = dmabuf_get_fd(dev, fd, &err);
 	if (!buf)
 		return err;
-	cached = fdri_map_get(&file->prime_by_buf, (uintptr_t)buf);
-	if (cached) {
-		*handle = (uint32_t)(uintptr_t)cached;
+	if (cache_lookup_buf(file, buf, handle))
 		goto out_put;
-	}
 	obj = prime_import(dev, buf, &err);
 	if (!obj)
 		goto out_put;
