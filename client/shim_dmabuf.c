@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -88,8 +89,22 @@ int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *ar
 	unsigned int cmd = (unsigned int)req;
 	struct dma_buf_sync sync;
 
-	(void)fd;
 	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+	case FIONBIO:
+	case FIOASYNC:
+		/* the VFS answers these for any file, before dma_buf_ioctl() */
+		return shim_real_ioctl(fd, req, arg) < 0 ? -errno : 0;
+	case DMA_BUF_IOCTL_EXPORT_SYNC_FILE: {
+		struct dma_buf_export_sync_file ex;
+
+		if (shim_copy_from_user(&ex, arg, sizeof(ex)))
+			return -EFAULT;
+		if ((ex.flags & ~DMA_BUF_SYNC_RW) || !(ex.flags & DMA_BUF_SYNC_RW))
+			return -EINVAL;
+		return -EOPNOTSUPP; /* sync_files arrive with the fence work */
+	}
 	case DMA_BUF_IOCTL_SYNC:
 		if (shim_copy_from_user(&sync, arg, sizeof(sync)))
 			return -EFAULT;
