@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdri_caps.h"
 #include "fdri_ioctl.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
@@ -135,6 +136,7 @@ static void caller_from(struct fdri_caller *who, const struct ucred *cr, int32_t
 	who->uid = cr->uid;
 	who->gid = cr->gid;
 	who->cap_sys_admin = cr->uid == 0;
+	who->capable = fdri_caps_capable;
 }
 
 static void send_simple_reply(struct srv_chan *ch, int ret)

@@ -144,7 +144,7 @@ static int master_check_perm(const struct fdri_file *f, const struct fdri_caller
 {
 	if (f->was_master && f->pid == w->tid)
 		return 0;
-	if (!w->cap_sys_admin)
+	if (!fdri_capable(w))
 		return -EACCES;
 	return 0;
 }

@@ -61,7 +61,17 @@ struct fdri_caller {
 	uid_t uid;
 	gid_t gid;
 	bool cap_sys_admin;
+	/* If set, asked instead of cap_sys_admin, and only where the kernel
+	 * calls capable(CAP_SYS_ADMIN): the transport may look the thread's
+	 * capabilities up, which costs too much for every ioctl. */
+	bool (*capable)(const struct fdri_caller *who);
 };
+
+/* capable(CAP_SYS_ADMIN) for the caller */
+static inline bool fdri_capable(const struct fdri_caller *who)
+{
+	return who->capable ? who->capable(who) : who->cap_sys_admin;
+}
 
 /* What the host says about an fd handed to PRIME_FD_TO_HANDLE. */
 struct fdri_fd_ident {

@@ -37,7 +37,7 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	f->id = ++next_id;
 	f->open_flags = open_flags;
 	f->pid = who->tid;
-	f->authenticated = who->cap_sys_admin;
+	f->authenticated = fdri_capable(who);
 	fdri_idr_init(&f->handles);
 	fdri_map_init(&f->prime_by_buf);
 	fdri_map_init(&f->prime_by_handle);

@@ -245,7 +245,7 @@ int fdri_ioctl_permit(const struct fdri_file *f, const struct fdri_caller *who,
 {
 	uint32_t flags = a->desc->flags;
 
-	if ((flags & FDRI_ROOT_ONLY) && !who->cap_sys_admin)
+	if ((flags & FDRI_ROOT_ONLY) && !fdri_capable(who))
 		return -EACCES;
 	if ((flags & FDRI_AUTH) && !is_render_client(f) && !f->authenticated)
 		return -EACCES;

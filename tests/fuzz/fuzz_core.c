@@ -132,7 +132,8 @@ static void run(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct fdri_device *devs[2];
 	struct fdri_file *files[MAX_FILES] = { 0 };
-	struct fdri_caller root = { 1, 1, 0, 0, true }, user = { 2, 2, 1000, 1000, false };
+	struct fdri_caller root = { .pid = 1, .tid = 1, .cap_sys_admin = true };
+	struct fdri_caller user = { .pid = 2, .tid = 2, .uid = 1000, .gid = 1000 };
 	int client_fds[16], nclient = 0;
 
 	nfds = 0;
