@@ -14,10 +14,22 @@
  *   call. Dups share it. At the last reference its channels are closed;
  *   the DRM file itself lives on in the daemon until every process has
  *   closed the main socket.
+ * - A CUSE node's fd (a real character device of a `fakedrid --cuse`) is
+ *   recognised by its dev_t and bound: the shim asks the open file for a
+ *   token (FDRI_CUSE_IOCTL_BIND, through the real ioctl), connects to the
+ *   daemon and sends HELLO with it. That connection is the shim_dev's
+ *   main_sock, owned by it and closed at its last reference; ioctls and
+ *   mmap then go over channels as for a socket-mode device. The CUSE fd
+ *   stays the DRM file's identity: the daemon releases the file on the
+ *   CUSE release, not on the connection's EOF. A forked child keeps
+ *   main_sock (it only ever sends ATTACH on it); after exec, or for an fd
+ *   received over SCM_RIGHTS, the fd is bound again on first use.
  * - struct shim_dmabuf likewise, per dma-buf fd (and its dups).
  * - After fork the child closes its copies of all channels (they belong to
  *   the parent) and opens new ones on demand.
- * When FAKEDRI_SOCKET is unset the shim passes everything through.
+ * Configuration: FAKEDRI_SOCKET, or when it is unset SHIM_DEFAULT_SOCKET if
+ * a daemon's sysroot is there; with neither (or FAKEDRI_SOCKET set empty)
+ * the shim passes everything through.
  */
 #ifndef SHIM_H
 #define SHIM_H
@@ -34,21 +46,33 @@
 #define SHIM_NODE_PRIMARY 0
 #define SHIM_NODE_RENDER 2
 #define SHIM_MAX_NODES 8
+/* the default socket of `fakedrid --cuse` (FDRI_DEFAULT_CUSE_SOCKET) */
+#define SHIM_DEFAULT_SOCKET "/run/fakedri/fakedri.sock"
 
+/* A virtual node of the socket mode: a path the shim opens itself. */
 struct shim_node {
 	char path[256];
 	int type;
 	int minor;
 };
 
+/* A real CUSE node of the daemon, known by its dev_t. */
+struct shim_cuse_node {
+	char path[256];
+	int type;
+	dev_t rdev;
+};
+
 struct shim_config {
-	bool enabled;
+	bool enabled;              /* nnodes || ncuse */
 	char sock[108];
 	char root[4096];
 	size_t rootlen;
 	char devname[64];
 	struct shim_node nodes[SHIM_MAX_NODES];
 	int nnodes;
+	struct shim_cuse_node cuse[SHIM_MAX_NODES];
+	int ncuse;
 };
 
 extern struct shim_config shim_cfg;
@@ -91,6 +115,8 @@ struct shim_dev {
 	atomic_int refs;
 	int type;                /* SHIM_NODE_* */
 	int open_flags;
+	int main_sock;           /* -1: the device fd is the main socket; else
+				  * the connection bound to a CUSE open file */
 	pthread_mutex_t lock;
 	int *idle, nidle, cap;   /* idle channels */
 	int *all, nall, capall;  /* every channel this process holds */
@@ -100,12 +126,21 @@ struct shim_dev {
 void shim_dev_put(struct shim_dev *d);
 /* open() of a node path: a new DRM file. Returns fd or -1/errno. */
 int shim_dev_open(int type, int flags);
-/* Adopts fd if it is a device socket of our daemon. */
+/* Adopts fd if it is a device socket of our daemon or one of its CUSE
+ * nodes (bound then). Returns the device with a reference, or NULL. */
 struct shim_dev *shim_dev_adopt(int fd);
+/* After a real open() returned fd: binds it if it is one of our CUSE nodes. */
+void shim_dev_cuse_opened(int fd);
+/* A bound CUSE fd: a real file, whose stat and /proc link are the real ones. */
+static inline bool shim_dev_is_cuse(const struct shim_dev *d)
+{
+	return d->main_sock >= 0;
+}
 int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg);
 void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot,
 		    int flags, off_t off);
-int shim_dev_fstat(struct shim_dev *d, struct stat *st);
+/* fstat of device fd fd: the node's (patched), or the real one for CUSE. */
+int shim_dev_fstat(int fd, struct shim_dev *d, struct stat *st);
 const char *shim_dev_path(const struct shim_dev *d);
 const struct shim_node *shim_node_of_type(int type);
 void shim_dev_atfork_child(void);
@@ -133,6 +168,8 @@ void shim_config_load(void);
 const char *shim_path_map(const char *path, char *buf, size_t len);
 /* The node a path names, or NULL. */
 const struct shim_node *shim_path_node(const char *path);
+/* The CUSE node with this dev_t, or NULL. */
+const struct shim_cuse_node *shim_cuse_node(dev_t rdev);
 /* Patches a stat of a node's fake file into a character device. */
 void shim_stat_patch(const struct shim_node *n, struct stat *st);
 /* "/proc/self/fd/N" (or /proc/<pid>/fd/N of this process): N, else -1. */

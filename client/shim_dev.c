@@ -1,6 +1,7 @@
 /*
- * shim_dev.c - device fds: opening a DRM file on the daemon, channels,
- * and the ioctl and mmap paths (protocol in daemon/wire/fdri_wire.h).
+ * shim_dev.c - device fds: opening a DRM file on the daemon, binding a
+ * CUSE node's open file to a connection, channels, and the ioctl and mmap
+ * paths (protocol in daemon/wire/fdri_wire.h).
  *
  * A struct shim_dev keeps a pool of channels. A call takes an idle channel
  * (or makes one with ATTACH), runs its request/reply exchange alone on it,
@@ -105,6 +106,7 @@ static struct shim_dev *dev_new(int type, int open_flags)
 	atomic_init(&d->refs, 1);
 	d->type = type;
 	d->open_flags = open_flags;
+	d->main_sock = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_lock(&devs_lock);
 	d->next = devs;
@@ -133,6 +135,8 @@ void shim_dev_put(struct shim_dev *d)
 	}
 	pthread_mutex_unlock(&devs_lock);
 	dev_close_channels(d);
+	if (d->main_sock >= 0)
+		shim_real_close(d->main_sock);
 	free(d->idle);
 	free(d->all);
 	pthread_mutex_destroy(&d->lock);
@@ -174,10 +178,15 @@ static int chan_make(int mainfd, const void *msg, size_t len)
 	return sv[0];
 }
 
+/* mainfd: the device fd; ATTACH goes to the main socket, which is the
+ * device fd itself unless it is a bound CUSE fd. */
 static int chan_get(struct shim_dev *d, int mainfd)
 {
 	struct fdri_wire_hdr h = { FDRI_MSG_ATTACH, sizeof(h) };
 	int ch;
+
+	if (d->main_sock >= 0)
+		mainfd = d->main_sock;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->nidle) {
@@ -251,25 +260,27 @@ const char *shim_dev_path(const struct shim_dev *d)
 	return n ? n->path : "/dev/dri/card0";
 }
 
-int shim_dev_fstat(struct shim_dev *d, struct stat *st)
+int shim_dev_fstat(int fd, struct shim_dev *d, struct stat *st)
 {
 	const struct shim_node *n = shim_node_of_type(d->type);
 	char buf[4096];
 
+	if (shim_dev_is_cuse(d))
+		return shim_real_fstat(fd, st);
 	if (!n || shim_real_stat(shim_path_map(n->path, buf, sizeof(buf)), st) < 0)
 		return -1;
 	shim_stat_patch(n, st);
 	return 0;
 }
 
-static int connect_daemon(int flags)
+static int connect_daemon(const char *sock, int flags)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0);
 
 	if (s < 0)
 		return -errno;
-	memcpy(a.sun_path, shim_cfg.sock, sizeof(a.sun_path));
+	memcpy(a.sun_path, sock, sizeof(a.sun_path));
 	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		int err = errno == EACCES || errno == EPERM ? EACCES : ENODEV;
 
@@ -281,27 +292,20 @@ static int connect_daemon(int flags)
 	return s;
 }
 
-int shim_dev_open(int type, int flags)
+/* HELLO on main socket s, which it takes over: a new device with its first
+ * channel, or NULL with errno. */
+static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, int type, int flags)
 {
-	struct fdri_wire_hello h = {
-		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
-		.node = (uint32_t)type, .open_flags = flags, .tid = (int32_t)gettid(),
-	};
 	struct fdri_wire_reply r;
-	struct shim_dev *d;
-	int s, ch, rfd, err;
+	struct shim_dev *d = NULL;
+	int ch, rfd, err;
 	ssize_t n;
 
-	s = connect_daemon(flags);
-	if (s < 0) {
-		errno = -s;
-		return -1;
-	}
-	ch = chan_make(s, &h, sizeof(h));
+	ch = chan_make(s, h, sizeof(*h));
 	if (ch < 0) {
 		shim_real_close(s);
 		errno = -ch;
-		return -1;
+		return NULL;
 	}
 	n = chan_recv(ch, &r, sizeof(r), &rfd);
 	err = n < 0 ? (int)-n : (size_t)n < sizeof(r) ? EPROTO : -r.ret;
@@ -313,14 +317,93 @@ int shim_dev_open(int type, int flags)
 		shim_real_close(ch);
 		shim_real_close(s);
 		errno = err;
-		return -1;
+		return NULL;
 	}
-	if (flags & O_NONBLOCK)
-		shim_real_fcntl(s, F_SETFL, O_NONBLOCK);
 	push(&d->all, &d->nall, &d->capall, ch);
 	push(&d->idle, &d->nidle, &d->cap, ch);
+	return d;
+}
+
+int shim_dev_open(int type, int flags)
+{
+	struct fdri_wire_hello h = {
+		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
+		.node = (uint32_t)type, .open_flags = flags, .tid = (int32_t)gettid(),
+	};
+	struct shim_dev *d;
+	int s;
+
+	s = connect_daemon(shim_cfg.sock, flags);
+	if (s < 0) {
+		errno = -s;
+		return -1;
+	}
+	d = dev_hello(s, &h, type, flags);
+	if (!d)
+		return -1;
+	if (flags & O_NONBLOCK)
+		shim_real_fcntl(s, F_SETFL, O_NONBLOCK);
 	shim_fd_set(s, SHIM_FD_DEVICE, d);
 	return s;
+}
+
+/* Binds CUSE fd fd (one of our nodes) to a new connection and enters it in
+ * the fd table. Returns the device with a reference for the caller, or NULL
+ * (errno kept): the fd then stays a plain CUSE fd, which serves every ioctl
+ * but the fd-returning ones, and no mmap. */
+static struct shim_dev *cuse_bind(int fd)
+{
+	struct fdri_cuse_bind b;
+	struct fdri_wire_hello h = {
+		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
+		.tid = (int32_t)gettid(),
+	};
+	struct shim_dev *d;
+	int s, flags, err = errno;
+
+	memset(&b, 0, sizeof(b));
+	if (shim_real_ioctl(fd, FDRI_CUSE_IOCTL_BIND, &b) < 0 || (!b.token[0] && !b.token[1]))
+		goto fail;
+	b.sock[sizeof(b.sock) - 1] = '\0';
+	flags = shim_real_fcntl(fd, F_GETFL, 0);
+	s = connect_daemon(b.sock, O_CLOEXEC);
+	if (s < 0)
+		goto fail;
+	h.node = b.node;
+	h.open_flags = flags;
+	memcpy(h.token, b.token, sizeof(h.token));
+	d = dev_hello(s, &h, b.node == SHIM_NODE_RENDER ? SHIM_NODE_RENDER : SHIM_NODE_PRIMARY,
+		      flags);
+	memset(&b, 0, sizeof(b));
+	memset(&h, 0, sizeof(h));
+	if (!d)
+		goto fail;
+	d->main_sock = s;
+	atomic_fetch_add(&d->refs, 1); /* one for the table, one for the caller */
+	shim_fd_set(fd, SHIM_FD_DEVICE, d);
+	errno = err;
+	return d;
+fail:
+	errno = err;
+	return NULL;
+}
+
+/* fd's CUSE node, if it is one of ours */
+static bool is_cuse_fd(int fd)
+{
+	struct stat st;
+	int err = errno;
+	bool ours = shim_cfg.ncuse && shim_real_fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    shim_cuse_node(st.st_rdev);
+
+	errno = err;
+	return ours;
+}
+
+void shim_dev_cuse_opened(int fd)
+{
+	if (is_cuse_fd(fd))
+		shim_dev_put(cuse_bind(fd));
 }
 
 struct shim_dev *shim_dev_adopt(int fd)
@@ -333,8 +416,13 @@ struct shim_dev *shim_dev_adopt(int fd)
 	int ch, rfd;
 	ssize_t n;
 
-	if (!shim_cfg.enabled || getpeername(fd, (struct sockaddr *)&a, &alen) < 0 ||
-	    a.sun_family != AF_UNIX || strncmp(a.sun_path, shim_cfg.sock, sizeof(a.sun_path)))
+	if (!shim_cfg.enabled)
+		return NULL;
+	if (getpeername(fd, (struct sockaddr *)&a, &alen) < 0) {
+		/* a CUSE fd kept across exec or received over a socket */
+		return errno == ENOTSOCK && is_cuse_fd(fd) ? cuse_bind(fd) : NULL;
+	}
+	if (a.sun_family != AF_UNIX || strncmp(a.sun_path, shim_cfg.sock, sizeof(a.sun_path)))
 		return NULL;
 	d = dev_new(SHIM_NODE_PRIMARY, O_RDWR);
 	if (!d)

@@ -127,24 +127,34 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		return shim_dev_open(n->type, flags);
 	pfd = shim_path_procfd(path);
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
-		/* reopening a DRM fd through /proc opens a new DRM file */
+		/* reopening a DRM fd through /proc opens a new DRM file; a CUSE
+		 * node's is a real open, bound like any other */
 		struct shim_dev *d = shim_fd_dev(pfd);
-		int fd = d ? shim_dev_open(d->type, flags) : fail(EBADF);
+		int fd = -2;
 
+		if (!d)
+			fd = fail(EBADF);
+		else if (!shim_dev_is_cuse(d))
+			fd = shim_dev_open(d->type, flags);
 		shim_dev_put(d);
-		return fd;
+		if (fd != -2)
+			return fd;
 	}
 	*mapped = shim_path_map(path, buf, len);
 	return -2;
 }
 
+/* Any real open may have opened one of our CUSE nodes (by any path). */
 #define OPEN_BODY(dirfd, call) \
 	char buf[PATH_MAX]; \
 	const char *p; \
 	int r = open_ours(dirfd, path, flags, buf, sizeof(buf), &p); \
 	if (r != -2) \
 		return r; \
-	return call
+	r = call; \
+	if (r >= 0 && shim_cfg.ncuse && !(flags & O_PATH)) \
+		shim_dev_cuse_opened(r); \
+	return r
 
 static mode_t open_mode(int flags, va_list ap)
 {
@@ -354,7 +364,7 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 
 	if (kind == SHIM_FD_UNKNOWN && fd >= 0 && shim_cfg.enabled && !(flags & MAP_ANONYMOUS) &&
 	    get_fstat()(fd, &st) == 0) {
-		if (S_ISSOCK(st.st_mode)) {
+		if (S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && shim_cuse_node(st.st_rdev))) {
 			struct shim_dev *d = shim_dev_adopt(fd);
 
 			shim_dev_put(d);
@@ -440,7 +450,7 @@ static int dev_fstat_fd(int fd, struct stat *st, bool *handled)
 	if (!d)
 		return 0;
 	*handled = true;
-	r = shim_dev_fstat(d, st);
+	r = shim_dev_fstat(fd, d, st);
 	shim_dev_put(d);
 	return r;
 }
@@ -548,9 +558,13 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 		struct shim_dev *d = shim_fd_dev(dirfd);
 		char buf[PATH_MAX];
 
+		if (d && shim_dev_is_cuse(d)) {
+			shim_dev_put(d); /* a real file */
+			return get_statx()(dirfd, path, flags, mask, sx);
+		}
 		r = d ? get_statx()(AT_FDCWD, shim_path_map(shim_dev_path(d), buf, sizeof(buf)),
 				    0, mask, sx) : fail(EBADF);
-		if (r == 0 && shim_dev_fstat(d, &st) == 0)
+		if (r == 0 && shim_dev_fstat(dirfd, d, &st) == 0)
 			statx_from_stat(sx, &st);
 		shim_dev_put(d);
 		return r;
@@ -592,16 +606,20 @@ static ssize_t do_readlink(int dirfd, const char *path, char *out, size_t len)
 	int pfd = shim_path_procfd(path);
 
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
-		/* a DRM fd links to its node, as /proc shows for the kernel */
+		/* a DRM fd links to its node, as /proc shows for the kernel (a
+		 * CUSE fd's link is the real one) */
 		struct shim_dev *d = shim_fd_dev(pfd);
+		bool cuse = d && shim_dev_is_cuse(d);
 		const char *target = d ? shim_dev_path(d) : "";
 		size_t n = strlen(target);
 
 		shim_dev_put(d);
-		if (n > len)
-			n = len;
-		memcpy(out, target, n);
-		return (ssize_t)n;
+		if (!cuse) {
+			if (n > len)
+				n = len;
+			memcpy(out, target, n);
+			return (ssize_t)n;
+		}
 	}
 	if (path && path[0] == '/')
 		path = shim_path_map(path, buf, sizeof(buf));

@@ -1,13 +1,21 @@
 /*
  * shim_path.c - the node configuration and the fake /dev and /sys.
  *
- * Owns shim_cfg, loaded once from FAKEDRI_SOCKET and the "nodes" file the
- * daemon writes into its sysroot (<socket>.root). Paths under /dev/dri,
- * the node paths, /sys/dev/char/226:*, /sys/class/drm and the platform
- * device are redirected into that sysroot, so the real DRM nodes of a host
- * are hidden and libdrm reads consistent files, directories and links.
- * Node files are plain files there; stat results are patched into
+ * Owns shim_cfg, loaded once at startup from the "nodes" file the daemon
+ * writes into its sysroot (<socket>.root), the socket being FAKEDRI_SOCKET
+ * or, when that is unset, SHIM_DEFAULT_SOCKET if its sysroot exists.
+ *
+ * Socket mode (virtual nodes, lines `PATH TYPE MINOR`): paths under
+ * /dev/dri, the node paths, /sys/dev/char/226:*, /sys/class/drm and the
+ * platform device are redirected into that sysroot, so the real DRM nodes
+ * of a host are hidden and libdrm reads consistent files, directories and
+ * links. Node files are plain files there; stat results are patched into
  * character devices with major 226.
+ *
+ * CUSE mode (real nodes, lines `cuse PATH TYPE MAJOR MINOR`): /dev and the
+ * rest of /sys stay real. Only /sys/dev/char/M:m/device (and below) of
+ * those dev_ts, which CUSE devices lack, and the fake platform device it
+ * links to are redirected, so libdrm sees a platform DRM device.
  */
 #define _GNU_SOURCE
 #include "shim.h"
@@ -23,12 +31,41 @@ struct shim_config shim_cfg;
 
 static char platform_prefix[128];
 
+/* One line of the nodes file. */
+static void config_line(const char *line)
+{
+	struct shim_node *n = &shim_cfg.nodes[shim_cfg.nnodes];
+	struct shim_cuse_node *c = &shim_cfg.cuse[shim_cfg.ncuse];
+	unsigned int maj, min;
+	char type[16];
+
+	if (sscanf(line, "devname %63s", shim_cfg.devname) == 1)
+		return;
+	if (!strncmp(line, "cuse ", 5)) {
+		if (shim_cfg.ncuse < SHIM_MAX_NODES &&
+		    sscanf(line, "cuse %255s %15s %u %u", c->path, type, &maj, &min) == 4) {
+			c->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
+			c->rdev = makedev(maj, min);
+			shim_cfg.ncuse++;
+		}
+		return;
+	}
+	if (shim_cfg.nnodes < SHIM_MAX_NODES &&
+	    sscanf(line, "%255s %15s %d", n->path, type, &n->minor) == 3) {
+		n->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
+		shim_cfg.nnodes++;
+	}
+}
+
 void shim_config_load(void)
 {
 	const char *sock = getenv("FAKEDRI_SOCKET");
-	char path[4200], line[512], type[16];
+	char path[4200], line[512];
+	struct stat st;
 	FILE *f;
 
+	if (!sock && shim_real_stat(SHIM_DEFAULT_SOCKET ".root/nodes", &st) == 0)
+		sock = SHIM_DEFAULT_SOCKET;
 	if (!sock || !*sock || strlen(sock) >= sizeof(shim_cfg.sock))
 		return;
 	strcpy(shim_cfg.sock, sock);
@@ -38,21 +75,12 @@ void shim_config_load(void)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		struct shim_node *n = &shim_cfg.nodes[shim_cfg.nnodes];
-
-		if (sscanf(line, "devname %63s", shim_cfg.devname) == 1)
-			continue;
-		if (shim_cfg.nnodes < SHIM_MAX_NODES &&
-		    sscanf(line, "%255s %15s %d", n->path, type, &n->minor) == 3) {
-			n->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
-			shim_cfg.nnodes++;
-		}
-	}
+	while (fgets(line, sizeof(line), f))
+		config_line(line);
 	fclose(f);
 	snprintf(platform_prefix, sizeof(platform_prefix), "/sys/devices/platform/%s",
 		 shim_cfg.devname);
-	shim_cfg.enabled = shim_cfg.nnodes > 0;
+	shim_cfg.enabled = shim_cfg.nnodes > 0 || shim_cfg.ncuse > 0;
 }
 
 static bool has_prefix(const char *path, const char *prefix)
@@ -72,12 +100,39 @@ const struct shim_node *shim_path_node(const char *path)
 	return NULL;
 }
 
+const struct shim_cuse_node *shim_cuse_node(dev_t rdev)
+{
+	for (int i = 0; i < shim_cfg.ncuse; i++)
+		if (shim_cfg.cuse[i].rdev == rdev)
+			return &shim_cfg.cuse[i];
+	return NULL;
+}
+
+/* /sys/dev/char/M:m/device[/...] of one of our CUSE nodes */
+static bool cuse_sysfs(const char *path)
+{
+	unsigned int maj, min;
+	int n = 0;
+
+	if (strncmp(path, "/sys/dev/char/", 14) ||
+	    sscanf(path + 14, "%u:%u%n", &maj, &min, &n) != 2 || !n)
+		return false;
+	path += 14 + n;
+	return has_prefix(path, "/device") && shim_cuse_node(makedev(maj, min));
+}
+
 static bool redirected(const char *path)
 {
 	if (path[0] != '/')
 		return false;
+	if (has_prefix(path, platform_prefix))
+		return true;
+	if (shim_cfg.ncuse && cuse_sysfs(path))
+		return true;
+	if (!shim_cfg.nnodes)
+		return false;
 	if (has_prefix(path, "/dev/dri") || has_prefix(path, "/sys/class/drm") ||
-	    !strncmp(path, "/sys/dev/char/226:", 18) || has_prefix(path, platform_prefix))
+	    !strncmp(path, "/sys/dev/char/226:", 18))
 		return true;
 	return shim_path_node(path) != NULL;
 }

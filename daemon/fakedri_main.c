@@ -28,6 +28,7 @@
 static const char usage[] =
 	"usage: fakedri run [options] [--] PROGRAM [ARGS...]\n"
 	"       fakedri daemon --socket PATH [options]\n"
+	"       fakedri daemon --cuse [--cuse-node SPEC]... [options]\n"
 	"       fakedri --help | --version\n"
 	"\n"
 	"fakedri emulates a Linux DRM GPU device (GEM, PRIME, dumb buffers) in user\n"

@@ -27,6 +27,10 @@
  * pidfd_getfd(). A shim that binds to the open file (FDRI_CUSE_IOCTL_BIND)
  * gets all of it over the socket instead.
  *
+ * init_done finds the node in /dev and hands its dev_t to the ready
+ * callback: the daemon publishes it in the sysroot, which is how the shim
+ * recognises the node.
+ *
  * Lifetime: struct cuse_file is the CUSE open file's fh; it owns the DRM
  * file and frees it in release, after detaching any bound socket.
  */
@@ -50,6 +54,7 @@
 #include <cuse_lowlevel.h>
 #include <fuse_lowlevel.h>
 
+#include "fdri_caps.h"
 #include "fdri_ioctl.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
@@ -78,6 +83,8 @@ struct fdri_cuse {
 	struct fdri_cuse *next;       /* all CUSE devices, for token lookup */
 	pid_t warned_export_pid;
 	bool warned_compat;
+	fdri_cuse_ready_fn ready;
+	void *ready_ctx;
 };
 
 static struct fdri_cuse *all_cuse;
@@ -112,6 +119,7 @@ static void caller_of(fuse_req_t req, struct fdri_caller *who)
 	who->uid = ctx->uid;
 	who->gid = ctx->gid;
 	who->cap_sys_admin = ctx->uid == 0;
+	who->capable = fdri_caps_capable;
 }
 
 static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
@@ -363,6 +371,9 @@ static void cuse_init_done(void *userdata)
 		chmod(path, c->cfg.mode);
 		if (c->cfg.gid != (gid_t)-1 && chown(path, (uid_t)-1, c->cfg.gid) < 0)
 			fdri_log(FDRI_LOG_WARN, "chown %s: %s", path, strerror(errno));
+		/* published before the log line, which tells that the node is usable */
+		if (c->ready)
+			c->ready(c->ready_ctx, &c->cfg, st.st_rdev);
 		fdri_log(FDRI_LOG_INFO, "serving %s (%u:%u, %s node)", path, major(st.st_rdev),
 			 minor(st.st_rdev), c->cfg.type == FDRI_NODE_RENDER ? "render" : "primary");
 	} else {
@@ -477,6 +488,12 @@ struct fdri_cuse *fdri_cuse_start(struct event_base *base, struct fdri_device *d
 	c->next = all_cuse;
 	all_cuse = c;
 	return c;
+}
+
+void fdri_cuse_set_ready(struct fdri_cuse *c, fdri_cuse_ready_fn fn, void *ctx)
+{
+	c->ready = fn;
+	c->ready_ctx = ctx;
 }
 
 void fdri_cuse_stop(struct fdri_cuse *c)

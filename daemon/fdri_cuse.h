@@ -31,6 +31,11 @@ struct fdri_cuse *fdri_cuse_start(struct event_base *base, struct fdri_device *d
 				  struct fdri_server *srv, const char *sock_path,
 				  const struct fdri_cuse_node_cfg *cfg, int fd);
 void fdri_cuse_stop(struct fdri_cuse *c);
+/* Called once the kernel has created the node (CUSE init done) and it was
+ * found in /dev, with its dev_t: the daemon then publishes it in the
+ * sysroot for the shim. Set it before the loop runs. */
+typedef void (*fdri_cuse_ready_fn)(void *ctx, const struct fdri_cuse_node_cfg *cfg, dev_t rdev);
+void fdri_cuse_set_ready(struct fdri_cuse *c, fdri_cuse_ready_fn fn, void *ctx);
 /* Parses DEVNAME:TYPE[:MODE[:GROUP]]; returns 0 or -1. */
 int fdri_cuse_parse_node(const char *spec, struct fdri_cuse_node_cfg *cfg);
 /* Looks a binding token up among all CUSE devices: the DRM file, or NULL. */

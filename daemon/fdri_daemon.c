@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,14 +31,21 @@ struct fdri_daemon {
 };
 
 const char fdri_daemon_opts_help[] =
-	"  --socket PATH         socket path (its directory is created 0700)\n"
+	"  --socket PATH         socket path (its directory is created 0700); with\n"
+	"                        --cuse the default is " FDRI_DEFAULT_CUSE_SOCKET ",\n"
+	"                        where the shim finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
 	"  --render PATH         render node path (default /dev/dri/renderD128)\n"
 	"  --alias PATH          extra primary node path (default /dev/fakedri, '' for none)\n"
+	"                        (--card, --render, --alias: virtual nodes of the socket\n"
+	"                        mode; with --cuse there are none, the shim uses the\n"
+	"                        real CUSE nodes)\n"
 	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n"
-	"  --cuse                also serve real character devices through CUSE\n"
+	"  --cuse                serve real character devices through CUSE instead\n"
+	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
+	"                        shim's fd-returning ioctls and mmap)\n"
 	"  --cuse-node SPEC      a CUSE node DEVNAME:TYPE[:MODE[:GROUP]], e.g.\n"
 	"                        dri/renderD129:render:0666:render (repeatable;\n"
 	"                        default fakedri:primary, i.e. /dev/fakedri)\n";
@@ -105,10 +113,26 @@ static int private_dir(const char *sock)
 	return 0;
 }
 
+/* A CUSE node is up: publish its dev_t in the sysroot for the shim. */
+static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rdev)
+{
+	struct fdri_daemon *d = ctx;
+	char path[160];
+	struct fdri_cuse_sysfs n = { path, nc->type, major(rdev), minor(rdev) };
+	int ret;
+
+	snprintf(path, sizeof(path), "/dev/%s", nc->devname);
+	ret = fdri_sysroot_add_cuse(d->root, FDRI_CUSE_PLATFORM, &n);
+	if (ret)
+		fdri_log(FDRI_LOG_WARN, "cannot publish %s in %s (the shim will not bind it): %s",
+			 path, d->root, strerror(-ret));
+}
+
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o)
 {
 	struct fdri_sysroot_cfg cfg = { 0 };
 	const struct fdri_personality *p = fdri_personality_find(o->personality);
+	const char *sock = o->socket ? o->socket : o->cuse ? FDRI_DEFAULT_CUSE_SOCKET : NULL;
 	struct fdri_daemon *d;
 	uint64_t instance;
 	int ret;
@@ -117,11 +141,11 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "unknown personality '%s'", o->personality);
 		return NULL;
 	}
-	if (!o->socket) {
+	if (!sock) {
 		fdri_log(FDRI_LOG_ERROR, "no socket path");
 		return NULL;
 	}
-	if (private_dir(o->socket))
+	if (private_dir(sock))
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -132,25 +156,31 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
 		instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	d->dev = fdri_device_create(&d->pers, &fdri_host_ops, NULL, instance);
-	snprintf(d->root, sizeof(d->root), "%s.root", o->socket);
+	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
-	cfg.devname = p->name;
-	cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->card ? o->card : "/dev/dri/card0", FDRI_NODE_PRIMARY, 0 };
-	cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->render ? o->render : "/dev/dri/renderD128", FDRI_NODE_RENDER, 0 };
-	if (!o->alias || *o->alias)
-		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->alias ? o->alias : "/dev/fakedri", FDRI_NODE_PRIMARY, 0 };
+	if (o->cuse) {
+		/* no virtual nodes: they would shadow real ones; the CUSE nodes
+		 * are added as they come up (cuse_ready) */
+		cfg.devname = FDRI_CUSE_PLATFORM;
+	} else {
+		cfg.devname = p->name;
+		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->card ? o->card : "/dev/dri/card0", FDRI_NODE_PRIMARY, 0 };
+		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->render ? o->render : "/dev/dri/renderD128", FDRI_NODE_RENDER, 0 };
+		if (!o->alias || *o->alias)
+			cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->alias ? o->alias : "/dev/fakedri", FDRI_NODE_PRIMARY, 0 };
+	}
 	fdri_sysroot_remove(d->root);
 	ret = d->dev ? fdri_sysroot_write(&cfg) : -ENOMEM;
 	if (ret) {
 		fdri_log(FDRI_LOG_ERROR, "cannot write %s: %s", d->root, strerror(-ret));
 		goto fail;
 	}
-	d->srv = fdri_server_create(base, d->dev, o->socket, fdri_log_level);
+	d->srv = fdri_server_create(base, d->dev, sock, fdri_log_level);
 	if (!d->srv) {
-		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", o->socket, strerror(errno));
+		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", sock, strerror(errno));
 		goto fail;
 	}
-	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, o->socket);
+	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, sock);
 	if (o->cuse) {
 		static const char *const def[] = { "fakedri:primary" };
 		const char *const *specs = o->ncuse_nodes ? o->cuse_nodes : def;
@@ -164,10 +194,11 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 				fdri_log(FDRI_LOG_ERROR, "bad --cuse-node '%s'", specs[k]);
 				goto fail_srv;
 			}
-			d->cuse[d->ncuse] = fdri_cuse_start(base, d->dev, d->srv, o->socket, &nc, -1);
+			d->cuse[d->ncuse] = fdri_cuse_start(base, d->dev, d->srv, sock, &nc, -1);
 			free((char *)nc.devname);
 			if (!d->cuse[d->ncuse])
 				goto fail_srv;
+			fdri_cuse_set_ready(d->cuse[d->ncuse], cuse_ready, d);
 			d->ncuse++;
 		}
 	}

@@ -1,8 +1,9 @@
 /*
  * fdri_daemon.h - one running fake device: the core device, the socket
  * server and the sysroot tree, configured from command-line options. Used
- * by both `fakedrid` and `fakedri run|daemon`. The daemon owns all three and
- * tears them down in fdri_daemon_stop().
+ * by both `fakedrid` and `fakedri run|daemon`, and, with --cuse, the CUSE
+ * nodes, which it publishes in the sysroot as they come up. The daemon owns
+ * all of them and tears them down in fdri_daemon_stop().
  */
 #ifndef FDRI_DAEMON_H
 #define FDRI_DAEMON_H
@@ -12,8 +13,13 @@
 
 #include "fdri_core.h"
 
+/* The socket of a CUSE-mode daemon without --socket; the shim reads the
+ * configuration next to it when FAKEDRI_SOCKET is unset. */
+#define FDRI_DEFAULT_CUSE_SOCKET "/run/fakedri/fakedri.sock"
+
 struct fdri_daemon_opts {
-	const char *socket;        /* socket path; its directory is made private */
+	const char *socket;        /* socket path; its directory is made private;
+				    * default FDRI_DEFAULT_CUSE_SOCKET with cuse */
 	const char *personality;   /* "fakedri" (default) or "vgem" */
 	const char *driver_name;   /* overrides the personality's VERSION name */
 	const char *card;          /* primary node path, default /dev/dri/card0 */

@@ -32,7 +32,13 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 		if (r == 1)
 			continue;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s --socket PATH [options]\n\nRuns a fake DRM device until SIGINT/SIGTERM.\nClients use it through the shim with FAKEDRI_SOCKET=PATH.\n\n%s", prog, fdri_daemon_opts_help);
+			printf("usage: %s --socket PATH [options]\n"
+			       "       %s --cuse [--cuse-node SPEC]... [--socket PATH] [options]\n\n"
+			       "Runs a fake DRM device until SIGINT/SIGTERM.\n"
+			       "Clients use it through the shim with FAKEDRI_SOCKET=PATH; with --cuse,\n"
+			       "any program can open the CUSE nodes, and the shim (which finds the\n"
+			       "default socket " FDRI_DEFAULT_CUSE_SOCKET " by itself) adds PRIME\n"
+			       "export and mmap.\n\n%s", prog, prog, fdri_daemon_opts_help);
 			return 0;
 		}
 		fprintf(stderr, "%s: bad option '%s' (see --help)\n", prog, argv[i]);

@@ -93,6 +93,31 @@ static int minor_from_path(const char *path, enum fdri_node_type type)
 	return -1;
 }
 
+/* The node's directory in the platform device, as drm_sysfs makes it:
+ * drm/<name>/{dev,uevent,device,subsystem}. */
+static int write_drm_dir(const char *root, const char *devname, const char *name,
+			 unsigned int major, unsigned int minor)
+{
+	char rel[PATH_MAX], content[256];
+	int ret;
+
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/dev", devname, name);
+	snprintf(content, sizeof(content), "%u:%u\n", major, minor);
+	if ((ret = write_file(root, rel, content)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/uevent", devname, name);
+	snprintf(content, sizeof(content), "MAJOR=%u\nMINOR=%u\nDEVNAME=dri/%s\nDEVTYPE=drm_minor\n",
+		 major, minor, name);
+	if ((ret = write_file(root, rel, content)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/device", devname, name);
+	snprintf(content, sizeof(content), "../../../%s", devname);
+	if ((ret = make_link(root, rel, content)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/subsystem", devname, name);
+	return make_link(root, rel, "../../../../../class/drm");
+}
+
 int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 {
 	char rel[PATH_MAX], buf[1024], name[32], nodes[4096];
@@ -123,7 +148,7 @@ int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 		return ret;
 	if ((ret = mkdir_p(strcat(strcpy(buf, cfg->root), "/sys/bus/platform"))))
 		return ret;
-	if ((ret = mkdir_p(strcat(strcpy(buf, cfg->root), "/dev/dri"))))
+	if (cfg->nnodes && (ret = mkdir_p(strcat(strcpy(buf, cfg->root), "/dev/dri"))))
 		return ret;
 	for (int i = 0; i < cfg->nnodes; i++) {
 		struct fdri_node_cfg *n = &cfg->nodes[i];
@@ -136,22 +161,8 @@ int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 		snprintf(content, sizeof(content), "%s %s %d\n", n->path,
 			 n->type == FDRI_NODE_RENDER ? "render" : "primary", n->minor);
 		strncat(nodes, content, sizeof(nodes) - strlen(nodes) - 1);
-		/* the node's sysfs directory */
-		snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/dev", cfg->devname, name);
-		snprintf(content, sizeof(content), "%d:%d\n", FDRI_DRM_MAJOR, n->minor);
-		if ((ret = write_file(cfg->root, rel, content)))
-			return ret;
-		snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/uevent", cfg->devname, name);
-		snprintf(content, sizeof(content), "MAJOR=%d\nMINOR=%d\nDEVNAME=dri/%s\nDEVTYPE=drm_minor\n",
-			 FDRI_DRM_MAJOR, n->minor, name);
-		if ((ret = write_file(cfg->root, rel, content)))
-			return ret;
-		snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/device", cfg->devname, name);
-		snprintf(content, sizeof(content), "../../../%s", cfg->devname);
-		if ((ret = make_link(cfg->root, rel, content)))
-			return ret;
-		snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/subsystem", cfg->devname, name);
-		if ((ret = make_link(cfg->root, rel, "../../../../../class/drm")))
+		if ((ret = write_drm_dir(cfg->root, cfg->devname, name, FDRI_DRM_MAJOR,
+					 (unsigned int)n->minor)))
 			return ret;
 		snprintf(rel, sizeof(rel), "/sys/class/drm/%s", name);
 		snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", cfg->devname, name);
@@ -163,6 +174,49 @@ int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 			return ret;
 	}
 	return write_file(cfg->root, "/nodes", nodes);
+}
+
+int fdri_sysroot_add_cuse(const char *root, const char *devname, const struct fdri_cuse_sysfs *n)
+{
+	char rel[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], content[256], nodes[4096] = "";
+	const char *base = strrchr(n->path, '/');
+	int m, ret;
+	size_t len = 0;
+	FILE *f;
+
+	/* drm/<name>, for libdrm's drmGetMinorNameForFD(), which names the node
+	 * /dev/dri/<name>: only for nodes that are /dev/dri/cardN|renderDN */
+	base = base ? base + 1 : n->path;
+	if (!strncmp(n->path, "/dev/dri/", 9) && !strchr(n->path + 9, '/') &&
+	    ((n->type == FDRI_NODE_RENDER && sscanf(base, "renderD%d", &m) == 1) ||
+	     (n->type == FDRI_NODE_PRIMARY && sscanf(base, "card%d", &m) == 1)) &&
+	    (ret = write_drm_dir(root, devname, base, n->major, n->minor)))
+		return ret;
+	/* the device link CUSE devices lack; the rest of /sys/dev/char/M:m is
+	 * the real one */
+	snprintf(rel, sizeof(rel), "/sys/dev/char/%u:%u/device", n->major, n->minor);
+	snprintf(content, sizeof(content), "../../../devices/platform/%s", devname);
+	if ((ret = make_link(root, rel, content)))
+		return ret;
+	/* the nodes file, replaced by rename */
+	snprintf(path, sizeof(path), "%s/nodes", root);
+	snprintf(tmp, sizeof(tmp), "%s/nodes.tmp", root);
+	f = fopen(path, "re");
+	if (f) {
+		len = fread(nodes, 1, sizeof(nodes) - 1, f);
+		nodes[len] = '\0';
+		fclose(f);
+	}
+	snprintf(content, sizeof(content), "cuse %s %s %u %u\n", n->path,
+		 n->type == FDRI_NODE_RENDER ? "render" : "primary", n->major, n->minor);
+	strncat(nodes, content, sizeof(nodes) - strlen(nodes) - 1);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fputs(nodes, f);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) < 0 ? -errno : 0;
 }
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
