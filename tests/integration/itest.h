@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -27,9 +28,19 @@
 
 #include "fakedri_drm.h"
 
-#define ITEST_CARD "/dev/dri/card0"
-#define ITEST_RENDER "/dev/dri/renderD128"
-#define ITEST_ALIAS "/dev/fakedri"
+/* The node paths; the environment can point them elsewhere, e.g. at CUSE
+ * nodes (FAKEDRI_TEST_CARD=/dev/dri/card1 FAKEDRI_TEST_RENDER=/dev/dri/renderD129,
+ * see scripts/vm/test-cuse.sh). */
+static inline const char *itest_path_env(const char *var, const char *def)
+{
+	const char *v = getenv(var);
+
+	return v && *v ? v : def;
+}
+
+#define ITEST_CARD itest_path_env("FAKEDRI_TEST_CARD", "/dev/dri/card0")
+#define ITEST_RENDER itest_path_env("FAKEDRI_TEST_RENDER", "/dev/dri/renderD128")
+#define ITEST_ALIAS itest_path_env("FAKEDRI_TEST_ALIAS", "/dev/fakedri")
 
 void itest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));

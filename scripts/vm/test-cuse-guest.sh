@@ -1,0 +1,175 @@
+#!/bin/sh
+# scripts/vm/test-cuse-guest.sh -- runs INSIDE the VM (busybox sh), started
+# by test-cuse.sh, which copies it with the binaries to /opt/fakedri.
+#
+# Starts fakedrid with three CUSE nodes (/dev/fakedri, /dev/dri/card1,
+# /dev/dri/renderD129 beside vgem's card0/renderD128), then runs:
+#   1. test_cuse_static on /dev/fakedri and on /dev/dri/card1 (no shim;
+#      the import check gets its dma-buf from cuse_exporter, which uses it,
+#      from the same node and from renderD129)
+#   2. test_daemon_kill (SIGKILLs the daemon), then restarts the daemon
+#   3. the core PRIME+mmap integration test against the CUSE nodes with the
+#      shim loaded -- SKIP when the shim does not bind CUSE nodes yet
+#      (cuse_exporter --probe answers 77)
+# Prints "TEST-CUSE: PASS|FAIL|SKIP <step>" per step and one
+# "TEST-CUSE-SUMMARY:" line; exits 1 if any step failed.
+# Env: FAKEDRI_CUSE_ITESTS  extra "PROGRAM:CASE" integration cases for step 3
+#      FAKEDRI_CUSE_DEBUG=1 show the daemon logs also on success
+F=${FAKEDRI_PREFIX:-/opt/fakedri}
+SOCK=/run/fakedri/fakedri.sock
+SHIM=$F/lib/libfakedri-shim.so
+T=$F/tests
+NODES="/dev/fakedri /dev/dri/card1 /dev/dri/renderD129"
+PASSED=0 FAILED=0 SKIPPED=0 DPID="" NSTART=0
+
+now() { cut -d' ' -f1 /proc/uptime; }
+result() { # STATUS NAME [DETAIL]
+    echo "TEST-CUSE: $1 $2${3:+ ($3)}"
+    case $1 in
+        PASS) PASSED=$((PASSED + 1)) ;;
+        FAIL) FAILED=$((FAILED + 1)) ;;
+        SKIP) SKIPPED=$((SKIPPED + 1)) ;;
+    esac
+}
+show_log() { echo "---- $1 ----"; cat "$1" 2>/dev/null; echo "---- end ----"; }
+
+# start_daemon: starts fakedrid, waits (deadline 20 s) for the socket and
+# all nodes; returns 1 (and shows the log) if they do not appear
+start_daemon() {
+    NSTART=$((NSTART + 1))
+    DLOG=/tmp/fakedrid.$NSTART.log
+    t0=$(now)
+    "$F/bin/fakedrid" --socket "$SOCK" --log-level info --cuse \
+        --cuse-node fakedri:primary --cuse-node dri/card1:primary \
+        --cuse-node dri/renderD129:render >"$DLOG" 2>&1 &
+    DPID=$!
+    i=0
+    while [ $i -lt 400 ]; do
+        ok=1
+        [ -S "$SOCK" ] || ok=0
+        for n in $NODES; do [ -c "$n" ] || ok=0; done
+        # the daemon records each node in its sysroot just after the node
+        # appears; the shim reads that list when a program starts
+        [ "$(grep -c '^cuse' "$SOCK.root/nodes" 2>/dev/null)" = "$(echo $NODES | wc -w)" ] || ok=0
+        [ "$ok" = 1 ] && break
+        kill -0 "$DPID" 2>/dev/null || break
+        sleep 0.05
+        i=$((i + 1))
+    done
+    if [ "$ok" = 1 ]; then
+        # shellcheck disable=SC2012,SC2086
+        echo "test-cuse: fakedrid (pid $DPID) up in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}') s:" \
+            "$(ls -l $NODES | awk '{print $1, $5, $6, $NF}' | tr '\n' ';')"
+        return 0
+    fi
+    show_log "$DLOG"
+    return 1
+}
+
+stop_daemon() {
+    [ -n "$DPID" ] || return 0
+    kill "$DPID" 2>/dev/null
+    i=0
+    while kill -0 "$DPID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    kill -9 "$DPID" 2>/dev/null
+    wait "$DPID" 2>/dev/null
+    DPID=""
+}
+
+# run_step NAME LOG COMMAND... : PASS on status 0, SKIP on 77, else FAIL
+run_step() {
+    name=$1 log=$2
+    shift 2
+    t0=$(now)
+    "$@" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    dt=$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2fs", b-a}')
+    case $rc in
+        0) result PASS "$name" "$dt" ;;
+        77) result SKIP "$name" "$dt" ;;
+        *) result FAIL "$name" "exit $rc, $dt"; show_log "$DLOG" ;;
+    esac
+    return $rc
+}
+
+EXPORTER="--exporter $T/cuse_exporter --shim $SHIM --socket $SOCK"
+echo "test-cuse: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) cpus"
+if ! start_daemon; then
+    result FAIL "fakedrid --cuse starts and creates $NODES"
+    echo "TEST-CUSE-SUMMARY: passed $PASSED failed $FAILED skipped $SKIPPED"
+    exit 1
+fi
+result PASS "fakedrid --cuse starts and creates $NODES"
+
+# ---- 1. static client, no shim ---------------------------------------------
+echo "== 1. test_cuse_static (static, no shim) =="
+# shellcheck disable=SC2086
+run_step "test_cuse_static /dev/fakedri" /tmp/static1.log \
+    timeout 90 "$T/test_cuse_static" /dev/fakedri $EXPORTER
+# shellcheck disable=SC2086
+run_step "test_cuse_static /dev/dri/card1 (dma-buf exported from renderD129)" /tmp/static2.log \
+    timeout 90 "$T/test_cuse_static" /dev/dri/card1 $EXPORTER --export-node /dev/dri/renderD129
+
+# ---- 2. SIGKILL of the daemon ------------------------------------------------
+echo "== 2. test_daemon_kill =="
+# shellcheck disable=SC2086
+run_step "test_daemon_kill" /tmp/kill.log \
+    timeout 90 "$T/test_daemon_kill" /dev/fakedri "$DPID" $EXPORTER
+wait "$DPID" 2>/dev/null
+echo "test-cuse: daemon status after the kill: $?"
+grep -i "cuse\|error" "$DLOG" | tail -n 5
+DPID=""
+# the nodes go away with the daemon's /dev/cuse connection
+i=0
+while [ $i -lt 100 ]; do
+    left=""
+    for n in $NODES; do [ -e "$n" ] && left="$left $n"; done
+    [ -z "$left" ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+if [ -z "$left" ]; then
+    result PASS "the CUSE nodes are removed after the kill"
+else
+    result FAIL "the CUSE nodes are removed after the kill" "left:$left"
+fi
+if start_daemon; then
+    result PASS "fakedrid restarts after the kill"
+else
+    result FAIL "fakedrid restarts after the kill"
+    echo "TEST-CUSE-SUMMARY: passed $PASSED failed $FAILED skipped $SKIPPED"
+    exit 1
+fi
+# shellcheck disable=SC2086
+run_step "test_cuse_static /dev/fakedri after the restart" /tmp/static3.log \
+    timeout 90 "$T/test_cuse_static" /dev/fakedri $EXPORTER
+
+# ---- 3. integration tests on the CUSE nodes, with the shim -------------------
+echo "== 3. integration tests on the CUSE nodes with the shim =="
+ITESTS="itest_prime_share:dumb_bo_exported_to_render_node_consumer ${FAKEDRI_CUSE_ITESTS:-}"
+LD_PRELOAD=$SHIM FAKEDRI_SOCKET=$SOCK timeout 30 "$T/cuse_exporter" --probe /dev/dri/card1 \
+    >/tmp/probe.log 2>&1
+prc=$?
+cat /tmp/probe.log
+for it in $ITESTS; do
+    prog=${it%%:*} case=${it#*:}
+    name="$prog $case (CUSE card1/renderD129, shim)"
+    if [ ! -x "$T/$prog" ]; then
+        result SKIP "$name" "$prog not built"
+    elif [ $prc = 77 ]; then
+        result SKIP "$name" "the shim does not bind CUSE nodes yet: $(tail -n 1 /tmp/probe.log)"
+    elif [ $prc != 0 ]; then
+        result FAIL "$name" "cuse_exporter --probe failed with $prc"
+    else
+        run_step "$name" "/tmp/$prog.$case.log" env \
+            FAKEDRI_TEST_CARD=/dev/dri/card1 FAKEDRI_TEST_RENDER=/dev/dri/renderD129 \
+            FAKEDRI_TEST_ALIAS=/dev/fakedri LD_PRELOAD="$SHIM" FAKEDRI_SOCKET="$SOCK" \
+            timeout 60 "$T/$prog" "$case"
+    fi
+done
+
+stop_daemon
+[ "${FAKEDRI_CUSE_DEBUG:-0}" = 1 ] && for l in /tmp/fakedrid.*.log; do show_log "$l"; done
+echo "TEST-CUSE-SUMMARY: passed $PASSED failed $FAILED skipped $SKIPPED"
+[ $FAILED = 0 ]
