@@ -461,6 +461,15 @@ static int send_data(int ch, const struct fdri_wire_need *need, unsigned char *b
 
 		if (!need->bufs[i].uaddr || !l)
 			continue;
+		if (need->probe & (1u << i)) {
+			/* output about to be written: can it be? (read, write back) */
+			void *u = (void *)(uintptr_t)need->bufs[i].uaddr;
+
+			dm->bufs[i].fault = l > FDRI_WIRE_MAX_BUF ||
+					    shim_copy_from_user(buf + len, u, l) ||
+					    shim_copy_to_user(u, buf + len, l);
+			continue;
+		}
 		if (l > FDRI_WIRE_MAX_BUF ||
 		    shim_copy_from_user(buf + len, (void *)(uintptr_t)need->bufs[i].uaddr, l)) {
 			dm->bufs[i].fault = 1;

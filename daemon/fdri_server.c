@@ -62,7 +62,10 @@ struct srv_file {
 struct srv_pending {
 	struct fdri_ioctl_args args;
 	struct fdri_caller who;
+	enum { PEND_NONE, PEND_INPUT, PEND_PROBE } phase;
+	int ret;                   /* PEND_PROBE: the run's result */
 	_Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
+	_Alignas(16) unsigned char kdata_in[FDRI_IOCTL_MAX_SIZE]; /* for a rerun */
 };
 
 struct srv_chan {
@@ -146,21 +149,15 @@ static void send_simple_reply(struct srv_chan *ch, int ret)
 	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
 }
 
-/* Step 4 of fdri_ioctl.h and the REPLY message. */
-static void ioctl_finish(struct srv_chan *ch, struct fdri_ioctl_args *a,
-			 const struct fdri_caller *who, unsigned char *kdata, int ret)
+/* The REPLY message: the struct, the nested output, the fd. */
+static void ioctl_reply(struct srv_chan *ch, struct fdri_ioctl_args *a,
+			const struct fdri_caller *who, unsigned char *kdata, int ret)
 {
 	struct fdri_server *srv = ch->sf->srv;
 	struct fdri_wire_reply *r = (void *)srv->out;
 	size_t len = sizeof(*r);
 	int sendfd = -1;
 
-	if (!ret) {
-		if (!ch->sf->file)
-			ret = -EBADF;
-		else
-			ret = fdri_ioctl_run(ch->sf->file, who, kdata, a);
-	}
 	memset(r, 0, sizeof(*r));
 	r->hdr.type = FDRI_MSG_REPLY;
 	r->ret = ret;
@@ -197,6 +194,63 @@ static void ioctl_finish(struct srv_chan *ch, struct fdri_ioctl_args *a,
 		close(a->in_fd);
 		a->in_fd = -1;
 	}
+	ch->pending->phase = PEND_NONE;
+}
+
+/* Step 4 of fdri_ioctl.h. Nested output is written back only once the
+ * client has checked it can be; see fdri_wire_need.probe. */
+static void ioctl_finish(struct srv_chan *ch, struct fdri_ioctl_args *a,
+			 const struct fdri_caller *who, unsigned char *kdata, int ret)
+{
+	struct srv_pending *p = ch->pending;
+	struct fdri_wire_need need = { .hdr = { FDRI_MSG_NEED, sizeof(need) } };
+
+	if (!ret) {
+		if (!ch->sf->file) {
+			ret = -EBADF;
+		} else {
+			memcpy(p->kdata_in, kdata, a->ksize);
+			ret = fdri_ioctl_run(ch->sf->file, who, kdata, a);
+		}
+		for (unsigned i = 0; a->desc && i < a->desc->nptrs; i++) {
+			if (a->desc->ptrs[i].dir != FDRI_PTR_OUT || !a->bufs[i].out_len)
+				continue;
+			need.probe |= 1u << i;
+			need.bufs[i].uaddr = a->bufs[i].uaddr;
+			need.bufs[i].len = a->bufs[i].out_len;
+		}
+		if (need.probe) {
+			need.nbufs = a->desc->nptrs;
+			p->phase = PEND_PROBE;
+			p->ret = ret;
+			fdri_msg_send(ch->fd, &need, sizeof(need), -1);
+			return; /* continued in handle_data() */
+		}
+	}
+	ioctl_reply(ch, a, who, kdata, ret);
+}
+
+/* The client's answer to a probe: reply as computed, or run again on the
+ * same input with the unwritable buffers marked, so the handler stops at
+ * the first of them as copy_to_user() would have made it. */
+static void probe_done(struct srv_chan *ch, const struct fdri_wire_data *m)
+{
+	struct srv_pending *p = ch->pending;
+	struct fdri_ioctl_args *a = &p->args;
+	bool fault = false;
+
+	for (unsigned i = 0; i < a->desc->nptrs && i < m->nbufs; i++)
+		if (m->bufs[i].fault) {
+			a->bufs[i].fault = 1;
+			fault = true;
+		}
+	if (fault && ch->sf->file) {
+		for (unsigned i = 0; i < a->desc->nptrs; i++)
+			a->bufs[i].out_len = 0;
+		memcpy(p->kdata, p->kdata_in, a->ksize);
+		p->ret = fdri_ioctl_run(ch->sf->file, &p->who, p->kdata, a);
+	}
+	ioctl_reply(ch, a, &p->who, p->kdata, p->ret);
 }
 
 static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, size_t n,
@@ -219,6 +273,7 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 	}
 	p = ch->pending;
 	a = &p->args;
+	p->phase = PEND_NONE;
 	caller_from(&p->who, cr, m->tid);
 	ret = fdri_ioctl_decode(srv->dev, m->cmd, a);
 	if (ret) {
@@ -263,6 +318,7 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 		}
 	}
 	if (wait) {
+		p->phase = PEND_INPUT;
 		fdri_msg_send(ch->fd, &need, sizeof(need), -1);
 		return; /* continued in handle_data() */
 	}
@@ -276,10 +332,16 @@ static void handle_data(struct srv_chan *ch, const struct fdri_wire_data *m, siz
 	const unsigned char *data = (const unsigned char *)(m + 1);
 	size_t left;
 
-	if (!p || !p->args.desc || n < sizeof(*m)) {
+	if (!p || p->phase == PEND_NONE || n < sizeof(*m)) {
 		if (fd >= 0)
 			close(fd);
 		send_simple_reply(ch, -EINVAL);
+		return;
+	}
+	if (p->phase == PEND_PROBE) {
+		if (fd >= 0)
+			close(fd);
+		probe_done(ch, m);
 		return;
 	}
 	a = &p->args;
@@ -299,7 +361,6 @@ static void handle_data(struct srv_chan *ch, const struct fdri_wire_data *m, siz
 		left -= b->len;
 	}
 	ioctl_finish(ch, a, &p->who, p->kdata, 0);
-	a->desc = NULL;
 }
 
 static void handle_mmap(struct srv_chan *ch, const struct fdri_wire_mmap *m, size_t n)

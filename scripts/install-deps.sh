@@ -3,14 +3,17 @@
 # main job on Debian 12: the toolchain, the libraries the design names
 # (libevent, libdrm, cmocka, libfuse3), and the real clients the tests run
 # (drmdevice from libdrm-tests, drm_info from drm-info, Mesa's GBM/EGL
-# with the kms_swrast driver, and IGT's vgem_mmap from intel-gpu-tools).
+# with the kms_swrast driver, and IGT's vgem_mmap from intel-gpu-tools),
+# python3 for the conformance comparison, and qemu with busybox for the VM
+# tests (the VM's kernel is fetched by scripts/vm/fetch-kernel.sh).
 # Uses sudo when not root. Idempotent.
 set -eu
 
 pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev
       libdrm-tests drm-info
       libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
-      intel-gpu-tools"
+      intel-gpu-tools python3
+      qemu-system-x86 busybox-static cpio kmod"
 
 missing=""
 for p in $pkgs; do

@@ -19,6 +19,11 @@
  *                            out_size bytes back, and the OUT buffers' out_len
  *                            bytes, whatever the result (as drm_ioctl does).
  *
+ * A transport may learn only after a run that a nested OUT buffer cannot
+ * be written; it then runs the handler again on the same input with that
+ * buffer's fault set. So a handler with OUT buffers must not change state
+ * before its last nested copy (they are all getters: VERSION, GET_UNIQUE).
+ *
  * The table stores no pointers into objects; descriptors are static.
  */
 #ifndef FDRI_IOCTL_H
@@ -67,7 +72,7 @@ struct fdri_ubuf {
 	uint64_t len;      /* capacity in bytes, from the struct's length field */
 	void *data;        /* transport's copy: IN data, or OUT space of len bytes */
 	uint64_t out_len;  /* OUT: bytes the handler wrote, copied back to uaddr */
-	int fault;         /* IN: the transport could not read it (-> EFAULT) */
+	int fault;         /* IN: could not be read; OUT: cannot be written (-> EFAULT) */
 };
 
 struct fdri_ioctl_args {

@@ -21,7 +21,7 @@ static int copy_out(struct fdri_ubuf *b, const void *src, uint64_t n)
 {
 	if (!n)
 		return 0;
-	if (!b->uaddr || !b->data || n > b->len)
+	if (!b->uaddr || !b->data || n > b->len || b->fault)
 		return -EFAULT;
 	memcpy(b->data, src, n);
 	b->out_len = n;

@@ -16,9 +16,11 @@
  *   blocked in one ioctl never stalls another thread. Channels are private
  *   to the process that created them (dropped in the child after fork).
  *
- * An ioctl is IOCTL -> [NEED -> DATA] -> REPLY: the daemon asks for nested
- * input buffers and fds by address, as CUSE's retry exchange does, so the
- * client needs no knowledge of any ioctl's layout.
+ * An ioctl is IOCTL -> [NEED -> DATA] -> [NEED -> DATA] -> REPLY: the
+ * daemon asks for nested input buffers and fds by address, as CUSE's retry
+ * exchange does, and before writing nested output back it asks the client
+ * to check those spans are writable; so the client needs no knowledge of
+ * any ioctl's layout.
  */
 #ifndef FDRI_WIRE_H
 #define FDRI_WIRE_H
@@ -101,7 +103,10 @@ struct fdri_wire_need {
 	uint32_t nbufs;
 	uint32_t want_fd;    /* 1: send the caller's fd numbered fd_value */
 	int32_t fd_value;
-	uint32_t pad;
+	/* bit i: bufs[i] is output the daemon is about to write back; the
+	 * client only checks it can be written (DATA says fault or not), so
+	 * a bad pointer gives EFAULT where the kernel's copy_to_user would */
+	uint32_t probe;
 	struct fdri_wire_span bufs[FDRI_WIRE_MAX_BUFS];
 };
 
