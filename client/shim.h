@@ -130,7 +130,9 @@ int shim_dev_open(int type, int flags);
  * nodes (bound then). Returns the device with a reference, or NULL. */
 struct shim_dev *shim_dev_adopt(int fd);
 /* After a real open() returned fd: binds it if it is one of our CUSE nodes. */
-void shim_dev_cuse_opened(int fd);
+/* After a real open(): binds fd if it is a CUSE node of ours; EBUSY for
+ * O_EXCL. Returns fd, or -1 with errno. */
+int shim_dev_cuse_opened(int fd, int flags);
 /* A bound CUSE fd: a real file, whose stat and /proc link are the real ones. */
 static inline bool shim_dev_is_cuse(const struct shim_dev *d)
 {

@@ -400,10 +400,19 @@ static bool is_cuse_fd(int fd)
 	return ours;
 }
 
-void shim_dev_cuse_opened(int fd)
+int shim_dev_cuse_opened(int fd, int flags)
 {
-	if (is_cuse_fd(fd))
-		shim_dev_put(cuse_bind(fd));
+	if (!is_cuse_fd(fd))
+		return fd;
+	if (flags & O_EXCL) {
+		/* drm_open() refuses exclusive opens; the kernel strips O_EXCL
+		 * before a CUSE server could see it, so the shim answers */
+		shim_real_close(fd);
+		errno = EBUSY;
+		return -1;
+	}
+	shim_dev_put(cuse_bind(fd));
+	return fd;
 }
 
 struct shim_dev *shim_dev_adopt(int fd)

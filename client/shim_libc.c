@@ -153,7 +153,7 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		return r; \
 	r = call; \
 	if (r >= 0 && shim_cfg.ncuse && !(flags & O_PATH)) \
-		shim_dev_cuse_opened(r); \
+		r = shim_dev_cuse_opened(r, flags); \
 	return r
 
 static mode_t open_mode(int flags, va_list ap)
