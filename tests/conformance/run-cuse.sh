@@ -34,7 +34,12 @@ trap 'rm -rf "$W"' EXIT
 # its sysroot (the shim reads that list), then prints the transcript with a
 # "T:" prefix and its md5sum, so kernel console messages cannot corrupt it.
 set +e
-"$TOP/scripts/vm/run-in-vm.sh" --quiet --timeout 200 --log "$W/console.log" -- \
+# sanitizer builds: the guest needs the same runtime options as ctest gives
+envs=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+    [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
+done
+"$TOP/scripts/vm/run-in-vm.sh" --quiet --timeout 200 --log "$W/console.log" "${envs[@]}" -- \
     "$BUILD/bin/fakedrid:/opt/fakedri/bin/fakedrid" \
     "$BUILD/lib/fakedri/libfakedri-shim.so:/opt/fakedri/lib/libfakedri-shim.so" \
     "$BUILD/tests/conformance/conformance:/opt/fakedri/bin/conformance" -- \
