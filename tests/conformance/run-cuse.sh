@@ -16,23 +16,12 @@ shift
 OUT=""
 [ "${1:-}" = "-o" ] && OUT=$2
 
-CACHE=${FAKEDRI_VM_CACHE:-$HOME/.cache/fakedri-vm}
-export FAKEDRI_VM_CACHE=$CACHE
-if ! command -v "${FAKEDRI_VM_QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 \
-    || [ ! -f "$CACHE/kernel.env" ]; then
-    if ! "$TOP/scripts/vm/fetch-kernel.sh" >/dev/null 2>&1; then
-        echo "run-cuse: qemu or the 6.1 kernel are missing and cannot be fetched: skipped"
-        exit 77
-    fi
-fi
-
-mkdir -p "$CACHE/tmp"
-W=$(mktemp -d "$CACHE/tmp/conformance-cuse.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+# shellcheck source=vm-common.sh
+. "$HERE/vm-common.sh"
+vm_ready run-cuse
 
 # The guest waits for the nodes and for the daemon to have listed them in
-# its sysroot (the shim reads that list), then prints the transcript with a
-# "T:" prefix and its md5sum, so kernel console messages cannot corrupt it.
+# its sysroot (the shim reads that list), then prints the transcript.
 set +e
 # sanitizer builds: the guest needs the same runtime options as ctest gives
 envs=()
@@ -54,21 +43,9 @@ done
 LD_PRELOAD=/opt/fakedri/lib/libfakedri-shim.so FAKEDRI_SOCKET=$S \
     /opt/fakedri/bin/conformance --card /dev/dri/card1 --render /dev/dri/renderD129 \
     -o /tmp/t.txt || exit 3
-echo CONFORMANCE-MD5=$(md5sum < /tmp/t.txt | cut -d" " -f1)
-sed "s/^/T:/" /tmp/t.txt'
+'"$GUEST_PRINT"
 rc=$?
 set -e
-if [ "$rc" != 0 ]; then
-    echo "run-cuse: the VM run failed (status $rc)" >&2
-    tail -n 30 "$W/console.log" >&2 || true
-    exit 1
-fi
-sed -n 's/^T://p' "$W/console.log" > "$W/t.txt"
-want=$(sed -n 's/^CONFORMANCE-MD5=//p' "$W/console.log" | tail -n 1)
-got=$(md5sum < "$W/t.txt" | cut -d' ' -f1)
-if [ -z "$want" ] || [ "$want" != "$got" ]; then
-    echo "run-cuse: transcript corrupted on the console (md5 $got, guest said $want)" >&2
-    exit 1
-fi
+vm_transcript run-cuse "$rc"
 [ -n "$OUT" ] && cp "$W/t.txt" "$OUT"
 python3 "$HERE/compare.py" --deltas "$HERE/deltas.txt" "$HERE/reference-vgem-6.1.txt" "$W/t.txt"

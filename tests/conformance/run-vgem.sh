@@ -28,21 +28,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-CACHE=${FAKEDRI_VM_CACHE:-$HOME/.cache/fakedri-vm}
-export FAKEDRI_VM_CACHE=$CACHE
-if ! command -v "${FAKEDRI_VM_QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 \
-    || [ ! -f "$CACHE/kernel.env" ]; then
-    # fetch-kernel.sh installs qemu and fetches the kernel; without network
-    # or apt this fails: skip then
-    if ! "$TOP/scripts/vm/fetch-kernel.sh" >/dev/null 2>&1; then
-        echo "run-vgem: qemu or the 6.1 kernel are missing and cannot be fetched: skipped"
-        exit 77
-    fi
-fi
-
-mkdir -p "$CACHE/tmp"
-W=$(mktemp -d "$CACHE/tmp/conformance.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+# shellcheck source=vm-common.sh
+. "$HERE/vm-common.sh"
+vm_ready run-vgem
 
 if [ -z "$BIN" ]; then
     BIN=$W/conformance
@@ -51,29 +39,14 @@ if [ -z "$BIN" ]; then
         -o "$BIN" "$HERE/conformance.c" "$HERE/conf_util.c"
 fi
 
-# The guest writes the transcript to a file, then prints it with a "T:"
-# prefix and its md5sum, so kernel console messages cannot corrupt it.
 set +e
 "$TOP/scripts/vm/run-in-vm.sh" --quiet --timeout 170 --log "$W/console.log" -- \
     "$BIN:/usr/local/bin/conformance" -- \
-    'conformance -o /tmp/t.txt || exit 3
-echo CONFORMANCE-MD5=$(md5sum < /tmp/t.txt | cut -d" " -f1)
-sed "s/^/T:/" /tmp/t.txt'
+    "conformance -o /tmp/t.txt || exit 3
+$GUEST_PRINT"
 rc=$?
 set -e
-if [ "$rc" != 0 ]; then
-    echo "run-vgem: the VM run failed (status $rc)" >&2
-    tail -n 30 "$W/console.log" >&2 || true
-    exit 1
-fi
-sed -n 's/^T://p' "$W/console.log" > "$W/t.txt"
-want=$(sed -n 's/^CONFORMANCE-MD5=//p' "$W/console.log" | tail -n 1)
-got=$(md5sum < "$W/t.txt" | cut -d' ' -f1)
-if [ -z "$want" ] || [ "$want" != "$got" ]; then
-    echo "run-vgem: transcript corrupted on the console (md5 $got, guest said $want)" >&2
-    grep -v '^T:' "$W/console.log" | tail -n 20 >&2
-    exit 1
-fi
+vm_transcript run-vgem "$rc"
 
 if [ "$COMPARE" = 1 ]; then
     # kernel against kernel: no deltas apply
