@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdri_msg.h"
@@ -225,9 +227,50 @@ static void chan_put(struct shim_dev *d, int ch, bool broken)
 }
 
 /* Receives one message; a dead daemon is an unplugged device. */
+/* How long a caller polls for its reply before sleeping: the daemon
+ * usually answers in a few microseconds, far less than a sleep and a
+ * cross-CPU wake-up cost on small VMs. FAKEDRI_SPIN_US overrides it. */
+static long spin_ns = -1;
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void spin_for_reply(int ch)
+{
+	long t0;
+
+	if (spin_ns < 0) {
+		const char *e = getenv("FAKEDRI_SPIN_US");
+		cpu_set_t cpus;
+
+		spin_ns = (e ? strtol(e, NULL, 10) : 30) * 1000;
+		/* with one CPU, spinning only delays the daemon */
+		if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+			spin_ns = 0;
+	}
+	if (spin_ns <= 0)
+		return;
+	t0 = now_ns();
+	do {
+		char c;
+
+		/* a pending message, or EOF: the real receive takes it */
+		if (recv(ch, &c, 0, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN)
+			return;
+	} while (now_ns() - t0 < spin_ns);
+}
+
 static ssize_t chan_recv(int ch, void *buf, size_t cap, int *fd)
 {
-	ssize_t n = fdri_msg_recv(ch, buf, cap, fd, NULL);
+	ssize_t n;
+
+	spin_for_reply(ch);
+	n = fdri_msg_recv(ch, buf, cap, fd, NULL);
 
 	if (n == 0 || n == -ECONNRESET)
 		return -ENODEV;

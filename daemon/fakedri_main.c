@@ -24,6 +24,7 @@
 #include "fdri_daemon.h"
 #include "fdri_daemon_cmd.h"
 #include "fdri_log.h"
+#include "fdri_server.h"
 
 static const char usage[] =
 	"usage: fakedri run [options] [--] PROGRAM [ARGS...]\n"
@@ -169,7 +170,7 @@ static int cmd_run(int argc, char **argv)
 		perror("fakedri run: fork");
 		st.status = 1 << 8;
 	} else {
-		event_base_dispatch(st.base);
+		fdri_server_run(st.base, fdri_daemon_spin_ns(&o));
 	}
 	s = fdri_daemon_stats(d);
 	fprintf(stderr, "fakedri: %llu ioctls served; left at exit: %llu objects, %llu dma-bufs, %llu open files\n",

@@ -43,6 +43,8 @@ const char fdri_daemon_opts_help[] =
 	"                        mode; with --cuse there are none, the shim uses the\n"
 	"                        real CUSE nodes)\n"
 	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n"
+	"  --spin-us N           after a request, poll for N us before sleeping, so\n"
+	"                        bursts avoid wake-up costs (default 50; 0: never)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -59,6 +61,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--card", offsetof(struct fdri_daemon_opts, card) },
 		{ "--render", offsetof(struct fdri_daemon_opts, render) },
 		{ "--alias", offsetof(struct fdri_daemon_opts, alias) },
+		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us) },
 	};
 	const char *arg = argv[*i];
 
@@ -224,6 +227,13 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 	fdri_sysroot_remove(d->root);
 	fdri_device_destroy(d->dev);
 	free(d);
+}
+
+long fdri_daemon_spin_ns(const struct fdri_daemon_opts *o)
+{
+	long us = o->spin_us ? strtol(o->spin_us, NULL, 10) : 50;
+
+	return us > 0 ? us * 1000 : 0;
 }
 
 const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d)

@@ -25,6 +25,7 @@ struct fdri_daemon_opts {
 	const char *card;          /* primary node path, default /dev/dri/card0 */
 	const char *render;        /* render node path, default /dev/dri/renderD128 */
 	const char *alias;         /* extra primary node path, default /dev/fakedri */
+	const char *spin_us;       /* busy-poll window after a request, default 50 */
 	bool cuse;                 /* serve CUSE character devices too */
 	const char *cuse_nodes[8]; /* DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;
@@ -40,5 +41,7 @@ extern const char fdri_daemon_opts_help[];
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o);
 void fdri_daemon_stop(struct fdri_daemon *d);
 const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d);
+/* The busy-poll window for fdri_server_run(), in ns. */
+long fdri_daemon_spin_ns(const struct fdri_daemon_opts *o);
 
 #endif

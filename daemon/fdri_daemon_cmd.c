@@ -11,6 +11,7 @@
 
 #include "fdri_daemon.h"
 #include "fdri_log.h"
+#include "fdri_server.h"
 #include "fdri_daemon_cmd.h"
 
 static void on_signal(evutil_socket_t sig, short what, void *base)
@@ -53,7 +54,7 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
-	event_base_dispatch(base);
+	fdri_server_run(base, fdri_daemon_spin_ns(&o));
 	event_free(sigint);
 	event_free(sigterm);
 	fdri_daemon_stop(d);

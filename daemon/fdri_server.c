@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdri_caps.h"
@@ -404,6 +406,9 @@ static void handle_stats(struct srv_chan *ch)
 	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
 }
 
+/* Messages served so far: fdri_server_run() spins while this moves. */
+static unsigned long served;
+
 static void chan_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct srv_chan *ch = data;
@@ -421,6 +426,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 		chan_free(ch);
 		return;
 	}
+	served++;
 	if (cr.pid == 0)
 		peer_cred(fd, &cr);
 	if ((size_t)n < sizeof(*h)) {
@@ -609,6 +615,42 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	event_priority_set(srv->listen_ev, PRIO_CHAN);
 	event_add(srv->listen_ev, NULL);
 	return srv;
+}
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+int fdri_server_run(struct event_base *base, long spin_ns)
+{
+	cpu_set_t cpus;
+
+	/* with one CPU, spinning only delays the clients */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+		spin_ns = 0;
+	while (!event_base_got_break(base) && !event_base_got_exit(base)) {
+		unsigned long seen = served;
+		long idle_since;
+
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			return -1;
+		if (spin_ns <= 0 || served == seen)
+			continue;
+		/* a burst: poll instead of sleeping while requests keep coming */
+		idle_since = now_ns();
+		while (!event_base_got_break(base) && now_ns() - idle_since < spin_ns) {
+			seen = served;
+			if (event_base_loop(base, EVLOOP_NONBLOCK) < 0)
+				return -1;
+			if (served != seen)
+				idle_since = now_ns();
+		}
+	}
+	return 0;
 }
 
 void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup)

@@ -30,4 +30,13 @@ typedef struct fdri_file *(*fdri_bind_lookup_fn)(const uint64_t token[2]);
 void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup);
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
 
+/*
+ * Runs the loop until event_base_loopbreak(). After serving a message the
+ * loop keeps polling, without sleeping, for up to @spin_ns: a client's next
+ * request in a burst is then served without the cost of waking the daemon
+ * (on a 2-CPU VM a cross-CPU wake-up costs ~40 us, a polled round trip
+ * ~3 us). 0 disables it.
+ */
+int fdri_server_run(struct event_base *base, long spin_ns);
+
 #endif
