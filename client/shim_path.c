@@ -32,6 +32,24 @@ struct shim_config shim_cfg;
 static char platform_prefix[128];
 
 /* One line of the nodes file. */
+/* A "cuse" line of a daemon that was killed stays in its sysroot, and its
+ * device numbers may since belong to another device: trust one only while
+ * the kernel still lists it as a CUSE device. */
+static bool is_live_cuse(unsigned int maj, unsigned int min)
+{
+	char path[64], link[256];
+	ssize_t n;
+
+	if (getenv("FAKEDRI_TEST_ANY_CUSE_DEV")) /* tests stand /dev/null in */
+		return true;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u", maj, min);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return strstr(link, "/virtual/cuse/") != NULL;
+}
+
 static void config_line(const char *line)
 {
 	struct shim_node *n = &shim_cfg.nodes[shim_cfg.nnodes];
@@ -43,7 +61,8 @@ static void config_line(const char *line)
 		return;
 	if (!strncmp(line, "cuse ", 5)) {
 		if (shim_cfg.ncuse < SHIM_MAX_NODES &&
-		    sscanf(line, "cuse %255s %15s %u %u", c->path, type, &maj, &min) == 4) {
+		    sscanf(line, "cuse %255s %15s %u %u", c->path, type, &maj, &min) == 4 &&
+		    is_live_cuse(maj, min)) {
 			c->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
 			c->rdev = makedev(maj, min);
 			shim_cfg.ncuse++;
