@@ -377,6 +377,8 @@ static void cuse_init_done(void *userdata)
 		fdri_log(FDRI_LOG_INFO, "serving %s (%u:%u, %s node)", path, major(st.st_rdev),
 			 minor(st.st_rdev), c->cfg.type == FDRI_NODE_RENDER ? "render" : "primary");
 	} else {
+		if (c->ready)
+			c->ready(c->ready_ctx, &c->cfg, 0);
 		fdri_log(FDRI_LOG_INFO, "serving /dev/%s (no devtmpfs node seen)", c->cfg.devname);
 	}
 }

@@ -27,6 +27,8 @@ struct fdri_daemon {
 	struct fdri_server *srv;
 	struct fdri_cuse *cuse[8];
 	int ncuse;
+	int cuse_pending;          /* CUSE nodes not up yet */
+	int ready_fd;              /* -1 once readiness was told */
 	char root[PATH_MAX];
 };
 
@@ -43,6 +45,8 @@ const char fdri_daemon_opts_help[] =
 	"                        mode; with --cuse there are none, the shim uses the\n"
 	"                        real CUSE nodes)\n"
 	"  --log-level LEVEL     error, warn, info, debug or trace (default warn)\n"
+	"  --ready-fd FD         write \"ready\" to FD and close it once clients can\n"
+	"                        connect (all CUSE nodes published): for scripts\n"
 	"  --spin-us N           after a request, poll for N us before sleeping, so\n"
 	"                        bursts avoid wake-up costs (default 50; 0: never)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
@@ -62,6 +66,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--render", offsetof(struct fdri_daemon_opts, render) },
 		{ "--alias", offsetof(struct fdri_daemon_opts, alias) },
 		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us) },
+		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd) },
 	};
 	const char *arg = argv[*i];
 
@@ -116,6 +121,17 @@ static int private_dir(const char *sock)
 	return 0;
 }
 
+/* --ready-fd: tell whoever started us that clients can come */
+static void tell_ready(struct fdri_daemon *d)
+{
+	if (d->ready_fd < 0)
+		return;
+	if (write(d->ready_fd, "ready\n", 6) != 6)
+		fdri_log(FDRI_LOG_WARN, "cannot write to the ready fd: %s", strerror(errno));
+	close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
 /* A CUSE node is up: publish its dev_t in the sysroot for the shim. */
 static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rdev)
 {
@@ -125,10 +141,12 @@ static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rde
 	int ret;
 
 	snprintf(path, sizeof(path), "/dev/%s", nc->devname);
-	ret = fdri_sysroot_add_cuse(d->root, FDRI_CUSE_PLATFORM, &n);
+	ret = rdev ? fdri_sysroot_add_cuse(d->root, FDRI_CUSE_PLATFORM, &n) : 0;
 	if (ret)
 		fdri_log(FDRI_LOG_WARN, "cannot publish %s in %s (the shim will not bind it): %s",
 			 path, d->root, strerror(-ret));
+	if (--d->cuse_pending == 0)
+		tell_ready(d);
 }
 
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o)
@@ -154,6 +172,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	if (!d)
 		return NULL;
 	d->pers = *p;
+	d->ready_fd = o->ready_fd ? (int)strtol(o->ready_fd, NULL, 10) : -1;
 	if (o->driver_name)
 		d->pers.name = o->driver_name;
 	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
@@ -203,8 +222,11 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 				goto fail_srv;
 			fdri_cuse_set_ready(d->cuse[d->ncuse], cuse_ready, d);
 			d->ncuse++;
+			d->cuse_pending++;
 		}
 	}
+	if (!d->cuse_pending)
+		tell_ready(d);
 	return d;
 fail_srv:
 	while (d->ncuse)
