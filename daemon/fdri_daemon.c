@@ -102,20 +102,31 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 }
 
 /* The socket's directory must be ours and private; create it if missing. */
-static int private_dir(const char *sock)
+/*
+ * The socket's directory must be ours; create it if missing. Normally it is
+ * private (0700): only our user can reach the socket. With --cuse, users of
+ * the CUSE nodes must reach it to bind their open files, so it may be
+ * 0755 (never writable by others) and the socket is 0666; the server then
+ * serves other users only connections that bind with a token, which only an
+ * opener of a CUSE node can have.
+ */
+static int socket_dir(const char *sock, bool shared)
 {
+	mode_t forbidden = shared ? 022 : 077;
 	char tmp[PATH_MAX];
 	struct stat st;
 	char *dir;
 
 	snprintf(tmp, sizeof(tmp), "%s", sock);
 	dir = dirname(tmp);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir(dir, shared ? 0755 : 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if (stat(dir, &st) < 0)
 		return -errno;
-	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
-		fdri_log(FDRI_LOG_ERROR, "%s must be owned by us and private (mode 0700)", dir);
+	if (st.st_uid != geteuid() || (st.st_mode & forbidden)) {
+		fdri_log(FDRI_LOG_ERROR, "%s must be owned by us and %s", dir,
+			 shared ? "not writable by others (mode 0755 or stricter)" :
+			 "private (mode 0700)");
 		return -EPERM;
 	}
 	return 0;
@@ -166,7 +177,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "no socket path");
 		return NULL;
 	}
-	if (private_dir(sock))
+	if (socket_dir(sock, o->cuse))
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -204,6 +215,8 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	}
 	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, sock);
 	if (o->cuse) {
+		if (chmod(sock, 0666) < 0)
+			fdri_log(FDRI_LOG_WARN, "chmod %s: %s", sock, strerror(errno));
 		static const char *const def[] = { "fakedri:primary" };
 		const char *const *specs = o->ncuse_nodes ? o->cuse_nodes : def;
 		int n = o->ncuse_nodes ? o->ncuse_nodes : 1;

@@ -134,6 +134,16 @@ static void peer_cred(int fd, struct ucred *cr)
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l);
 }
 
+/* New files only for our own user and root (the connecting process's
+ * credentials, SO_PEERCRED). */
+static bool peer_is_trusted(int fd)
+{
+	struct ucred pc = { .uid = (uid_t)-1 };
+
+	peer_cred(fd, &pc);
+	return pc.uid == 0 || pc.uid == geteuid();
+}
+
 static void caller_from(struct fdri_caller *who, const struct ucred *cr, int32_t tid)
 {
 	who->pid = cr->pid;
@@ -523,9 +533,13 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 			peer_cred(fd, &cr);
 		caller_from(&who, &cr, hello->tid);
 		if (hello->token[0] || hello->token[1]) {
+			/* the token is the proof of access: any user may bind */
 			sf->file = srv->bind_lookup ? srv->bind_lookup(hello->token) : NULL;
 			sf->borrowed = true;
 			err = sf->file ? 0 : -EACCES;
+		} else if (!peer_is_trusted(fd)) {
+			fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr.uid, cr.pid);
+			err = -EACCES;
 		} else {
 			sf->file = fdri_file_open(srv->dev, hello->node == FDRI_NODE_RENDER ?
 						  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,
@@ -542,8 +556,6 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_server *srv = data;
-	struct ucred cr = { 0 };
-	socklen_t len = sizeof(cr);
 	struct srv_file *sf;
 	int c;
 
@@ -551,13 +563,6 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0)
 		return;
-	/* only our own user (and root) may use the device */
-	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-	    (cr.uid != 0 && cr.uid != geteuid())) {
-		fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr.uid, cr.pid);
-		close(c);
-		return;
-	}
 	sf = calloc(1, sizeof(*sf));
 	if (!sf) {
 		close(c);

@@ -169,6 +169,18 @@ for it in $ITESTS; do
     fi
 done
 
+# ---- 4. another user, with the shim ------------------------------------------
+echo "== 4. a user other than the daemon's =="
+if [ -x "$T/test_cuse_other_user" ]; then
+    # the staged tree must be readable by that user
+    chmod -R a+rX "$F" 2>/dev/null
+    run_step "test_cuse_other_user (uid 65534, shim)" /tmp/other.log env \
+        LD_PRELOAD="$SHIM" FAKEDRI_SOCKET="$SOCK" timeout 30 "$T/test_cuse_other_user" \
+        /dev/dri/renderD129 /dev/dri/card1
+else
+    result SKIP "test_cuse_other_user" "not built"
+fi
+
 stop_daemon
 [ "${FAKEDRI_CUSE_DEBUG:-0}" = 1 ] && for l in /tmp/fakedrid.*.log; do show_log "$l"; done
 echo "TEST-CUSE-SUMMARY: passed $PASSED failed $FAILED skipped $SKIPPED"

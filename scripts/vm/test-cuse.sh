@@ -67,6 +67,7 @@ for t in test_cuse_static test_daemon_kill; do
     $CC $CFLAGS -static -o "$TREE/tests/$t" "$SRC/tests/cuse/$t.c" \
         || { say "ERROR: building $t (gcc -static) failed"; exit 2; }
 done
+[ -x "$BUILD/tests/cuse/test_cuse_other_user" ] && cp "$BUILD/tests/cuse/test_cuse_other_user" "$TREE/tests/"
 if [ -x "$BUILD/tests/cuse/cuse_exporter" ]; then
     cp "$BUILD/tests/cuse/cuse_exporter" "$TREE/tests/"
 else
