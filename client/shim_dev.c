@@ -339,7 +339,7 @@ static int connect_daemon(const char *sock, int flags)
  * channel, or NULL with errno. */
 static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, int type, int flags)
 {
-	struct fdri_wire_reply r;
+	struct fdri_wire_reply r = { 0 };
 	struct shim_dev *d = NULL;
 	int ch, rfd, err;
 	ssize_t n;
@@ -557,16 +557,17 @@ static int install_fd(int rfd, const struct fdri_wire_reply *r)
 int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 {
 	unsigned int cmd = (unsigned int)req;
-	unsigned char *buf = thread_buf();
+	unsigned char *buf = thread_buf(), *rbuf;
 	struct fdri_wire_ioctl *m = (void *)buf;
-	unsigned char *rbuf = buf + FDRI_WIRE_MAX_MSG;
-	struct fdri_wire_reply *r = (void *)rbuf;
+	struct fdri_wire_reply *r;
 	uint32_t size = _IOC_SIZE(cmd);
 	int ch, rfd = -1, ret;
 	ssize_t n;
 
 	if (!buf)
 		return -ENOMEM;
+	rbuf = buf + FDRI_WIRE_MAX_MSG;
+	r = (void *)rbuf;
 	/* what the VFS answers itself for any file (fs/ioctl.c) */
 	if (cmd == FIOCLEX || cmd == FIONCLEX || cmd == FIONBIO)
 		return shim_real_ioctl(fd, req, arg) < 0 ? -errno : 0;
@@ -629,7 +630,7 @@ void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot
 {
 	struct fdri_wire_mmap m = { .hdr = { FDRI_MSG_MMAP, sizeof(m) },
 				    .offset = (uint64_t)off, .len = len };
-	struct fdri_wire_reply r;
+	struct fdri_wire_reply r = { 0 };
 	int ch, memfd = -1, type = flags & MAP_TYPE;
 	void *p;
 	ssize_t n;
