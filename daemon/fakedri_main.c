@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ static int cmd_run(int argc, char **argv)
 	struct event *ev_chld, *ev_int, *ev_term;
 	const struct fdri_stats *s;
 	struct fdri_daemon *d;
+	struct rlimit nofile;
 	const char *tmp = getenv("TMPDIR");
 	char tmpl[4050];
 	int i;
@@ -140,6 +142,7 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	o.socket = sock;
 	signal(SIGPIPE, SIG_IGN);
+	getrlimit(RLIMIT_NOFILE, &nofile); /* the daemon raises its own */
 	st.base = event_base_new();
 	d = fdri_daemon_start(st.base, &o);
 	if (!d) {
@@ -162,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("FAKEDRI_SOCKET", sock, 1);
 		signal(SIGPIPE, SIG_DFL);
+		setrlimit(RLIMIT_NOFILE, &nofile); /* the program's as it was */
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "fakedri run: cannot run %s: %s\n", argv[i], strerror(errno));
 		_exit(127);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -132,6 +133,18 @@ static int socket_dir(const char *sock, bool shared)
 	return 0;
 }
 
+/* Every client holds fds in the daemon (its connection, its channels, the
+ * dma-bufs it imported): allow as many as the hard limit permits. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* --ready-fd: tell whoever started us that clients can come */
 static void tell_ready(struct fdri_daemon *d)
 {
@@ -177,6 +190,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "no socket path");
 		return NULL;
 	}
+	raise_fd_limit();
 	if (socket_dir(sock, o->cuse))
 		return NULL;
 	d = calloc(1, sizeof(*d));

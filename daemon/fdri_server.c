@@ -8,6 +8,7 @@
 #include "fdri_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ struct fdri_server {
 	int listen_fd;
 	struct event *listen_ev;
 	char *path;
+	int spare_fd;              /* closed to accept-and-drop when out of fds */
 	fdri_bind_lookup_fn bind_lookup;
 	struct srv_link files, chans;
 	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
@@ -561,6 +563,17 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 
 	(void)what;
 	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0 && (errno == EMFILE || errno == ENFILE) && srv->spare_fd >= 0) {
+		/* the connection would stay pending and the loop spin on it:
+		 * free a slot, take it and drop it (the client sees ENODEV) */
+		close(srv->spare_fd);
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+		srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		fdri_log(FDRI_LOG_WARN, "out of file descriptors: refused a client");
+		return;
+	}
 	if (c < 0)
 		return;
 	sf = calloc(1, sizeof(*sf));
@@ -598,6 +611,7 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	srv->base = base;
 	srv->dev = dev;
 	srv->path = strdup(path);
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv->files.next = srv->files.prev = &srv->files;
 	srv->chans.next = srv->chans.prev = &srv->chans;
 	strcpy(addr.sun_path, path);
@@ -679,6 +693,8 @@ void fdri_server_destroy(struct fdri_server *srv)
 		return;
 	event_free(srv->listen_ev);
 	close(srv->listen_fd);
+	if (srv->spare_fd >= 0)
+		close(srv->spare_fd);
 	while (srv->chans.next != &srv->chans)
 		chan_free((struct srv_chan *)srv->chans.next);
 	/* every remaining file has only its main socket reference left */
