@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -143,10 +145,66 @@ static void garbage_on_every_socket_is_survived(void)
 	itest_check_device_clean();
 }
 
+/* A private fakedrid ($FAKEDRI_TEST_FAKEDRID) limited to 48 fds, and more
+ * connections than it has fds for. Those it cannot take must be dropped at
+ * once (not left pending, which would make its loop spin and the client
+ * hang), and once the others go, it serves again. */
+static void out_of_fds_refuses_promptly_then_recovers(void)
+{
+	struct fdri_wire_hello hello = { .hdr = { FDRI_MSG_HELLO, sizeof(hello) },
+					 .version = FDRI_WIRE_VERSION, .open_flags = O_RDWR };
+	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
+	char dir[] = "/tmp/fakedri-fds.XXXXXX", sock[128], line[8];
+	unsigned char buf[256];
+	int socks[100], ch, rfd, ready[2];
+	pid_t pid;
+	ssize_t r;
+
+	CHECK(fakedrid && mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/run/s", dir);
+	CHECK_EQ(pipe(ready), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 48, 48 };
+		char fdarg[16];
+
+		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+		setrlimit(RLIMIT_NOFILE, &rl);
+		unsetenv("LD_PRELOAD");
+		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
+	setenv("FAKEDRI_SOCKET", sock, 1);
+	for (int i = 0; i < 100; i++)
+		socks[i] = connect_raw();  /* no HELLO: one daemon fd each */
+	ch = channel(socks[99], &hello, sizeof(hello));
+	alarm(20);                          /* a hang is the failure */
+	r = fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL);
+	alarm(0);
+	CHECK(r <= 0);                      /* dropped: EOF or reset */
+	close(ch);
+	for (int i = 0; i < 100; i++)
+		close(socks[i]);
+	/* served again */
+	ch = channel(connect_raw(), &hello, sizeof(hello));
+	r = fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL);
+	CHECK(r >= (ssize_t)sizeof(struct fdri_wire_reply));
+	CHECK_EQ(((struct fdri_wire_reply *)buf)->ret, 0);
+	CHECK_EQ(kill(pid, SIGTERM), 0);
+	itest_wait_ok(pid);
+	snprintf(sock, sizeof(sock), "%s/run", dir);
+	rmdir(sock);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
 		{ "garbage_on_every_socket_is_survived", garbage_on_every_socket_is_survived },
+		{ "out_of_fds_refuses_promptly_then_recovers", out_of_fds_refuses_promptly_then_recovers },
 		{ NULL, NULL },
 	};
 
