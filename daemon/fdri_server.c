@@ -136,6 +136,17 @@ static void peer_cred(int fd, struct ucred *cr)
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l);
 }
 
+/* One message into srv->in, with the sender's credentials (the socket's
+ * creator's when it sent none). Returns the length, 0 at EOF or -errno. */
+static ssize_t srv_recv(struct fdri_server *srv, int fd, int *rfd, struct ucred *cr)
+{
+	ssize_t n = fdri_msg_recv(fd, srv->in, sizeof(srv->in), rfd, cr);
+
+	if (n > 0 && cr->pid == 0)
+		peer_cred(fd, cr);
+	return n;
+}
+
 /* New files only for our own user and root (the connecting process's
  * credentials, SO_PEERCRED). */
 static bool peer_is_trusted(int fd)
@@ -431,7 +442,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 	ssize_t n;
 
 	(void)what;
-	n = fdri_msg_recv(fd, srv->in, sizeof(srv->in), &rfd, &cr);
+	n = srv_recv(srv, fd, &rfd, &cr);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
@@ -439,8 +450,6 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 		return;
 	}
 	served++;
-	if (cr.pid == 0)
-		peer_cred(fd, &cr);
 	if ((size_t)n < sizeof(*h)) {
 		if (rfd >= 0)
 			close(rfd);
@@ -503,7 +512,7 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	ssize_t n;
 
 	(void)what;
-	n = fdri_msg_recv(fd, srv->in, sizeof(srv->in), &rfd, &cr);
+	n = srv_recv(srv, fd, &rfd, &cr);
 	if (n == -EAGAIN)
 		return;
 	if (n <= 0) {
@@ -531,8 +540,6 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	} else {
 		struct fdri_caller who;
 
-		if (cr.pid == 0)
-			peer_cred(fd, &cr);
 		caller_from(&who, &cr, hello->tid);
 		if (hello->token[0] || hello->token[1]) {
 			/* the token is the proof of access: any user may bind */
