@@ -11,6 +11,10 @@
 #include "shim.h"
 
 #include <dirent.h>
+#include <sys/uio.h>
+#include <sys/select.h>
+#include <sys/epoll.h>
+#include <poll.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +60,15 @@ REAL(ioctl, int, (int, unsigned long, ...))
 REAL(mmap, void *, (void *, size_t, int, int, int, off_t))
 REAL(lseek, off_t, (int, off_t, int))
 REAL(lseek64, off64_t, (int, off64_t, int))
+REAL(write, ssize_t, (int, const void *, size_t))
+REAL(writev, ssize_t, (int, const struct iovec *, int))
+REAL(pwrite, ssize_t, (int, const void *, size_t, off_t))
+REAL(pwrite64, ssize_t, (int, const void *, size_t, off64_t))
+REAL(poll, int, (struct pollfd *, nfds_t, int))
+REAL(ppoll, int, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))
+REAL(select, int, (int, fd_set *, fd_set *, fd_set *, struct timeval *))
+REAL(pselect, int, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *))
+REAL(epoll_ctl, int, (int, int, int, struct epoll_event *))
 REAL(stat, int, (const char *, struct stat *))
 REAL(fstat, int, (int, struct stat *))
 REAL(fstatat, int, (int, const char *, struct stat *, int))
@@ -400,8 +413,132 @@ PUBLIC void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 	return do_mmap(addr, len, prot, flags, fd, (off_t)off);
 }
 
+/* --- the DRM fd's other file operations (drm_driver fops) --- */
+
+/* The DRM file has no write at all; a socket-mode device fd is a socket,
+ * a CUSE one would reach the daemon. */
+static bool is_device(int fd)
+{
+	return shim_fd_kind(fd) == SHIM_FD_DEVICE;
+}
+
+PUBLIC ssize_t write(int fd, const void *buf, size_t len)
+{
+	return is_device(fd) ? fail(EINVAL) : get_write()(fd, buf, len);
+}
+
+PUBLIC ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	return is_device(fd) ? fail(EINVAL) : get_writev()(fd, iov, n);
+}
+
+PUBLIC ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return is_device(fd) ? fail(EINVAL) : get_pwrite()(fd, buf, len, off);
+}
+
+PUBLIC ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+	return is_device(fd) ? fail(EINVAL) : get_pwrite64()(fd, buf, len, off);
+}
+
+/* drm_poll() reports only POLLIN (events); a socket is always writable,
+ * so writability is never asked of a device fd. Returns whether any was
+ * masked, so the caller restores the caller's events. */
+static bool mask_poll(struct pollfd *fds, nfds_t n, short *saved)
+{
+	bool any = false;
+
+	for (nfds_t i = 0; i < n; i++) {
+		saved[i] = fds[i].events;
+		if (is_device(fds[i].fd)) {
+			fds[i].events &= (short)~(POLLOUT | POLLWRNORM | POLLWRBAND);
+			any = true;
+		}
+	}
+	return any;
+}
+
+static void unmask_poll(struct pollfd *fds, nfds_t n, const short *saved)
+{
+	for (nfds_t i = 0; i < n; i++)
+		fds[i].events = saved[i];
+}
+
+PUBLIC int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	short stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(short));
+	int r;
+
+	if (!shim_cfg.enabled || !saved || !mask_poll(fds, n, saved)) {
+		if (saved && saved != stack)
+			free(saved);
+		return get_poll()(fds, n, timeout);
+	}
+	r = get_poll()(fds, n, timeout);
+	unmask_poll(fds, n, saved);
+	if (saved != stack)
+		free(saved);
+	return r;
+}
+
+PUBLIC int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	short stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(short));
+	int r;
+
+	if (!shim_cfg.enabled || !saved || !mask_poll(fds, n, saved)) {
+		if (saved && saved != stack)
+			free(saved);
+		return get_ppoll()(fds, n, ts, mask);
+	}
+	r = get_ppoll()(fds, n, ts, mask);
+	unmask_poll(fds, n, saved);
+	if (saved != stack)
+		free(saved);
+	return r;
+}
+
+/* select: a device fd is never writable */
+static void mask_select(int n, fd_set *w)
+{
+	if (!w || !shim_cfg.enabled)
+		return;
+	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++)
+		if (FD_ISSET(fd, w) && is_device(fd))
+			FD_CLR(fd, w);
+}
+
+PUBLIC int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	mask_select(n, w);
+	return get_select()(n, r, w, e, tv);
+}
+
+PUBLIC int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+		   const sigset_t *mask)
+{
+	mask_select(n, w);
+	return get_pselect()(n, r, w, e, ts, mask);
+}
+
+PUBLIC int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct epoll_event copy;
+
+	if (ev && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_device(fd)) {
+		copy = *ev;
+		copy.events &= ~(uint32_t)(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);
+		return get_epoll_ctl()(epfd, op, fd, &copy);
+	}
+	return get_epoll_ctl()(epfd, op, fd, ev);
+}
+
 static off_t do_lseek(int fd, off_t off, int whence, bool is64)
 {
+	/* drm fops use noop_llseek: the position stays 0 */
+	if (is_device(fd))
+		return 0;
 	struct stat st;
 
 	/* a dma-buf received over a socket or kept across exec is not in the

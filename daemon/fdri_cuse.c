@@ -154,7 +154,6 @@ static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 	c->files.next = cf;
 	fi->fh = (uintptr_t)cf;
 	fi->direct_io = 1;
-	fi->nonseekable = 1;
 	fdri_log(FDRI_LOG_DEBUG, "pid %d opened /dev/%s: file %llu", who.tid, c->cfg.devname,
 		 (unsigned long long)cf->file->id);
 	fuse_reply_open(req, fi);

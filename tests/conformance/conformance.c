@@ -17,6 +17,7 @@
 #include "conf.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <linux/dma-buf.h>
 #include <pthread.h>
@@ -1634,6 +1635,36 @@ CASE(vfs_fionread_fioasync_fioqsize)
 	IOC("FIOASYNC 1", a, FIOASYNC, &on, "%s", "");
 	IOC("FIOQSIZE", a, FIOQSIZE, &q, "%s", "");
 }
+/* the DRM fd's file operations other than ioctl and mmap */
+CASE(fileops_read_write_poll_lseek)
+{
+	int a = open_node("open card O_NONBLOCK", conf_card, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	char buf[64] = { 0 };
+	struct pollfd p = { .fd = a, .events = POLLIN | POLLOUT | POLLPRI };
+	long r;
+	int e;
+
+	errno = 0;
+	r = write(a, buf, 8);
+	e = r < 0 ? errno : 0;
+	logline("write 8 bytes", rs(r, e), "%s", "");
+	errno = 0;
+	r = read(a, buf, sizeof(buf));
+	e = r < 0 ? errno : 0;
+	logline("read, no events, O_NONBLOCK", rs(r, e), "%s", "");
+	errno = 0;
+	r = poll(&p, 1, 0);
+	e = r < 0 ? errno : 0;
+	logline("poll IN|OUT|PRI, timeout 0", rs(r, e), "revents=0x%x", p.revents);
+	errno = 0;
+	r = lseek(a, 100, SEEK_SET);
+	e = r < 0 ? errno : 0;
+	logline("lseek 100 SEEK_SET", rs(r, e), "%s", "");
+	errno = 0;
+	r = lseek(a, 0, SEEK_END);
+	e = r < 0 ? errno : 0;
+	logline("lseek 0 SEEK_END", rs(r, e), "%s", "");
+}
 CASE(vfs_on_dmabuf)
 {
 	int d = dmabuf2(0, NULL);
@@ -2097,6 +2128,7 @@ static void register_cases(void)
 	ADD("ioctl", type_not_d_enotty); ADD("ioctl", tcgets_isatty);
 	ADD("ioctl", vfs_fioclex_fionbio); ADD("ioctl", vfs_fionread_fioasync_fioqsize);
 	ADD("ioctl", vfs_on_dmabuf); ADD("ioctl", null_args);
+	ADD("ioctl", fileops_read_write_poll_lseek);
 	ADD("ioctl", null_args_render_efault_beats_eacces); ADD("ioctl", eacces_writes_back_input);
 	ADD("ioctl", getcap_sizes_and_directions); ADD("ioctl", getcap_size_4096);
 	ADD("ioctl", getmagic_oversized_ior); ADD("ioctl", gem_close_short_and_nodir);
