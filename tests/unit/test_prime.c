@@ -144,6 +144,49 @@ static void import_after_gem_open_gives_a_second_handle(void **state)
 	fx_client_close(&fx->host, cfd);
 }
 
+/* drm_prime_file_private is a multimap: a file with two handles to one
+ * dma-buf answers an import with the first handle cached, and closing that
+ * handle hands the answer to the other one. */
+static void import_answers_with_the_oldest_cached_handle(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_PRIMARY, &fx->root);
+	uint32_t h1 = fx_gem_create(fx, a, 4096), name = 0, h2 = 0, hi = 0;
+	int fd1 = -1, fd2 = -1, cfd;
+
+	assert_int_equal(fx_flink(fx, a, h1, &name), 0);
+	assert_int_equal(fx_gem_open(fx, a, name, &h2, NULL), 0);
+	assert_int_equal(fx_export(fx, a, h1, DRM_RDWR, &fd1), 0);
+	assert_int_equal(fx_export(fx, a, h2, DRM_RDWR, &fd2), 0);
+	assert_int_equal(fd1, fd2); /* one dma-buf per object */
+	cfd = fx_client_dup(&fx->host, fd1);
+	assert_int_equal(fx_import(fx, a, cfd, &hi), 0);
+	assert_int_equal(hi, h1);
+	assert_int_equal(fx_gem_close(fx, a, h1), 0);
+	assert_int_equal(fx_import(fx, a, cfd, &hi), 0);
+	assert_int_equal(hi, h2);
+	fx_client_close(&fx->host, cfd);
+}
+
+static void closing_a_second_handle_keeps_the_first_cached(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_PRIMARY, &fx->root);
+	uint32_t h1 = fx_gem_create(fx, a, 4096), name = 0, h2 = 0, hi = 0;
+	int fd = -1, cfd;
+
+	assert_int_equal(fx_flink(fx, a, h1, &name), 0);
+	assert_int_equal(fx_gem_open(fx, a, name, &h2, NULL), 0);
+	assert_int_equal(fx_export(fx, a, h1, DRM_RDWR, &fd), 0);
+	assert_int_equal(fx_export(fx, a, h2, DRM_RDWR, &fd), 0);
+	assert_int_equal(fx_gem_close(fx, a, h2), 0);
+	cfd = fx_client_dup(&fx->host, fd);
+	assert_int_equal(fx_import(fx, a, cfd, &hi), 0);
+	assert_int_equal(hi, h1); /* no new handle: h1's entry is still there */
+	assert_int_equal(fx_gem_info(fx, a, h1).handle_count, 1);
+	fx_client_close(&fx->host, cfd);
+}
+
 static void reexport_of_an_imported_object_returns_the_original_dmabuf(void **state)
 {
 	struct fx *fx = *state;
@@ -351,6 +394,8 @@ int main(void)
 		FX_TEST(export_out_fd_flags_follow_the_request),
 		FX_TEST(first_export_without_rdwr_makes_a_read_only_dmabuf),
 		FX_TEST(import_twice_returns_the_same_handle),
+		FX_TEST(import_answers_with_the_oldest_cached_handle),
+		FX_TEST(closing_a_second_handle_keeps_the_first_cached),
 		FX_TEST(self_import_returns_the_original_handle),
 		FX_TEST(import_in_another_file_refers_to_the_same_object),
 		FX_TEST(import_after_gem_open_gives_a_second_handle),
