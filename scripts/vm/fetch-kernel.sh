@@ -23,6 +23,14 @@ FORCE=0
 
 log() { echo "fetch-kernel: $*" >&2; }
 
+# ctest runs VM tests in parallel: one fetch at a time per cache, the others
+# wait for it and then find everything in place
+mkdir -p "$CACHE"
+if [ -z "${FAKEDRI_VM_FETCH_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+    export FAKEDRI_VM_FETCH_LOCKED=1
+    exec flock "$CACHE/.fetch.lock" "$0" "$@"
+fi
+
 # ---- host tools ----------------------------------------------------------
 need_pkgs=""
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need_pkgs="$need_pkgs qemu-system-x86"
