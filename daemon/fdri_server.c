@@ -202,13 +202,10 @@ static void ioctl_reply(struct srv_chan *ch, struct fdri_ioctl_args *a,
 		len += b->out_len;
 	}
 	if (ret == 0 && a->out_fd >= 0 && a->desc->fd_out_off >= 0) {
-		struct fdri_fd_ident id;
-
 		sendfd = a->out_fd;
 		r->fd_off = a->desc->fd_out_off;
 		r->fd_flags = a->out_fd_flags;
-		if (srv->dev->host->dmabuf_identify(srv->dev->host_ctx, sendfd, &id) == 0)
-			r->fd_size = id.size;
+		r->fd_size = a->out_fd_size;
 	}
 	r->hdr.len = (uint32_t)len;
 	if (fdri_log_level >= FDRI_LOG_TRACE)
@@ -234,7 +231,9 @@ static void ioctl_finish(struct srv_chan *ch, struct fdri_ioctl_args *a,
 		if (!ch->sf->file) {
 			ret = -EBADF;
 		} else {
-			memcpy(p->kdata_in, kdata, a->ksize);
+			/* kept only where a probe may ask for a rerun */
+			if (a->desc->nptrs)
+				memcpy(p->kdata_in, kdata, a->ksize);
 			ret = fdri_ioctl_run(ch->sf->file, who, kdata, a);
 		}
 		for (unsigned i = 0; a->desc && i < a->desc->nptrs; i++) {

@@ -87,6 +87,7 @@ struct fdri_ioctl_args {
 	 * O_RDWR flags the caller's new fd gets. -1 if none. */
 	int out_fd;
 	int out_fd_flags;
+	uint64_t out_fd_size;    /* the dma-buf's size, for the shim's checks */
 };
 
 /* Largest struct any ioctl may declare (_IOC_SIZE is 14 bits). */

@@ -338,6 +338,7 @@ int fdri_ioctl_prime_handle_to_fd(struct fdri_file *f, const struct fdri_caller 
 		return ret;
 	a->out_fd = buf->fd;
 	a->out_fd_flags = (int)args->flags;
+	a->out_fd_size = buf->size;
 	return 0;
 }
 
