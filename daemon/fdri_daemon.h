@@ -34,8 +34,9 @@ struct fdri_daemon_opts {
 
 struct fdri_daemon;
 
-/* Parses one daemon option at argv[*i] (advancing *i past its value).
- * Returns 1 if it was one, 0 if not, -1 on a missing value. */
+/* Parses one daemon option at argv[*i] (advancing *i past its value) and
+ * checks its value. Returns 1 if it was one, 0 if not, -1 if its value is
+ * missing or bad, which it has reported in one line. */
 int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i);
 extern const char fdri_daemon_opts_help[];
 
