@@ -37,9 +37,10 @@ struct fdri_daemon {
 };
 
 const char fdri_daemon_opts_help[] =
-	"  --socket PATH         socket path (its directory is created 0700); with\n"
-	"                        --cuse the default is " FDRI_DEFAULT_CUSE_SOCKET ",\n"
-	"                        where the shim finds it without FAKEDRI_SOCKET\n"
+	"  --socket PATH         socket path (its directory, not its parents, is\n"
+	"                        created 0700 if missing); with --cuse the default\n"
+	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
+	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
@@ -53,6 +54,9 @@ const char fdri_daemon_opts_help[] =
 	"                        connect (all CUSE nodes published): for scripts\n"
 	"  --spin-us N           after a request, poll for N us before sleeping, so\n"
 	"                        bursts avoid wake-up costs (default 50; 0: never)\n"
+	"  --mem-limit BYTES     total size of GEM objects allowed, e.g. 64M (suffixes\n"
+	"                        K, M, G: powers of 1024); creating past it fails with\n"
+	"                        ENOMEM (default 0: no limit)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -118,6 +122,17 @@ static int check_ready_fd(const char *opt, const char *v)
 	return 0;
 }
 
+static int check_mem_limit(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (!parse_number(v, true, UINT64_MAX, &n))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a size in bytes (a number, optionally followed by K, M or G)",
+		 opt, v);
+	return -1;
+}
+
 static int check_personality(const char *opt, const char *v)
 {
 	if (fdri_personality_find(v))
@@ -165,6 +180,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--alias", offsetof(struct fdri_daemon_opts, alias), NULL },
 		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us), check_spin_us },
 		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd), check_ready_fd },
+		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
 		{ "--log-level", SIZE_MAX, check_log_level },
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 	};
@@ -200,6 +216,16 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		return 1;
 	}
 	return 0;
+}
+
+/* The byte count of a checked --mem-limit; 0 (none) without one. */
+static uint64_t mem_limit(const struct fdri_daemon_opts *o)
+{
+	uint64_t n = 0;
+
+	if (o->mem_limit && parse_number(o->mem_limit, true, UINT64_MAX, &n))
+		n = 0;
+	return n;
 }
 
 /*
@@ -349,6 +375,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "cannot create the device: %s", strerror(ENOMEM));
 		goto fail_dir;
 	}
+	d->dev->mem_limit = mem_limit(o);
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
 	if (o->cuse) {

@@ -27,6 +27,8 @@ struct fdri_daemon_opts {
 	const char *alias;         /* extra primary node path, default /dev/fakedri */
 	const char *spin_us;       /* busy-poll window after a request, default 50 */
 	const char *ready_fd;      /* fd to write "ready\n" to once clients can connect */
+	const char *mem_limit;     /* bytes of GEM objects allowed (K, M, G suffixes);
+				    * default none */
 	bool cuse;                 /* serve CUSE character devices too */
 	const char *cuse_nodes[8]; /* DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;

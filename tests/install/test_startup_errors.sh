@@ -87,6 +87,11 @@ ready_fd_not_open)
 unknown_personality)
 	expect "--personality 'i915'" "unknown personality" -- \
 		"$fakedrid" --socket "$sock" --personality i915 ;;
+mem_limit_bad_suffix)
+	expect "--mem-limit '1X'" "not a size" -- "$fakedrid" --socket "$sock" --mem-limit 1X ;;
+mem_limit_overflows)
+	expect "--mem-limit '20000000000G'" "not a size" -- \
+		"$fakedrid" --socket "$sock" --mem-limit 20000000000G ;;
 unknown_log_level)
 	expect "--log-level 'loud'" "unknown level" -- "$fakedrid" --socket "$sock" --log-level loud ;;
 bad_cuse_node)
@@ -102,6 +107,8 @@ fakedri_daemon_parent_is_a_file)
 		"$fakedri" daemon --socket "$work/file/x.sock" ;;
 fakedri_run_unknown_personality)
 	expect "fakedri run: " "--personality 'i915'" -- "$fakedri" run --personality i915 -- true ;;
+fakedri_run_bad_mem_limit)
+	expect "fakedri run: " "--mem-limit 'lots'" -- "$fakedri" run --mem-limit lots -- true ;;
 *)
 	echo "unknown case $case_name"
 	exit 1 ;;
