@@ -78,6 +78,7 @@ static int find_shim(char *out, size_t len)
 	const char *env = getenv("FAKEDRI_SHIM");
 	ssize_t n;
 
+	*out = '\0';
 	if (env) {
 		snprintf(out, len, "%s", env);
 		return access(out, R_OK) ? -1 : 0;
@@ -103,6 +104,7 @@ static int cmd_run(int argc, char **argv)
 	char tmpl[4050];
 	int i;
 
+	fdri_log_prog = "fakedri run";
 	for (i = 2; i < argc; i++) {
 		int r;
 
@@ -115,6 +117,8 @@ static int cmd_run(int argc, char **argv)
 		r = fdri_daemon_parse_opt(&o, argc, argv, &i);
 		if (r == 1)
 			continue;
+		if (r < 0)
+			return 2;
 		fprintf(stderr, "fakedri run: bad option '%s' (see fakedri --help)\n", argv[i]);
 		return 2;
 	}
@@ -127,25 +131,37 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	if (find_shim(shim, sizeof(shim))) {
-		fprintf(stderr, "fakedri run: cannot find the shim library (%s)\n", shim);
+		fprintf(stderr, "fakedri run: cannot find the shim library %s: %s\n", shim,
+			strerror(errno));
 		return 1;
 	}
 	snprintf(tmpl, sizeof(tmpl), "%s/fakedri.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
 		snprintf(tmpl, sizeof(tmpl), "%s", dir);
 		if (!mkdtemp(tmpl)) {
-			perror("fakedri run: mkdtemp");
+			fprintf(stderr, "fakedri run: cannot create a directory in /tmp: %s\n",
+				strerror(errno));
 			return 1;
 		}
 	}
-	if (snprintf(sock, sizeof(sock), "%.4000s/fakedri.sock", tmpl) >= (int)sizeof(sock))
+	if (snprintf(sock, sizeof(sock), "%.4000s/fakedri.sock", tmpl) >= (int)sizeof(sock) ||
+	    strlen(tmpl) > 4000) {
+		fprintf(stderr, "fakedri run: temporary directory path %s is too long\n", tmpl);
+		rmdir(tmpl);
 		return 1;
+	}
 	o.socket = sock;
 	signal(SIGPIPE, SIG_IGN);
 	getrlimit(RLIMIT_NOFILE, &nofile); /* the daemon raises its own */
 	st.base = event_base_new();
+	if (!st.base) {
+		fprintf(stderr, "fakedri run: cannot create the event loop\n");
+		rmdir(tmpl);
+		return 1;
+	}
 	d = fdri_daemon_start(st.base, &o);
 	if (!d) {
+		event_base_free(st.base);
 		rmdir(tmpl);
 		return 1;
 	}

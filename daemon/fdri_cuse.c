@@ -446,9 +446,12 @@ struct fdri_cuse *fdri_cuse_start(struct event_base *base, struct fdri_device *d
 	struct fuse_custom_io io = { .read = io_read, .writev = io_writev };
 	struct cuse_info ci = { 0 };
 	struct fdri_cuse *c = calloc(1, sizeof(*c));
+	int ret = 0;
 
-	if (!c)
+	if (!c) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start /dev/%s: %s", cfg->devname, strerror(ENOMEM));
 		return NULL;
+	}
 	c->base = base;
 	c->dev = dev;
 	c->srv = srv;
@@ -475,8 +478,9 @@ struct fdri_cuse *fdri_cuse_start(struct event_base *base, struct fdri_device *d
 	c->fd = fd;
 	c->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, c);
 	fuse_opt_free_args(&args);
-	if (!c->se || fuse_session_custom_io(c->se, &io, fd) < 0) {
-		fdri_log(FDRI_LOG_ERROR, "cannot start the CUSE session for /dev/%s", c->devname);
+	if (!c->se || (ret = fuse_session_custom_io(c->se, &io, fd)) < 0) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start the CUSE session for /dev/%s: %s", c->devname,
+			 c->se ? strerror(-ret) : "cuse_lowlevel_new() failed");
 		if (c->se)
 			fuse_session_destroy(c->se);
 		close(fd);

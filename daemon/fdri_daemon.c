@@ -3,9 +3,11 @@
 #include "fdri_daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
-#include <stddef.h>
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,9 +37,10 @@ struct fdri_daemon {
 };
 
 const char fdri_daemon_opts_help[] =
-	"  --socket PATH         socket path (its directory is created 0700); with\n"
-	"                        --cuse the default is " FDRI_DEFAULT_CUSE_SOCKET ",\n"
-	"                        where the shim finds it without FAKEDRI_SOCKET\n"
+	"  --socket PATH         socket path (its directory, not its parents, is\n"
+	"                        created 0700 if missing); with --cuse the default\n"
+	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
+	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
@@ -50,6 +54,9 @@ const char fdri_daemon_opts_help[] =
 	"                        connect (all CUSE nodes published): for scripts\n"
 	"  --spin-us N           after a request, poll for N us before sleeping, so\n"
 	"                        bursts avoid wake-up costs (default 50; 0: never)\n"
+	"  --mem-limit BYTES     total size of GEM objects allowed, e.g. 64M (suffixes\n"
+	"                        K, M, G: powers of 1024); creating past it fails with\n"
+	"                        ENOMEM (default 0: no limit)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -57,78 +64,227 @@ const char fdri_daemon_opts_help[] =
 	"                        dri/renderD129:render:0666:render (repeatable;\n"
 	"                        default fakedri:primary, i.e. /dev/fakedri)\n";
 
+/*
+ * A decimal number, all of @s, at most @max; with @suffixes, K, M or G
+ * (or k, m, g) may follow, multiplying by 1024, 1024^2 or 1024^3.
+ */
+static int parse_number(const char *s, bool suffixes, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	uint64_t mul = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (suffixes && *end && !end[1]) {
+		switch (*end) {
+		case 'K': case 'k': mul = 1ull << 10; end++; break;
+		case 'M': case 'm': mul = 1ull << 20; end++; break;
+		case 'G': case 'g': mul = 1ull << 30; end++; break;
+		}
+	}
+	if (*end || v > max / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+#define SPIN_US_MAX 1000000
+
+static int check_spin_us(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (!parse_number(v, false, SPIN_US_MAX, &n))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a number of microseconds from 0 to %d",
+		 opt, v, SPIN_US_MAX);
+	return -1;
+}
+
+static int check_ready_fd(const char *opt, const char *v)
+{
+	uint64_t fd;
+
+	if (parse_number(v, false, INT_MAX, &fd)) {
+		fdri_log(FDRI_LOG_ERROR, "%s '%s': not a file descriptor number", opt, v);
+		return -1;
+	}
+	if (fcntl((int)fd, F_GETFD) < 0) {
+		fdri_log(FDRI_LOG_ERROR, "%s %s: not an open file descriptor: %s", opt, v,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_mem_limit(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (!parse_number(v, true, UINT64_MAX, &n))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a size in bytes (a number, optionally followed by K, M or G)",
+		 opt, v);
+	return -1;
+}
+
+static int check_personality(const char *opt, const char *v)
+{
+	if (fdri_personality_find(v))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': unknown personality (fakedri or vgem)", opt, v);
+	return -1;
+}
+
+static int check_log_level(const char *opt, const char *v)
+{
+	if (fdri_log_parse(v) >= 0)
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': unknown level (error, warn, info, debug or trace)",
+		 opt, v);
+	return -1;
+}
+
+static int check_cuse_node(const char *opt, const char *v)
+{
+	struct fdri_cuse_node_cfg nc;
+
+	if (!fdri_cuse_parse_node(v, &nc)) {
+		free((char *)nc.devname);
+		return 0;
+	}
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not DEVNAME:TYPE[:MODE[:GROUP]] with TYPE primary or render, MODE octal, GROUP an existing group",
+		 opt, v);
+	return -1;
+}
+
+#define NCUSE_MAX (int)(sizeof(((struct fdri_daemon_opts *)0)->cuse_nodes) / sizeof(char *))
+
 int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i)
 {
-	static const struct { const char *name; size_t off; } opts[] = {
-		{ "--socket", offsetof(struct fdri_daemon_opts, socket) },
-		{ "--personality", offsetof(struct fdri_daemon_opts, personality) },
-		{ "--driver-name", offsetof(struct fdri_daemon_opts, driver_name) },
-		{ "--card", offsetof(struct fdri_daemon_opts, card) },
-		{ "--render", offsetof(struct fdri_daemon_opts, render) },
-		{ "--alias", offsetof(struct fdri_daemon_opts, alias) },
-		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us) },
-		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd) },
+	static const struct {
+		const char *name;
+		size_t off;        /* of the value; SIZE_MAX: handled below */
+		int (*check)(const char *opt, const char *val);
+	} opts[] = {
+		{ "--socket", offsetof(struct fdri_daemon_opts, socket), NULL },
+		{ "--personality", offsetof(struct fdri_daemon_opts, personality), check_personality },
+		{ "--driver-name", offsetof(struct fdri_daemon_opts, driver_name), NULL },
+		{ "--card", offsetof(struct fdri_daemon_opts, card), NULL },
+		{ "--render", offsetof(struct fdri_daemon_opts, render), NULL },
+		{ "--alias", offsetof(struct fdri_daemon_opts, alias), NULL },
+		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us), check_spin_us },
+		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd), check_ready_fd },
+		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
+		{ "--log-level", SIZE_MAX, check_log_level },
+		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 	};
-	const char *arg = argv[*i];
+	const char *arg = argv[*i], *val;
 
-	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
-		if (strcmp(arg, opts[k].name))
-			continue;
-		if (*i + 1 >= argc)
-			return -1;
-		*(const char **)((char *)o + opts[k].off) = argv[++*i];
-		return 1;
-	}
 	if (!strcmp(arg, "--cuse")) {
 		o->cuse = true;
 		return 1;
 	}
-	if (!strcmp(arg, "--cuse-node")) {
-		if (*i + 1 >= argc || o->ncuse_nodes >= 8)
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		if (strcmp(arg, opts[k].name))
+			continue;
+		if (*i + 1 >= argc) {
+			fdri_log(FDRI_LOG_ERROR, "%s needs a value (see --help)", arg);
 			return -1;
-		o->cuse = true;
-		o->cuse_nodes[o->ncuse_nodes++] = argv[++*i];
-		return 1;
-	}
-	if (!strcmp(arg, "--log-level")) {
-		int l;
-
-		if (*i + 1 >= argc || (l = fdri_log_parse(argv[*i + 1])) < 0)
+		}
+		val = argv[++*i];
+		if (opts[k].check && opts[k].check(arg, val))
 			return -1;
-		fdri_log_level = l;
-		++*i;
+		if (opts[k].off != SIZE_MAX) {
+			*(const char **)((char *)o + opts[k].off) = val;
+		} else if (!strcmp(arg, "--log-level")) {
+			fdri_log_level = fdri_log_parse(val);
+		} else {
+			if (o->ncuse_nodes >= NCUSE_MAX) {
+				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, val,
+					 NCUSE_MAX);
+				return -1;
+			}
+			o->cuse = true;
+			o->cuse_nodes[o->ncuse_nodes++] = val;
+		}
 		return 1;
 	}
 	return 0;
 }
 
-/* The socket's directory must be ours and private; create it if missing. */
+/* The byte count of a checked --mem-limit; 0 (none) without one. */
+static uint64_t mem_limit(const struct fdri_daemon_opts *o)
+{
+	uint64_t n = 0;
+
+	if (o->mem_limit && parse_number(o->mem_limit, true, UINT64_MAX, &n))
+		n = 0;
+	return n;
+}
+
 /*
- * The socket's directory must be ours; create it if missing. Normally it is
- * private (0700): only our user can reach the socket. With --cuse, users of
- * the CUSE nodes must reach it to bind their open files, so it may be
- * 0755 (never writable by others) and the socket is 0666; the server then
- * serves other users only connections that bind with a token, which only an
- * opener of a CUSE node can have.
+ * The socket's directory must be ours; create it if missing, but not its
+ * parents: a path whose parent is missing is more likely a mistake than a
+ * wish. Normally it is private (0700): only our user can reach the socket.
+ * With --cuse, users of the CUSE nodes must reach it to bind their open
+ * files, so it may be 0755 (never writable by others) and the socket is
+ * 0666; the server then serves other users only connections that bind with
+ * a token, which only an opener of a CUSE node can have. Sets *made if it
+ * created the directory.
  */
-static int socket_dir(const char *sock, bool shared)
+static int socket_dir(const char *sock, bool shared, bool *made)
 {
 	mode_t forbidden = shared ? 022 : 077;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], parent[PATH_MAX];
 	struct stat st;
 	char *dir;
 
 	snprintf(tmp, sizeof(tmp), "%s", sock);
 	dir = dirname(tmp);
-	if (mkdir(dir, shared ? 0755 : 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	if (st.st_uid != geteuid() || (st.st_mode & forbidden)) {
-		fdri_log(FDRI_LOG_ERROR, "%s must be owned by us and %s", dir,
-			 shared ? "not writable by others (mode 0755 or stricter)" :
-			 "private (mode 0700)");
-		return -EPERM;
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT) {
+			fdri_log(FDRI_LOG_ERROR, "cannot use socket directory %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		if (mkdir(dir, shared ? 0755 : 0700) < 0) {
+			int e = errno;
+			struct stat pst;
+
+			snprintf(parent, sizeof(parent), "%s", dir);
+			if (e == ENOENT && stat(dirname(parent), &pst) < 0)
+				fdri_log(FDRI_LOG_ERROR, "cannot create socket directory %s: %s (%s does not exist)",
+					 dir, strerror(e), parent);
+			else
+				fdri_log(FDRI_LOG_ERROR, "cannot create socket directory %s: %s", dir, strerror(e));
+			return -1;
+		}
+		fdri_log(FDRI_LOG_INFO, "created socket directory %s", dir);
+		*made = true;
+		if (stat(dir, &st) < 0) {
+			fdri_log(FDRI_LOG_ERROR, "cannot use socket directory %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fdri_log(FDRI_LOG_ERROR, "cannot use socket directory %s: %s", dir, strerror(ENOTDIR));
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		fdri_log(FDRI_LOG_ERROR, "socket directory %s is owned by uid %u, not by us (uid %u)",
+			 dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & forbidden) {
+		fdri_log(FDRI_LOG_ERROR, "socket directory %s has mode %04o: it must be %s", dir,
+			 (unsigned)(st.st_mode & 07777),
+			 shared ? "not writable by others (mode 0755 or stricter)" : "private (mode 0700)");
+		return -1;
 	}
 	return 0;
 }
@@ -178,24 +334,36 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	struct fdri_sysroot_cfg cfg = { 0 };
 	const struct fdri_personality *p = fdri_personality_find(o->personality);
 	const char *sock = o->socket ? o->socket : o->cuse ? FDRI_DEFAULT_CUSE_SOCKET : NULL;
-	struct fdri_daemon *d;
+	struct sockaddr_un addr;
+	struct fdri_daemon *d = NULL;
+	bool made_dir = false;
 	uint64_t instance;
 	int ret;
 
+	/* the options were checked by fdri_daemon_parse_opt(); not all callers
+	 * parse them, so what would crash below is checked again */
 	if (!p) {
-		fdri_log(FDRI_LOG_ERROR, "unknown personality '%s'", o->personality);
+		fdri_log(FDRI_LOG_ERROR, "unknown personality '%s' (fakedri or vgem)", o->personality);
 		return NULL;
 	}
 	if (!sock) {
-		fdri_log(FDRI_LOG_ERROR, "no socket path");
+		fdri_log(FDRI_LOG_ERROR, "no socket path (give --socket PATH, or --cuse for "
+			 FDRI_DEFAULT_CUSE_SOCKET ")");
+		return NULL;
+	}
+	if (strlen(sock) >= sizeof(addr.sun_path)) {
+		fdri_log(FDRI_LOG_ERROR, "socket path %s is too long: %zu bytes, at most %zu",
+			 sock, strlen(sock), sizeof(addr.sun_path) - 1);
 		return NULL;
 	}
 	raise_fd_limit();
-	if (socket_dir(sock, o->cuse))
-		return NULL;
+	if (socket_dir(sock, o->cuse, &made_dir))
+		goto fail_dir;
 	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
+	if (!d) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start the daemon: %s", strerror(ENOMEM));
+		goto fail_dir;
+	}
 	d->pers = *p;
 	d->ready_fd = o->ready_fd ? (int)strtol(o->ready_fd, NULL, 10) : -1;
 	if (o->driver_name)
@@ -203,6 +371,11 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
 		instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	d->dev = fdri_device_create(&d->pers, &fdri_host_ops, NULL, instance);
+	if (!d->dev) {
+		fdri_log(FDRI_LOG_ERROR, "cannot create the device: %s", strerror(ENOMEM));
+		goto fail_dir;
+	}
+	d->dev->mem_limit = mem_limit(o);
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
 	if (o->cuse) {
@@ -217,14 +390,16 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->alias ? o->alias : "/dev/fakedri", FDRI_NODE_PRIMARY, 0 };
 	}
 	fdri_sysroot_remove(d->root);
-	ret = d->dev ? fdri_sysroot_write(&cfg) : -ENOMEM;
+	ret = fdri_sysroot_write(&cfg);
 	if (ret) {
-		fdri_log(FDRI_LOG_ERROR, "cannot write %s: %s", d->root, strerror(-ret));
+		fdri_log(FDRI_LOG_ERROR, "cannot write the sysroot %s: %s", d->root, strerror(-ret));
 		goto fail;
 	}
+	errno = 0;
 	d->srv = fdri_server_create(base, d->dev, sock, fdri_log_level);
 	if (!d->srv) {
-		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", sock, strerror(errno));
+		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", sock,
+			 errno ? strerror(errno) : "event loop setup failed");
 		goto fail;
 	}
 	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, sock);
@@ -240,7 +415,8 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			struct fdri_cuse_node_cfg nc;
 
 			if (fdri_cuse_parse_node(specs[k], &nc)) {
-				fdri_log(FDRI_LOG_ERROR, "bad --cuse-node '%s'", specs[k]);
+				fdri_log(FDRI_LOG_ERROR, "--cuse-node '%s': not DEVNAME:TYPE[:MODE[:GROUP]]",
+					 specs[k]);
 				goto fail_srv;
 			}
 			d->cuse[d->ncuse] = fdri_cuse_start(base, d->dev, d->srv, sock, &nc, -1);
@@ -262,7 +438,14 @@ fail_srv:
 fail:
 	fdri_sysroot_remove(d->root);
 	fdri_device_destroy(d->dev);
+fail_dir:
 	free(d);
+	if (made_dir) {
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", sock);
+		rmdir(dirname(tmp));
+	}
 	return NULL;
 }
 

@@ -27,6 +27,8 @@ struct fdri_daemon_opts {
 	const char *alias;         /* extra primary node path, default /dev/fakedri */
 	const char *spin_us;       /* busy-poll window after a request, default 50 */
 	const char *ready_fd;      /* fd to write "ready\n" to once clients can connect */
+	const char *mem_limit;     /* bytes of GEM objects allowed (K, M, G suffixes);
+				    * default none */
 	bool cuse;                 /* serve CUSE character devices too */
 	const char *cuse_nodes[8]; /* DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;
@@ -34,8 +36,9 @@ struct fdri_daemon_opts {
 
 struct fdri_daemon;
 
-/* Parses one daemon option at argv[*i] (advancing *i past its value).
- * Returns 1 if it was one, 0 if not, -1 on a missing value. */
+/* Parses one daemon option at argv[*i] (advancing *i past its value) and
+ * checks its value. Returns 1 if it was one, 0 if not, -1 if its value is
+ * missing or bad, which it has reported in one line. */
 int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i);
 extern const char fdri_daemon_opts_help[];
 

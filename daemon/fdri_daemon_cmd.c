@@ -27,11 +27,14 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 	struct event *sigint, *sigterm;
 	struct fdri_daemon *d;
 
+	fdri_log_prog = prog;
 	for (int i = 1; i < argc; i++) {
 		int r = fdri_daemon_parse_opt(&o, argc, argv, &i);
 
 		if (r == 1)
 			continue;
+		if (r < 0)
+			return 2;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s --socket PATH [options]\n"
 			       "       %s --cuse [--cuse-node SPEC]... [--socket PATH] [options]\n\n"
@@ -47,9 +50,15 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
-	d = base ? fdri_daemon_start(base, &o) : NULL;
-	if (!d)
+	if (!base) {
+		fdri_log(FDRI_LOG_ERROR, "cannot create the event loop");
 		return 1;
+	}
+	d = fdri_daemon_start(base, &o);
+	if (!d) {
+		event_base_free(base);
+		return 1;
+	}
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	event_add(sigint, NULL);

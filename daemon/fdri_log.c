@@ -6,6 +6,7 @@
 #include <string.h>
 
 int fdri_log_level = FDRI_LOG_WARN;
+const char *fdri_log_prog = "fakedrid";
 
 static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
 
@@ -15,7 +16,7 @@ void fdri_log(int level, const char *fmt, ...)
 
 	if (level > fdri_log_level)
 		return;
-	fprintf(stderr, "fakedrid: %s: ", names[level]);
+	fprintf(stderr, "%s: %s: ", fdri_log_prog, names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

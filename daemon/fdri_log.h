@@ -12,6 +12,8 @@ enum fdri_log_level {
 };
 
 extern int fdri_log_level;
+/* the program name every line starts with; default "fakedrid" */
+extern const char *fdri_log_prog;
 
 void fdri_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses "error", "warn", "info", "debug", "trace"; -1 if unknown. */
