@@ -246,12 +246,13 @@ static int assign_minors(struct fdri_sysroot_cfg *cfg)
 
 			if (n->type != FDRI_NODE_PRIMARY && n->type != FDRI_NODE_RENDER)
 				return -EINVAL;
-			if (m < 0 || dev_minor[i][t] >= 0)
-				continue;
-			if (!minor_free(cfg, dev_minor, t, m))
-				return -EINVAL; /* another device's */
-			dev_minor[i][t] = m;
+			if (m >= 0 && dev_minor[i][t] < 0)
+				dev_minor[i][t] = m;
 		}
+		for (int j = 0; j < i; j++)
+			for (int t = 0; t < 2; t++)
+				if (dev_minor[i][t] >= 0 && dev_minor[i][t] == dev_minor[j][t])
+					return -EINVAL;
 	}
 	for (int i = 0; i < cfg->ndevs; i++) {
 		for (int t = 0; t < 2; t++) {
