@@ -45,7 +45,8 @@
 
 #define SHIM_NODE_PRIMARY 0
 #define SHIM_NODE_RENDER 2
-#define SHIM_MAX_NODES 8
+#define SHIM_MAX_DEVICES 8     /* FDRI_MAX_DEVICES */
+#define SHIM_MAX_NODES 32      /* of all devices, of each mode */
 /* the default socket of `fakedrid --cuse` (FDRI_DEFAULT_CUSE_SOCKET) */
 #define SHIM_DEFAULT_SOCKET "/run/fakedri/fakedri.sock"
 
@@ -54,6 +55,7 @@ struct shim_node {
 	char path[256];
 	int type;
 	int minor;
+	int device;                /* the daemon's index of its device */
 };
 
 /* A real CUSE node of the daemon, known by its dev_t. */
@@ -61,6 +63,13 @@ struct shim_cuse_node {
 	char path[256];
 	int type;
 	dev_t rdev;
+	int device;
+};
+
+/* A device of the daemon: its platform device in the sysroot. */
+struct shim_device {
+	char platform[64];         /* "" if the nodes file names none */
+	char prefix[96];           /* /sys/devices/platform/<platform> */
 };
 
 struct shim_config {
@@ -68,8 +77,9 @@ struct shim_config {
 	char sock[108];
 	char root[4096];
 	size_t rootlen;
-	char devname[64];
-	struct shim_node nodes[SHIM_MAX_NODES];
+	struct shim_device devices[SHIM_MAX_DEVICES]; /* by index */
+	int ndevices;              /* highest index named + 1 */
+	struct shim_node nodes[SHIM_MAX_NODES]; /* in the file's order */
 	int nnodes;
 	struct shim_cuse_node cuse[SHIM_MAX_NODES];
 	int ncuse;
@@ -144,6 +154,7 @@ void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot
 /* fstat of device fd fd: the node's (patched), or the real one for CUSE. */
 int shim_dev_fstat(int fd, struct shim_dev *d, struct stat *st);
 const char *shim_dev_path(const struct shim_dev *d);
+/* device 0's first node of a type (shim_dev.c; see shim_node_of()) */
 const struct shim_node *shim_node_of_type(int type);
 void shim_dev_atfork_child(void);
 
@@ -170,6 +181,9 @@ void shim_config_load(void);
 const char *shim_path_map(const char *path, char *buf, size_t len);
 /* The node a path names, or NULL. */
 const struct shim_node *shim_path_node(const char *path);
+/* The first virtual node of device (an index of the daemon's) with that
+ * type (SHIM_NODE_*), i.e. its card or render node, or NULL. */
+const struct shim_node *shim_node_of(int device, int type);
 /* The CUSE node with this dev_t, or NULL. */
 const struct shim_cuse_node *shim_cuse_node(dev_t rdev);
 /* Patches a stat of a node's fake file into a character device. */

@@ -3,19 +3,23 @@
  *
  * Owns shim_cfg, loaded once at startup from the "nodes" file the daemon
  * writes into its sysroot (<socket>.root), the socket being FAKEDRI_SOCKET
- * or, when that is unset, SHIM_DEFAULT_SOCKET if its sysroot exists.
+ * or, when that is unset, SHIM_DEFAULT_SOCKET if its sysroot exists; it
+ * lives, unchanged, as long as the process. The file's format is described
+ * in daemon/fdri_sysroot.h: `device INDEX PLATFORM` lines name each of the
+ * daemon's devices and its platform device, and every node line ends with
+ * its device's index.
  *
- * Socket mode (virtual nodes, lines `PATH TYPE MINOR`): paths under
+ * Socket mode (virtual nodes, lines `PATH TYPE MINOR INDEX`): paths under
  * /dev/dri, the node paths, /sys/dev/char/226:*, /sys/class/drm and the
- * platform device are redirected into that sysroot, so the real DRM nodes
+ * platform devices are redirected into that sysroot, so the real DRM nodes
  * of a host are hidden and libdrm reads consistent files, directories and
  * links. Node files are plain files there; stat results are patched into
  * character devices with major 226.
  *
- * CUSE mode (real nodes, lines `cuse PATH TYPE MAJOR MINOR`): /dev and the
- * rest of /sys stay real. Only /sys/dev/char/M:m/device (and below) of
- * those dev_ts, which CUSE devices lack, and the fake platform device it
- * links to are redirected, so libdrm sees a platform DRM device.
+ * CUSE mode (real nodes, lines `cuse PATH TYPE MAJOR MINOR INDEX`): /dev
+ * and the rest of /sys stay real. Only /sys/dev/char/M:m/device (and below)
+ * of those dev_ts, which CUSE devices lack, and the fake platform devices
+ * they link to are redirected, so libdrm sees platform DRM devices.
  */
 #define _GNU_SOURCE
 #include "shim.h"
@@ -29,9 +33,6 @@
 
 struct shim_config shim_cfg;
 
-static char platform_prefix[128];
-
-/* One line of the nodes file. */
 /* A "cuse" line of a daemon that was killed stays in its sysroot, and its
  * device numbers may since belong to another device: trust one only while
  * the kernel still lists it as a CUSE device. */
@@ -50,28 +51,61 @@ static bool is_live_cuse(unsigned int maj, unsigned int min)
 	return strstr(link, "/virtual/cuse/") != NULL;
 }
 
+static int node_type(const char *name)
+{
+	return strcmp(name, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
+}
+
+static bool valid_device(int device)
+{
+	return device >= 0 && device < SHIM_MAX_DEVICES;
+}
+
+static void set_platform(int device, const char *platform)
+{
+	struct shim_device *d = &shim_cfg.devices[device];
+
+	snprintf(d->platform, sizeof(d->platform), "%s", platform);
+	snprintf(d->prefix, sizeof(d->prefix), "/sys/devices/platform/%s", platform);
+	if (device >= shim_cfg.ndevices)
+		shim_cfg.ndevices = device + 1;
+}
+
+/* One line of the nodes file (see fdri_sysroot.h); a missing device index
+ * (a daemon of one device) means device 0. */
 static void config_line(const char *line)
 {
 	struct shim_node *n = &shim_cfg.nodes[shim_cfg.nnodes];
 	struct shim_cuse_node *c = &shim_cfg.cuse[shim_cfg.ncuse];
 	unsigned int maj, min;
-	char type[16];
+	char type[16], platform[64];
+	int device = 0, k;
 
-	if (sscanf(line, "devname %63s", shim_cfg.devname) == 1)
+	if (sscanf(line, "device %d %63s", &device, platform) == 2) {
+		if (valid_device(device))
+			set_platform(device, platform);
 		return;
+	}
+	if (sscanf(line, "devname %63s", platform) == 1) {
+		set_platform(0, platform);
+		return;
+	}
 	if (!strncmp(line, "cuse ", 5)) {
 		if (shim_cfg.ncuse < SHIM_MAX_NODES &&
-		    sscanf(line, "cuse %255s %15s %u %u", c->path, type, &maj, &min) == 4 &&
-		    is_live_cuse(maj, min)) {
-			c->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
+		    (k = sscanf(line, "cuse %255s %15s %u %u %d", c->path, type, &maj, &min,
+				&device)) >= 4 && valid_device(device) && is_live_cuse(maj, min)) {
+			c->type = node_type(type);
 			c->rdev = makedev(maj, min);
+			c->device = device;
 			shim_cfg.ncuse++;
 		}
 		return;
 	}
 	if (shim_cfg.nnodes < SHIM_MAX_NODES &&
-	    sscanf(line, "%255s %15s %d", n->path, type, &n->minor) == 3) {
-		n->type = strcmp(type, "render") ? SHIM_NODE_PRIMARY : SHIM_NODE_RENDER;
+	    (k = sscanf(line, "%255s %15s %d %d", n->path, type, &n->minor, &device)) >= 3 &&
+	    valid_device(device)) {
+		n->type = node_type(type);
+		n->device = device;
 		shim_cfg.nnodes++;
 	}
 }
@@ -97,8 +131,6 @@ void shim_config_load(void)
 	while (fgets(line, sizeof(line), f))
 		config_line(line);
 	fclose(f);
-	snprintf(platform_prefix, sizeof(platform_prefix), "/sys/devices/platform/%s",
-		 shim_cfg.devname);
 	shim_cfg.enabled = shim_cfg.nnodes > 0 || shim_cfg.ncuse > 0;
 }
 
@@ -115,6 +147,14 @@ const struct shim_node *shim_path_node(const char *path)
 		return NULL;
 	for (int i = 0; i < shim_cfg.nnodes; i++)
 		if (!strcmp(path, shim_cfg.nodes[i].path))
+			return &shim_cfg.nodes[i];
+	return NULL;
+}
+
+const struct shim_node *shim_node_of(int device, int type)
+{
+	for (int i = 0; i < shim_cfg.nnodes; i++)
+		if (shim_cfg.nodes[i].device == device && shim_cfg.nodes[i].type == type)
 			return &shim_cfg.nodes[i];
 	return NULL;
 }
@@ -144,8 +184,9 @@ static bool redirected(const char *path)
 {
 	if (path[0] != '/')
 		return false;
-	if (has_prefix(path, platform_prefix))
-		return true;
+	for (int i = 0; i < shim_cfg.ndevices; i++)
+		if (shim_cfg.devices[i].platform[0] && has_prefix(path, shim_cfg.devices[i].prefix))
+			return true;
 	if (shim_cfg.ncuse && cuse_sysfs(path))
 		return true;
 	if (!shim_cfg.nnodes)

@@ -321,7 +321,7 @@ static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rde
 	int ret;
 
 	snprintf(path, sizeof(path), "/dev/%s", nc->devname);
-	ret = rdev ? fdri_sysroot_add_cuse(d->root, FDRI_CUSE_PLATFORM, &n) : 0;
+	ret = rdev ? fdri_sysroot_add_cuse(d->root, 0, FDRI_CUSE_PLATFORM, &n) : 0;
 	if (ret)
 		fdri_log(FDRI_LOG_WARN, "cannot publish %s in %s (the shim will not bind it): %s",
 			 path, d->root, strerror(-ret));
@@ -381,13 +381,17 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	if (o->cuse) {
 		/* no virtual nodes: they would shadow real ones; the CUSE nodes
 		 * are added as they come up (cuse_ready) */
-		cfg.devname = FDRI_CUSE_PLATFORM;
+		fdri_sysroot_add_dev(&cfg, FDRI_CUSE_PLATFORM)->nnodes = 0;
 	} else {
-		cfg.devname = p->name;
-		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->card ? o->card : "/dev/dri/card0", FDRI_NODE_PRIMARY, 0 };
-		cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->render ? o->render : "/dev/dri/renderD128", FDRI_NODE_RENDER, 0 };
-		if (!o->alias || *o->alias)
-			cfg.nodes[cfg.nnodes++] = (struct fdri_node_cfg){ o->alias ? o->alias : "/dev/fakedri", FDRI_NODE_PRIMARY, 0 };
+		struct fdri_sysroot_dev *sd = fdri_sysroot_add_dev(&cfg, p->name);
+
+		/* device 0: card, render, alias */
+		sd->nodes[0].path = o->card;
+		sd->nodes[1].path = o->render;
+		if (o->alias)
+			sd->nodes[2].path = o->alias;
+		if (o->alias && !*o->alias)
+			sd->nnodes = 2;
 	}
 	fdri_sysroot_remove(d->root);
 	ret = fdri_sysroot_write(&cfg);

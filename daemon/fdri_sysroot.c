@@ -1,9 +1,15 @@
-/* fdri_sysroot.c - see fdri_sysroot.h. */
+/*
+ * fdri_sysroot.c - see fdri_sysroot.h: writes the fake /dev and /sys tree
+ * of a daemon's devices and the shim's nodes file. Keeps no state: the tree
+ * on disk is the only result, owned by the caller until
+ * fdri_sysroot_remove(); the names it fills into the cfg live as long as it.
+ */
 #define _GNU_SOURCE
 #include "fdri_sysroot.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,156 +73,388 @@ static int make_link(const char *root, const char *rel, const char *target)
 	return symlink(target, path) < 0 ? -errno : 0;
 }
 
-/* The sysfs name of a node: the basename if it is cardN/renderDN. */
-static void node_name(const struct fdri_node_cfg *n, char *out, size_t len)
-{
-	const char *base = strrchr(n->path, '/');
-
-	base = base ? base + 1 : n->path;
-	if (n->type == FDRI_NODE_RENDER)
-		snprintf(out, len, "renderD%d", n->minor);
-	else
-		snprintf(out, len, "card%d", n->minor);
-	(void)base;
-}
-
+/* N from a path whose basename is cardN (primary) or renderDN (render), else -1 */
 static int minor_from_path(const char *path, enum fdri_node_type type)
 {
-	const char *base = strrchr(path, '/');
+	const char *base;
+	char end;
 	int m;
 
+	if (!path)
+		return -1;
+	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	if (type == FDRI_NODE_RENDER && sscanf(base, "renderD%d", &m) == 1 && m >= 128 && m < 192)
+	if (type == FDRI_NODE_RENDER && sscanf(base, "renderD%d%c", &m, &end) == 1 &&
+	    m >= 128 && m < 192)
 		return m;
-	if (type == FDRI_NODE_PRIMARY && sscanf(base, "card%d", &m) == 1 && m >= 0 && m < 64)
+	if (type == FDRI_NODE_PRIMARY && sscanf(base, "card%d%c", &m, &end) == 1 &&
+	    m >= 0 && m < 64)
 		return m;
 	return -1;
 }
 
+static const char *type_name(enum fdri_node_type type)
+{
+	return type == FDRI_NODE_RENDER ? "render" : "primary";
+}
+
 /* The node's directory in the platform device, as drm_sysfs makes it:
  * drm/<name>/{dev,uevent,device,subsystem}. */
-static int write_drm_dir(const char *root, const char *devname, const char *name,
+static int write_drm_dir(const char *root, const char *platform, const char *name,
 			 unsigned int major, unsigned int minor)
 {
 	char rel[PATH_MAX], content[256];
 	int ret;
 
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/dev", devname, name);
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/dev", platform, name);
 	snprintf(content, sizeof(content), "%u:%u\n", major, minor);
 	if ((ret = write_file(root, rel, content)))
 		return ret;
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/uevent", devname, name);
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/uevent", platform, name);
 	snprintf(content, sizeof(content), "MAJOR=%u\nMINOR=%u\nDEVNAME=dri/%s\nDEVTYPE=drm_minor\n",
 		 major, minor, name);
 	if ((ret = write_file(root, rel, content)))
 		return ret;
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/device", devname, name);
-	snprintf(content, sizeof(content), "../../../%s", devname);
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/device", platform, name);
+	snprintf(content, sizeof(content), "../../../%s", platform);
 	if ((ret = make_link(root, rel, content)))
 		return ret;
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/subsystem", devname, name);
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s/subsystem", platform, name);
 	return make_link(root, rel, "../../../../../class/drm");
+}
+
+/* /sys/devices/platform/<platform>/{uevent,subsystem}; the MODALIAS is
+ * libdrm's bus info of the device, so it names the platform device, not
+ * its driver (which the kernel would write, folding same-named devices). */
+static int write_platform_dir(const char *root, const char *platform)
+{
+	char rel[PATH_MAX], buf[PATH_MAX];
+	int ret;
+
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/uevent", platform);
+	snprintf(buf, sizeof(buf), "MODALIAS=platform:%s\n", platform);
+	if ((ret = write_file(root, rel, buf)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/subsystem", platform);
+	if ((ret = make_link(root, rel, "../../../bus/platform")))
+		return ret;
+	snprintf(buf, sizeof(buf), "%s/sys/bus/platform", root);
+	return mkdir_p(buf);
+}
+
+/* Replaces root/nodes by head + tail (either may be NULL) through a
+ * temporary and rename(), so a reader sees the old file or the new one. */
+static int replace_nodes(const char *root, const char *head, const char *tail)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nodes", root);
+	snprintf(tmp, sizeof(tmp), "%s/nodes.tmp", root);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (head)
+		fputs(head, f);
+	if (tail)
+		fputs(tail, f);
+	if (fclose(f)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+struct fdri_sysroot_dev *fdri_sysroot_add_dev(struct fdri_sysroot_cfg *cfg, const char *devname)
+{
+	struct fdri_sysroot_dev *d;
+
+	if (cfg->ndevs >= FDRI_MAX_DEVICES)
+		return NULL;
+	d = &cfg->devs[cfg->ndevs];
+	memset(d, 0, sizeof(*d));
+	d->devname = devname;
+	d->nodes[d->nnodes++].type = FDRI_NODE_PRIMARY;
+	d->nodes[d->nnodes++].type = FDRI_NODE_RENDER;
+	if (cfg->ndevs == 0) {
+		d->nodes[d->nnodes].path = FDRI_DEFAULT_ALIAS;
+		d->nodes[d->nnodes++].type = FDRI_NODE_PRIMARY;
+	}
+	cfg->ndevs++;
+	return d;
+}
+
+/* The platform device names: devname, then devname.1, devname.2, ... for
+ * later devices of the same name (skipping any another device has). */
+static int name_platforms(struct fdri_sysroot_cfg *cfg)
+{
+	for (int i = 0; i < cfg->ndevs; i++) {
+		struct fdri_sysroot_dev *d = &cfg->devs[i];
+		int taken;
+
+		if (!d->devname || !*d->devname || strchr(d->devname, '/') ||
+		    strchr(d->devname, ' ') || strlen(d->devname) + 4 >= sizeof(d->platform))
+			return -EINVAL;
+		for (int k = 0;; k++) {
+			if (k)
+				snprintf(d->platform, sizeof(d->platform), "%s.%d", d->devname, k);
+			else
+				snprintf(d->platform, sizeof(d->platform), "%s", d->devname);
+			taken = 0;
+			for (int j = 0; j < i; j++)
+				taken |= !strcmp(cfg->devs[j].platform, d->platform);
+			for (int j = i + 1; j < cfg->ndevs; j++)
+				taken |= k && !strcmp(cfg->devs[j].devname, d->platform);
+			if (!taken)
+				break;
+			if (k >= FDRI_MAX_DEVICES)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Is minor m of type free: no device has it, no explicit path is its
+ * default path? dev_minor[i][type] are the devices' minors so far (-1). */
+static bool minor_free(const struct fdri_sysroot_cfg *cfg, int dev_minor[][2], int t, int m)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), t ? "/dev/dri/renderD%d" : "/dev/dri/card%d", m);
+	for (int i = 0; i < cfg->ndevs; i++) {
+		if (dev_minor[i][t] == m)
+			return false;
+		for (int k = 0; k < cfg->devs[i].nnodes; k++)
+			if (cfg->devs[i].nodes[k].path && !strcmp(cfg->devs[i].nodes[k].path, path))
+				return false;
+	}
+	return true;
+}
+
+/* Every primary node of a device shares one minor, and so does every render
+ * node: the first cardN / renderDN path's, else the lowest free one from
+ * the device's index (+128). Fills in the nodes' minors and names. */
+static int assign_minors(struct fdri_sysroot_cfg *cfg)
+{
+	int dev_minor[FDRI_MAX_DEVICES][2];
+
+	for (int i = 0; i < cfg->ndevs; i++) {
+		dev_minor[i][0] = dev_minor[i][1] = -1;
+		for (int k = 0; k < cfg->devs[i].nnodes; k++) {
+			const struct fdri_node_cfg *n = &cfg->devs[i].nodes[k];
+			int t = n->type == FDRI_NODE_RENDER, m = minor_from_path(n->path, n->type);
+
+			if (n->type != FDRI_NODE_PRIMARY && n->type != FDRI_NODE_RENDER)
+				return -EINVAL;
+			if (m >= 0 && dev_minor[i][t] < 0)
+				dev_minor[i][t] = m;
+		}
+		for (int j = 0; j < i; j++)
+			for (int t = 0; t < 2; t++)
+				if (dev_minor[i][t] >= 0 && dev_minor[i][t] == dev_minor[j][t])
+					return -EINVAL;
+	}
+	for (int i = 0; i < cfg->ndevs; i++) {
+		for (int t = 0; t < 2; t++) {
+			int m = (t ? 128 : 0) + i;
+
+			if (dev_minor[i][t] >= 0)
+				continue;
+			while (m < (t ? 192 : 64) && !minor_free(cfg, dev_minor, t, m))
+				m++;
+			if (m >= (t ? 192 : 64))
+				return -ENOSPC;
+			dev_minor[i][t] = m;
+		}
+		for (int k = 0; k < cfg->devs[i].nnodes; k++) {
+			struct fdri_node_cfg *n = &cfg->devs[i].nodes[k];
+			int t = n->type == FDRI_NODE_RENDER;
+
+			n->minor = dev_minor[i][t];
+			snprintf(n->name, sizeof(n->name), t ? "renderD%d" : "card%d", n->minor);
+		}
+	}
+	return 0;
+}
+
+static const char *node_path(const struct fdri_node_cfg *n, char *buf, size_t len)
+{
+	if (n->path)
+		return n->path;
+	snprintf(buf, len, "/dev/dri/%s", n->name);
+	return buf;
+}
+
+/* no two nodes with one path */
+static int check_paths(const struct fdri_sysroot_cfg *cfg)
+{
+	char a[32], b[32];
+
+	for (int i = 0; i < cfg->ndevs; i++)
+		for (int k = 0; k < cfg->devs[i].nnodes; k++)
+			for (int j = i; j < cfg->ndevs; j++)
+				for (int l = j == i ? k + 1 : 0; l < cfg->devs[j].nnodes; l++)
+					if (!strcmp(node_path(&cfg->devs[i].nodes[k], a, sizeof(a)),
+						    node_path(&cfg->devs[j].nodes[l], b, sizeof(b))))
+						return -EINVAL;
+	return 0;
+}
+
+static int write_node(const char *root, const struct fdri_sysroot_dev *d, int index,
+		      const struct fdri_node_cfg *n, FILE *nodes)
+{
+	char rel[PATH_MAX], content[PATH_MAX], buf[32];
+	const char *path = node_path(n, buf, sizeof(buf));
+	int ret;
+
+	if (path[0] != '/' || strchr(path, ' ') || strlen(path) >= 256)
+		return -EINVAL;
+	if ((ret = write_file(root, path, "")))
+		return ret;
+	fprintf(nodes, "%s %s %d %d\n", path, type_name(n->type), n->minor, index);
+	if ((ret = write_drm_dir(root, d->platform, n->name, FDRI_DRM_MAJOR, (unsigned int)n->minor)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/class/drm/%s", n->name);
+	snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", d->platform, n->name);
+	if ((ret = make_link(root, rel, content)))
+		return ret;
+	snprintf(rel, sizeof(rel), "/sys/dev/char/%d:%d", FDRI_DRM_MAJOR, n->minor);
+	return make_link(root, rel, content);
 }
 
 int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 {
-	char rel[PATH_MAX], buf[1024], name[32], nodes[4096];
-	int primary_minor = -1, render_minor = -1, ret;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *nodes;
+	int ret;
 
-	/* every primary path shares one minor, and so does every render path */
-	for (int i = 0; i < cfg->nnodes; i++) {
-		int m = minor_from_path(cfg->nodes[i].path, cfg->nodes[i].type);
-		int *slot = cfg->nodes[i].type == FDRI_NODE_RENDER ? &render_minor : &primary_minor;
+	if (cfg->ndevs <= 0 || cfg->ndevs > FDRI_MAX_DEVICES)
+		return -EINVAL;
+	for (int i = 0; i < cfg->ndevs; i++)
+		if (cfg->devs[i].nnodes < 0 || cfg->devs[i].nnodes > FDRI_MAX_NODES)
+			return -EINVAL;
+	if ((ret = name_platforms(cfg)) || (ret = assign_minors(cfg)) || (ret = check_paths(cfg)))
+		return ret;
+	if ((ret = mkdir_p(cfg->root)))
+		return ret;
+	nodes = open_memstream(&text, &len);
+	if (!nodes)
+		return -errno;
+	for (int i = 0; i < cfg->ndevs && !ret; i++)
+		fprintf(nodes, "device %d %s\n", i, cfg->devs[i].platform);
+	for (int i = 0; i < cfg->ndevs && !ret; i++) {
+		const struct fdri_sysroot_dev *d = &cfg->devs[i];
 
-		if (m >= 0 && *slot < 0)
-			*slot = m;
+		ret = write_platform_dir(cfg->root, d->platform);
+		for (int k = 0; k < d->nnodes && !ret; k++)
+			ret = write_node(cfg->root, d, i, &d->nodes[k], nodes);
 	}
-	if (primary_minor < 0)
-		primary_minor = 0;
-	if (render_minor < 0)
-		render_minor = 128;
-	ret = mkdir_p(cfg->root);
-	if (ret)
-		return ret;
-	snprintf(nodes, sizeof(nodes), "devname %s\n", cfg->devname);
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/uevent", cfg->devname);
-	snprintf(buf, sizeof(buf), "MODALIAS=platform:%s\n", cfg->devname);
-	if ((ret = write_file(cfg->root, rel, buf)))
-		return ret;
-	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/subsystem", cfg->devname);
-	if ((ret = make_link(cfg->root, rel, "../../../bus/platform")))
-		return ret;
-	if ((ret = mkdir_p(strcat(strcpy(buf, cfg->root), "/sys/bus/platform"))))
-		return ret;
-	if (cfg->nnodes && (ret = mkdir_p(strcat(strcpy(buf, cfg->root), "/dev/dri"))))
-		return ret;
-	for (int i = 0; i < cfg->nnodes; i++) {
-		struct fdri_node_cfg *n = &cfg->nodes[i];
-		char content[256];
-
-		n->minor = n->type == FDRI_NODE_RENDER ? render_minor : primary_minor;
-		node_name(n, name, sizeof(name));
-		if ((ret = write_file(cfg->root, n->path, "")))
-			return ret;
-		snprintf(content, sizeof(content), "%s %s %d\n", n->path,
-			 n->type == FDRI_NODE_RENDER ? "render" : "primary", n->minor);
-		strncat(nodes, content, sizeof(nodes) - strlen(nodes) - 1);
-		if ((ret = write_drm_dir(cfg->root, cfg->devname, name, FDRI_DRM_MAJOR,
-					 (unsigned int)n->minor)))
-			return ret;
-		snprintf(rel, sizeof(rel), "/sys/class/drm/%s", name);
-		snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", cfg->devname, name);
-		if ((ret = make_link(cfg->root, rel, content)))
-			return ret;
-		snprintf(rel, sizeof(rel), "/sys/dev/char/%d:%d", FDRI_DRM_MAJOR, n->minor);
-		snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", cfg->devname, name);
-		if ((ret = make_link(cfg->root, rel, content)))
-			return ret;
-	}
-	return write_file(cfg->root, "/nodes", nodes);
+	if (fclose(nodes) && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = replace_nodes(cfg->root, text, NULL);
+	free(text);
+	return ret;
 }
 
-int fdri_sysroot_add_cuse(const char *root, const char *devname, const struct fdri_cuse_sysfs *n)
+/* The whole nodes file, malloc'ed ("" if there is none), or NULL. */
+static char *read_nodes(const char *root)
 {
-	char rel[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX], content[256], nodes[4096] = "";
-	const char *base = strrchr(n->path, '/');
-	int m, ret;
+	char path[PATH_MAX], *text = NULL;
 	size_t len = 0;
-	FILE *f;
+	FILE *f, *out;
+	int c;
 
+	snprintf(path, sizeof(path), "%s/nodes", root);
+	out = open_memstream(&text, &len);
+	if (!out)
+		return NULL;
+	f = fopen(path, "re");
+	if (f) {
+		while ((c = getc(f)) != EOF)
+			putc(c, out);
+		fclose(f);
+	}
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Does text have a `device N ...` line? */
+static bool has_device_line(const char *text, int device)
+{
+	char head[32];
+	size_t l = (size_t)snprintf(head, sizeof(head), "device %d ", device);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, head, l))
+			return true;
+	return false;
+}
+
+/* Inserts line into the malloc'ed *text at offset at. */
+static int insert_line(char **text, size_t at, const char *line)
+{
+	size_t len = strlen(*text), l = strlen(line);
+	char *t = realloc(*text, len + l + 1);
+
+	if (!t)
+		return -ENOMEM;
+	memmove(t + at + l, t + at, len - at + 1);
+	memcpy(t + at, line, l);
+	*text = t;
+	return 0;
+}
+
+int fdri_sysroot_add_cuse(const char *root, int device, const char *platform,
+			  const struct fdri_cuse_sysfs *n)
+{
+	char rel[PATH_MAX], content[PATH_MAX], line[PATH_MAX];
+	const char *base = strrchr(n->path, '/');
+	char *nodes;
+	int m, ret;
+
+	if (device < 0 || device >= FDRI_MAX_DEVICES || !platform || !*platform ||
+	    strchr(platform, '/') || strchr(platform, ' ') || strchr(n->path, ' '))
+		return -EINVAL;
+	if ((ret = write_platform_dir(root, platform)))
+		return ret;
 	/* drm/<name>, for libdrm's drmGetMinorNameForFD(), which names the node
 	 * /dev/dri/<name>: only for nodes that are /dev/dri/cardN|renderDN */
 	base = base ? base + 1 : n->path;
 	if (!strncmp(n->path, "/dev/dri/", 9) && !strchr(n->path + 9, '/') &&
 	    ((n->type == FDRI_NODE_RENDER && sscanf(base, "renderD%d", &m) == 1) ||
 	     (n->type == FDRI_NODE_PRIMARY && sscanf(base, "card%d", &m) == 1)) &&
-	    (ret = write_drm_dir(root, devname, base, n->major, n->minor)))
+	    (ret = write_drm_dir(root, platform, base, n->major, n->minor)))
 		return ret;
 	/* the device link CUSE devices lack; the rest of /sys/dev/char/M:m is
 	 * the real one */
 	snprintf(rel, sizeof(rel), "/sys/dev/char/%u:%u/device", n->major, n->minor);
-	snprintf(content, sizeof(content), "../../../devices/platform/%s", devname);
+	snprintf(content, sizeof(content), "../../../devices/platform/%s", platform);
 	if ((ret = make_link(root, rel, content)))
 		return ret;
 	/* the nodes file, replaced by rename */
-	snprintf(path, sizeof(path), "%s/nodes", root);
-	snprintf(tmp, sizeof(tmp), "%s/nodes.tmp", root);
-	f = fopen(path, "re");
-	if (f) {
-		len = fread(nodes, 1, sizeof(nodes) - 1, f);
-		nodes[len] = '\0';
-		fclose(f);
+	nodes = read_nodes(root);
+	if (!nodes)
+		return -ENOMEM;
+	if (!has_device_line(nodes, device)) {
+		/* before the node lines, which come after all device lines */
+		char *first_node = nodes;
+
+		while (!strncmp(first_node, "device ", 7) && strchr(first_node, '\n'))
+			first_node = strchr(first_node, '\n') + 1;
+		snprintf(line, sizeof(line), "device %d %s\n", device, platform);
+		ret = insert_line(&nodes, (size_t)(first_node - nodes), line);
 	}
-	snprintf(content, sizeof(content), "cuse %s %s %u %u\n", n->path,
-		 n->type == FDRI_NODE_RENDER ? "render" : "primary", n->major, n->minor);
-	strncat(nodes, content, sizeof(nodes) - strlen(nodes) - 1);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fputs(nodes, f);
-	if (fclose(f))
-		return -errno;
-	return rename(tmp, path) < 0 ? -errno : 0;
+	snprintf(line, sizeof(line), "cuse %s %s %u %u %d\n", n->path, type_name(n->type),
+		 n->major, n->minor, device);
+	if (!ret)
+		ret = replace_nodes(root, nodes, line);
+	free(nodes);
+	return ret;
 }
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -87,28 +87,30 @@ static int shim_stat(const char *path)
 static void check_daemon_side(const char *root, dev_t null_rdev)
 {
 	char path[PATH_MAX], expect[512];
-	struct fdri_sysroot_cfg cfg = { .root = root, .devname = FDRI_CUSE_PLATFORM };
+	struct fdri_sysroot_cfg cfg = { .root = root };
 	struct fdri_cuse_sysfs card = { "/dev/dri/card1", FDRI_NODE_PRIMARY, major(null_rdev),
 					minor(null_rdev) };
 	struct fdri_cuse_sysfs render = { "/dev/dri/renderD129", FDRI_NODE_RENDER, 1, 200 };
 	struct fdri_cuse_sysfs alias = { "/dev/fakedri", FDRI_NODE_PRIMARY, 1, 201 };
 	const char *s;
 
+	fdri_sysroot_add_dev(&cfg, FDRI_CUSE_PLATFORM)->nnodes = 0;
 	CHECK(fdri_sysroot_write(&cfg) == 0, "sysroot");
+	CHECK(!strcmp(cfg.devs[0].platform, "fakedri"), "platform %s", cfg.devs[0].platform);
 	snprintf(path, sizeof(path), "%s/nodes", root);
 	s = slurp(path);
-	CHECK(s && !strcmp(s, "devname fakedri\n"), "nodes before any CUSE node: '%s'", s);
+	CHECK(s && !strcmp(s, "device 0 fakedri\n"), "nodes before any CUSE node: '%s'", s);
 	snprintf(path, sizeof(path), "%s/dev/dri", root);
 	CHECK(access(path, F_OK) < 0, "no virtual /dev/dri in CUSE mode");
 
-	CHECK(fdri_sysroot_add_cuse(root, FDRI_CUSE_PLATFORM, &card) == 0, "add card1");
-	CHECK(fdri_sysroot_add_cuse(root, FDRI_CUSE_PLATFORM, &render) == 0, "add renderD129");
-	CHECK(fdri_sysroot_add_cuse(root, FDRI_CUSE_PLATFORM, &alias) == 0, "add /dev/fakedri");
+	CHECK(fdri_sysroot_add_cuse(root, 0, cfg.devs[0].platform, &card) == 0, "add card1");
+	CHECK(fdri_sysroot_add_cuse(root, 0, cfg.devs[0].platform, &render) == 0, "add renderD129");
+	CHECK(fdri_sysroot_add_cuse(root, 0, cfg.devs[0].platform, &alias) == 0, "add /dev/fakedri");
 	snprintf(path, sizeof(path), "%s/nodes", root);
 	s = slurp(path);
 	snprintf(expect, sizeof(expect),
-		 "devname fakedri\ncuse /dev/dri/card1 primary %u %u\n"
-		 "cuse /dev/dri/renderD129 render 1 200\ncuse /dev/fakedri primary 1 201\n",
+		 "device 0 fakedri\ncuse /dev/dri/card1 primary %u %u 0\n"
+		 "cuse /dev/dri/renderD129 render 1 200 0\ncuse /dev/fakedri primary 1 201 0\n",
 		 major(null_rdev), minor(null_rdev));
 	CHECK(s && !strcmp(s, expect), "nodes: '%s'", s);
 	snprintf(path, sizeof(path), "%s/nodes.tmp", root);
