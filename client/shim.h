@@ -124,6 +124,7 @@ void shim_fdtab_atfork_child(void);
 struct shim_dev {
 	atomic_int refs;
 	int type;                /* SHIM_NODE_* */
+	int device;              /* the daemon's device index */
 	int open_flags;
 	int main_sock;           /* -1: the device fd is the main socket; else
 				  * the connection bound to a CUSE open file */
@@ -135,7 +136,7 @@ struct shim_dev {
 
 void shim_dev_put(struct shim_dev *d);
 /* open() of a node path: a new DRM file. Returns fd or -1/errno. */
-int shim_dev_open(int type, int flags);
+int shim_dev_open(int device, int type, int flags);
 /* Adopts fd if it is a device socket of our daemon or one of its CUSE
  * nodes (bound then). Returns the device with a reference, or NULL. */
 struct shim_dev *shim_dev_adopt(int fd);
@@ -154,8 +155,6 @@ void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot
 /* fstat of device fd fd: the node's (patched), or the real one for CUSE. */
 int shim_dev_fstat(int fd, struct shim_dev *d, struct stat *st);
 const char *shim_dev_path(const struct shim_dev *d);
-/* device 0's first node of a type (shim_dev.c; see shim_node_of()) */
-const struct shim_node *shim_node_of_type(int type);
 void shim_dev_atfork_child(void);
 
 /* --- dma-bufs (shim_dmabuf.c) --- */

@@ -1,7 +1,7 @@
 /*
  * shim_dev.c - device fds: opening a DRM file on the daemon, binding a
  * CUSE node's open file to a connection, channels, and the ioctl and mmap
- * paths (protocol in daemon/wire/fdri_wire.h).
+ * paths (protocol in common/fdri_wire.h).
  *
  * A struct shim_dev keeps a pool of channels. A call takes an idle channel
  * (or makes one with ATTACH), runs its request/reply exchange alone on it,
@@ -13,8 +13,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -99,13 +101,14 @@ static unsigned char *thread_buf(void)
 
 /* --- devices and channels --- */
 
-static struct shim_dev *dev_new(int type, int open_flags)
+static struct shim_dev *dev_new(int device, int type, int open_flags)
 {
 	struct shim_dev *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
 	atomic_init(&d->refs, 1);
+	d->device = device;
 	d->type = type;
 	d->open_flags = open_flags;
 	d->main_sock = -1;
@@ -181,15 +184,17 @@ static int chan_make(int mainfd, const void *msg, size_t len)
 }
 
 /* mainfd: the device fd; ATTACH goes to the main socket, which is the
- * device fd itself unless it is a bound CUSE fd. */
-static int chan_get(struct shim_dev *d, int mainfd)
+ * device fd itself unless it is a bound CUSE fd. *fresh: the channel is
+ * new (NULL: not asked). */
+static int chan_get(struct shim_dev *d, int mainfd, bool *fresh)
 {
 	struct fdri_wire_hdr h = { FDRI_MSG_ATTACH, sizeof(h) };
 	int ch;
 
 	if (d->main_sock >= 0)
 		mainfd = d->main_sock;
-
+	if (fresh)
+		*fresh = false;
 	pthread_mutex_lock(&d->lock);
 	if (d->nidle) {
 		ch = d->idle[--d->nidle];
@@ -197,6 +202,8 @@ static int chan_get(struct shim_dev *d, int mainfd)
 		return ch;
 	}
 	pthread_mutex_unlock(&d->lock);
+	if (fresh)
+		*fresh = true;
 	ch = chan_make(mainfd, &h, sizeof(h));
 	if (ch < 0)
 		return ch;
@@ -288,24 +295,16 @@ void shim_dev_atfork_child(void)
 	}
 }
 
-const struct shim_node *shim_node_of_type(int type)
-{
-	for (int i = 0; i < shim_cfg.nnodes; i++)
-		if (shim_cfg.nodes[i].type == type)
-			return &shim_cfg.nodes[i];
-	return NULL;
-}
-
 const char *shim_dev_path(const struct shim_dev *d)
 {
-	const struct shim_node *n = shim_node_of_type(d->type);
+	const struct shim_node *n = shim_node_of(d->device, d->type);
 
 	return n ? n->path : "/dev/dri/card0";
 }
 
 int shim_dev_fstat(int fd, struct shim_dev *d, struct stat *st)
 {
-	const struct shim_node *n = shim_node_of_type(d->type);
+	const struct shim_node *n = shim_node_of(d->device, d->type);
 	char buf[4096];
 
 	if (shim_dev_is_cuse(d))
@@ -335,9 +334,31 @@ static int connect_daemon(const char *sock, int flags)
 	return s;
 }
 
+/* The one line a version mismatch gets, once per process. */
+static void version_mismatch(const char *sock, uint32_t theirs)
+{
+	static atomic_int told;
+	char line[256];
+	int n;
+
+	if (atomic_exchange(&told, 1))
+		return;
+	if (theirs)
+		n = snprintf(line, sizeof(line), "fakedri: the daemon at %s speaks wire version %u, "
+			     "this shim %u: use a shim and daemon of the same build\n", sock, theirs,
+			     FDRI_WIRE_VERSION);
+	else
+		n = snprintf(line, sizeof(line), "fakedri: the daemon at %s is older than this shim "
+			     "(wire version %u): use a shim and daemon of the same build\n", sock,
+			     FDRI_WIRE_VERSION);
+	if (n > 0 && write(2, line, (size_t)n) < 0)
+		return;
+}
+
 /* HELLO on main socket s, which it takes over: a new device with its first
  * channel, or NULL with errno. */
-static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, int type, int flags)
+static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, const char *sock,
+				  int device, int type, int flags)
 {
 	struct fdri_wire_reply r = { 0 };
 	struct shim_dev *d = NULL;
@@ -351,10 +372,15 @@ static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, int ty
 		return NULL;
 	}
 	n = chan_recv(ch, &r, sizeof(r), &rfd);
-	err = n < 0 ? (int)-n : (size_t)n < sizeof(r) ? EPROTO : -r.ret;
+	/* ret sits at offset 8 in every version's reply */
+	err = n < 0 ? (int)-n : (size_t)n < 12 ? EPROTO : -r.ret;
+	if (err == EPROTO && n >= 12) {
+		version_mismatch(sock, (size_t)n >= sizeof(r) ? r.version : 0);
+		err = ENODEV;
+	}
 	if (rfd >= 0)
 		shim_real_close(rfd);
-	if (!err && !(d = dev_new(type, flags)))
+	if (!err && !(d = dev_new(device, type, flags)))
 		err = ENOMEM;
 	if (err) {
 		shim_real_close(ch);
@@ -367,11 +393,12 @@ static struct shim_dev *dev_hello(int s, const struct fdri_wire_hello *h, int ty
 	return d;
 }
 
-int shim_dev_open(int type, int flags)
+int shim_dev_open(int device, int type, int flags)
 {
 	struct fdri_wire_hello h = {
 		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
 		.node = (uint32_t)type, .open_flags = flags, .tid = (int32_t)gettid(),
+		.device = (uint32_t)device,
 	};
 	struct shim_dev *d;
 	int s;
@@ -381,7 +408,7 @@ int shim_dev_open(int type, int flags)
 		errno = -s;
 		return -1;
 	}
-	d = dev_hello(s, &h, type, flags);
+	d = dev_hello(s, &h, shim_cfg.sock, device, type, flags);
 	if (!d)
 		return -1;
 	if (flags & O_NONBLOCK)
@@ -415,8 +442,8 @@ static struct shim_dev *cuse_bind(int fd)
 	h.node = b.node;
 	h.open_flags = flags;
 	memcpy(h.token, b.token, sizeof(h.token));
-	d = dev_hello(s, &h, b.node == SHIM_NODE_RENDER ? SHIM_NODE_RENDER : SHIM_NODE_PRIMARY,
-		      flags);
+	d = dev_hello(s, &h, b.sock, (int)b.device,
+		      b.node == SHIM_NODE_RENDER ? SHIM_NODE_RENDER : SHIM_NODE_PRIMARY, flags);
 	memset(&b, 0, sizeof(b));
 	memset(&h, 0, sizeof(h));
 	if (!d)
@@ -476,10 +503,10 @@ struct shim_dev *shim_dev_adopt(int fd)
 	}
 	if (a.sun_family != AF_UNIX || strncmp(a.sun_path, shim_cfg.sock, sizeof(a.sun_path)))
 		return NULL;
-	d = dev_new(SHIM_NODE_PRIMARY, O_RDWR);
+	d = dev_new(0, SHIM_NODE_PRIMARY, O_RDWR);
 	if (!d)
 		return NULL;
-	ch = chan_get(d, fd);
+	ch = chan_get(d, fd, NULL);
 	if (ch < 0)
 		goto fail;
 	n = fdri_msg_send(ch, &q, sizeof(q), -1) < 0 ? -1 : chan_recv(ch, &info, sizeof(info), &rfd);
@@ -489,6 +516,7 @@ struct shim_dev *shim_dev_adopt(int fd)
 	}
 	chan_put(d, ch, false);
 	d->type = (int)info.node;
+	d->device = (int)info.device;
 	d->open_flags = info.open_flags;
 	atomic_fetch_add(&d->refs, 1); /* one for the table, one for the caller */
 	shim_fd_set(fd, SHIM_FD_DEVICE, d);
@@ -507,6 +535,7 @@ static int send_data(int ch, const struct fdri_wire_need *need, unsigned char *b
 
 	memset(dm, 0, sizeof(*dm));
 	dm->hdr.type = FDRI_MSG_DATA;
+	dm->id = need->id;
 	dm->nbufs = need->nbufs > FDRI_WIRE_MAX_BUFS ? FDRI_WIRE_MAX_BUFS : need->nbufs;
 	for (unsigned i = 0; i < dm->nbufs; i++) {
 		uint64_t l = need->bufs[i].len;
@@ -538,20 +567,107 @@ static int send_data(int ch, const struct fdri_wire_need *need, unsigned char *b
 	return (int)fdri_msg_send(ch, buf, len, sendfd);
 }
 
-/* Installs a dma-buf fd received with a reply. */
+/* Installs an fd received with a reply, as what the reply says it is. */
 static int install_fd(int rfd, const struct fdri_wire_reply *r)
 {
 	struct shim_dmabuf *b;
 
 	if (!(r->fd_flags & O_CLOEXEC))
 		shim_real_fcntl(rfd, F_SETFD, 0);
-	b = shim_dmabuf_new(r->fd_size);
+	if (r->fd_kind != FDRI_WIRE_FD_DMABUF)
+		return 0; /* a plain fd to the caller */
+	b = shim_dmabuf_new(r->fd_meta[0]);
 	if (!b) {
 		shim_real_close(rfd);
 		return -ENOMEM;
 	}
 	shim_fd_set(rfd, SHIM_FD_DMABUF, b);
 	return 0;
+}
+
+static atomic_uint_fast64_t next_id;
+
+/* Is the DRM file's connection to the daemon still up? */
+static bool dev_connected(struct shim_dev *d, int fd)
+{
+	struct pollfd p = { .fd = d->main_sock >= 0 ? d->main_sock : fd };
+
+	return poll(&p, 1, 0) >= 0 && !(p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/*
+ * A signal handler ran while request @id waited: CANCEL it and read until
+ * the daemon's answer (common/fdri_wire.h). Returns the length of a REPLY
+ * for @id that arrived first (the call completed after all), left in buf,
+ * or -EINTR, or a transport error.
+ */
+static ssize_t chan_cancel(int ch, uint64_t id, unsigned char *buf, int *rfd)
+{
+	struct fdri_wire_cancel c = { .hdr = { FDRI_MSG_CANCEL, sizeof(c) }, .id = id };
+	const struct fdri_wire_hdr *h = (const void *)buf;
+	ssize_t n, reply = 0;
+
+	n = fdri_msg_send(ch, &c, sizeof(c), -1);
+	while (n >= 0) {
+		int fd = -1;
+
+		/* after a REPLY only the answer can come: read it elsewhere */
+		n = reply ? fdri_msg_recv(ch, &c, sizeof(c), &fd, NULL) :
+			    fdri_msg_recv(ch, buf, FDRI_WIRE_MAX_MSG, &fd, NULL);
+		if (n == 0)
+			n = -ENODEV;
+		if (n < (ssize_t)sizeof(struct fdri_wire_hdr)) {
+			if (fd >= 0)
+				shim_real_close(fd);
+			break;
+		}
+		if (!reply && h->type == FDRI_MSG_REPLY && ((const struct fdri_wire_reply *)buf)->id == id) {
+			reply = n;
+			*rfd = fd;
+			continue;
+		}
+		if (fd >= 0)
+			shim_real_close(fd);
+		if (reply && c.hdr.type == FDRI_MSG_CANCEL && c.id == id)
+			return reply;
+		if (!reply && h->type == FDRI_MSG_CANCEL &&
+		    ((const struct fdri_wire_cancel *)buf)->id == id)
+			return -EINTR;
+		/* a NEED of the cancelled exchange, or a stale message: dropped */
+	}
+	if (reply && *rfd >= 0) {
+		shim_real_close(*rfd);
+		*rfd = -1;
+	}
+	return n < 0 ? n : -EPROTO;
+}
+
+/* The next message of request @id, interruptible by signal handlers. */
+static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd)
+{
+	struct pollfd p = { .fd = ch, .events = POLLIN };
+
+	spin_for_reply(ch);
+	for (;;) {
+		ssize_t n;
+
+		*rfd = -1;
+		n = recv(ch, buf, 0, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN) {
+			if (poll(&p, 1, -1) < 0) {
+				if (errno == EINTR)
+					return chan_cancel(ch, id, buf, rfd);
+				return -errno;
+			}
+			continue;
+		}
+		n = fdri_msg_recv(ch, buf, FDRI_WIRE_MAX_MSG, rfd, NULL);
+		if (n == 0 || n == -ECONNRESET)
+			return -ENODEV;
+		if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))
+			return -EPROTO;
+		return n;
+	}
 }
 
 int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
@@ -561,7 +677,9 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	struct fdri_wire_ioctl *m = (void *)buf;
 	struct fdri_wire_reply *r;
 	uint32_t size = _IOC_SIZE(cmd);
+	uint64_t id = atomic_fetch_add(&next_id, 1) + 1;
 	int ch, rfd = -1, ret;
+	bool fresh, answered = false;
 	ssize_t n;
 
 	if (!buf)
@@ -575,6 +693,8 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	m->hdr.type = FDRI_MSG_IOCTL;
 	m->cmd = cmd;
 	m->tid = (int32_t)gettid();
+	m->id = id;
+	m->arg = (uintptr_t)arg;
 	if ((_IOC_DIR(cmd) & _IOC_WRITE) && size) {
 		if (shim_copy_from_user(m + 1, arg, size))
 			m->flags |= FDRI_IOCTL_ARG_FAULT;
@@ -583,25 +703,41 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	}
 	m->hdr.len = (uint32_t)(sizeof(*m) + m->arg_len);
 
-	ch = chan_get(d, fd);
+	ch = chan_get(d, fd, &fresh);
 	if (ch < 0)
 		return ch;
 	n = fdri_msg_send(ch, m, m->hdr.len, -1);
 	for (;;) {
 		if (n >= 0)
-			n = chan_recv(ch, rbuf, FDRI_WIRE_MAX_MSG, &rfd);
+			n = chan_wait(ch, id, rbuf, &rfd);
 		if (n < 0) {
+			if (n == -EINTR) {
+				chan_put(d, ch, false);
+				return -EINTR;
+			}
 			chan_put(d, ch, true);
+			/* a channel the daemon never took, while the file is
+			 * up: it was out of fds (it drops such a channel) */
+			if (fresh && !answered && (n == -EPIPE || n == -ENODEV) && dev_connected(d, fd))
+				return -EMFILE;
 			return n == -EPIPE ? -ENODEV : (int)n;
 		}
-		if (r->hdr.type != FDRI_MSG_NEED)
+		answered = true;
+		if (r->hdr.type == FDRI_MSG_NEED && (size_t)n >= sizeof(struct fdri_wire_need) &&
+		    ((struct fdri_wire_need *)rbuf)->id == id) {
+			if (rfd >= 0)
+				shim_real_close(rfd);
+			n = send_data(ch, (const void *)rbuf, buf);
+			continue;
+		}
+		if (r->hdr.type == FDRI_MSG_REPLY && (size_t)n >= sizeof(*r) && r->id == id)
 			break;
+		/* stale: not this request's; wait for ours */
 		if (rfd >= 0)
 			shim_real_close(rfd);
-		n = send_data(ch, (const void *)rbuf, buf);
 	}
 	chan_put(d, ch, false);
-	if (r->hdr.type != FDRI_MSG_REPLY || (size_t)n < sizeof(*r) + r->out_len) {
+	if ((size_t)n < sizeof(*r) + r->out_len) {
 		if (rfd >= 0)
 			shim_real_close(rfd);
 		return -EPROTO;
@@ -629,6 +765,7 @@ void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot
 		    int flags, off_t off)
 {
 	struct fdri_wire_mmap m = { .hdr = { FDRI_MSG_MMAP, sizeof(m) },
+				    .id = atomic_fetch_add(&next_id, 1) + 1,
 				    .offset = (uint64_t)off, .len = len };
 	struct fdri_wire_reply r = { 0 };
 	int ch, memfd = -1, type = flags & MAP_TYPE;
@@ -645,7 +782,7 @@ void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot
 		errno = EACCES;
 		return MAP_FAILED;
 	}
-	ch = chan_get(d, fd);
+	ch = chan_get(d, fd, NULL);
 	if (ch < 0) {
 		errno = -ch;
 		return MAP_FAILED;

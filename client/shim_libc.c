@@ -137,7 +137,7 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		return -2;
 	n = shim_path_node(path);
 	if (n)
-		return shim_dev_open(n->type, flags);
+		return shim_dev_open(n->device, n->type, flags);
 	pfd = shim_path_procfd(path);
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
 		/* reopening a DRM fd through /proc opens a new DRM file; a CUSE
@@ -148,7 +148,7 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		if (!d)
 			fd = fail(EBADF);
 		else if (!shim_dev_is_cuse(d))
-			fd = shim_dev_open(d->type, flags);
+			fd = shim_dev_open(d->device, d->type, flags);
 		shim_dev_put(d);
 		if (fd != -2)
 			return fd;

@@ -97,7 +97,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_state st = { .status = 0 };
 	char dir[] = "/tmp/fakedri.XXXXXX", sock[PATH_MAX], shim[PATH_MAX], *preload;
 	struct event *ev_chld, *ev_int, *ev_term;
-	const struct fdri_stats *s;
+	struct fdri_stats s;
 	struct fdri_daemon *d;
 	struct rlimit nofile;
 	const char *tmp = getenv("TMPDIR");
@@ -192,10 +192,10 @@ static int cmd_run(int argc, char **argv)
 	} else {
 		fdri_server_run(st.base, fdri_daemon_spin_ns(&o));
 	}
-	s = fdri_daemon_stats(d);
+	fdri_daemon_stats(d, &s);
 	fprintf(stderr, "fakedri: %llu ioctls served; left at exit: %llu objects, %llu dma-bufs, %llu open files\n",
-		(unsigned long long)s->ioctls, (unsigned long long)s->objects,
-		(unsigned long long)s->dmabufs, (unsigned long long)s->files_open);
+		(unsigned long long)s.ioctls, (unsigned long long)s.objects,
+		(unsigned long long)s.dmabufs, (unsigned long long)s.files_open);
 	event_free(ev_chld);
 	event_free(ev_int);
 	event_free(ev_term);

@@ -55,7 +55,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fdri_caps.h"
-#include "fdri_ioctl.h"
+#include "fdri_req.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
 #include "fdri_wire.h"
@@ -83,15 +83,13 @@ struct fdri_cuse {
 	struct fdri_cuse *next;       /* all CUSE devices, for token lookup */
 	pid_t warned_export_pid;
 	bool warned_compat;
+	struct cuse_call *free_calls;  /* pool of idle calls */
 	fdri_cuse_ready_fn ready;
 	void *ready_ctx;
 };
 
 static struct fdri_cuse *all_cuse;
 
-/* _Alignas: the structs decoded from these must be aligned */
-static _Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
-static _Alignas(16) unsigned char outbufs[FDRI_IOCTL_MAX_PTRS][FDRI_WIRE_MAX_BUF];
 
 static pid_t tgid_of(pid_t tid)
 {
@@ -203,7 +201,7 @@ static void cuse_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_i
 
 static void reply_bind(fuse_req_t req, struct cuse_file *cf, void *arg, size_t out_bufsz)
 {
-	struct fdri_cuse_bind b = { .node = cf->c->cfg.type };
+	struct fdri_cuse_bind b = { .node = cf->c->cfg.type, .device = (uint32_t)cf->c->cfg.device };
 	struct iovec out = { arg, sizeof(b) };
 
 	if (out_bufsz < sizeof(b)) {
@@ -239,18 +237,203 @@ static int fetch_fd(pid_t tid, int fd)
 	return local;
 }
 
+/*
+ * One CUSE ioctl round in flight: the request and the FUSE request that
+ * answers it. Calls are pooled per CUSE device, so an ioctl allocates
+ * nothing once warm; a parked call keeps its FUSE request until it
+ * completes or is interrupted.
+ */
+struct cuse_call {
+	struct fdri_req req;
+	struct fdri_cuse *c;
+	fuse_req_t freq;
+	void *arg;
+	const void *in_buf;
+	size_t in_bufsz, out_bufsz;
+	struct cuse_call *next_free;
+};
+
+static struct cuse_call *call_get(struct fdri_cuse *c);
+static void call_put(struct cuse_call *call);
+
+/* The iovs of everything the call needs: the struct, then the nested
+ * buffers (output ones fetched too). Returns the byte counts. */
+static void call_iovs(struct cuse_call *call, struct iovec *in_iov, size_t *nin,
+		      struct iovec *out_iov, size_t *nout, size_t *in_full, size_t *out_full,
+		      bool nested)
+{
+	struct fdri_ioctl_args *a = &call->req.args;
+
+	*nin = *nout = 0;
+	*in_full = a->in_size;
+	*out_full = a->out_size;
+	if (a->in_size)
+		in_iov[(*nin)++] = (struct iovec){ call->arg, a->in_size };
+	if (a->out_size)
+		out_iov[(*nout)++] = (struct iovec){ call->arg, a->out_size };
+	for (unsigned i = 0; nested && i < a->desc->nptrs; i++) {
+		struct fdri_ubuf *b = &a->bufs[i];
+
+		if (!b->uaddr || !b->len)
+			continue;
+		in_iov[(*nin)++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
+		*in_full += b->len;
+		if (a->desc->ptrs[i].dir == FDRI_PTR_OUT) {
+			out_iov[(*nout)++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
+			*out_full += b->len;
+		}
+	}
+}
+
+/* ops->fetch: what the kernel delivered this round, or a retry round for
+ * what is missing. The rounds are told apart by the sizes the kernel
+ * delivered, so no state is kept between them and nothing runs twice. */
+static void call_fetch(struct fdri_req *req)
+{
+	struct cuse_call *call = req->priv;
+	struct fdri_ioctl_args *a = &req->args;
+	struct iovec in_iov[1 + FDRI_IOCTL_MAX_PTRS], out_iov[1 + FDRI_IOCTL_MAX_PTRS];
+	size_t nin, nout, in_full, out_full;
+	const unsigned char *src;
+
+	call_iovs(call, in_iov, &nin, out_iov, &nout, &in_full, &out_full, !req->want_arg);
+	if (call->in_bufsz < in_full || call->out_bufsz < out_full) {
+		fuse_req_t freq = call->freq;
+
+		fdri_req_cancel(req);
+		call_put(call);
+		fuse_reply_ioctl_retry(freq, in_iov, nin, out_iov, nout);
+		return;
+	}
+	if (req->want_arg) {
+		memcpy(req->kdata, call->in_buf, a->in_size);
+		fdri_req_input_done(req);
+		return;
+	}
+	src = (const unsigned char *)call->in_buf + a->in_size;
+	for (unsigned i = 0; i < a->desc->nptrs; i++) {
+		struct fdri_ubuf *b = &a->bufs[i];
+
+		if (!b->uaddr || !b->len)
+			continue;
+		memcpy(b->data, src, b->len);
+		src += b->len;
+	}
+	if (req->want_fd) {
+		a->in_fd = fetch_fd(req->who.tid, req->fd_value);
+		if (a->in_fd < -1) {
+			fuse_req_t freq = call->freq;
+			int err = a->in_fd;
+
+			fdri_log(FDRI_LOG_WARN, "pid %d: cannot fetch fd %d: %s", req->who.tid,
+				 req->fd_value, strerror(-err));
+			a->in_fd = -1;
+			fdri_req_cancel(req);
+			fuse_reply_ioctl(freq, err, req->kdata, a->out_size);
+			call_put(call);
+			return;
+		}
+		req->owns_in_fd = a->in_fd >= 0;
+	}
+	fdri_req_input_done(req);
+}
+
+/* ops->complete: the struct and the output buffers, in one reply. */
+static void call_complete(struct fdri_req *req)
+{
+	struct cuse_call *call = req->priv;
+	struct fdri_cuse *c = call->c;
+	struct fdri_ioctl_args *a = &req->args;
+	struct iovec out_iov[1 + FDRI_IOCTL_MAX_PTRS];
+	fuse_req_t freq = call->freq;
+	size_t nout = 0;
+	int ret = req->ret;
+
+	if (!a->desc) {
+		/* decode failed: nothing is copied, as in drm_ioctl() */
+		call_put(call);
+		fuse_reply_err(freq, -ret);
+		return;
+	}
+	if (ret == 0 && a->out_fd >= 0) {
+		/* the export happened but its fd cannot be delivered, as when
+		 * dma_buf_fd() fails in the kernel: the dma-buf stays cached */
+		if (c->warned_export_pid != req->who.tid)
+			fdri_log(FDRI_LOG_WARN, "pid %d: %s returns an fd, which needs the fakedri shim "
+				 "(LD_PRELOAD=libfakedri-shim.so); answering EOPNOTSUPP",
+				 req->who.tid, a->desc->name);
+		c->warned_export_pid = req->who.tid;
+		ret = -EOPNOTSUPP;
+	}
+	if (a->out_size)
+		out_iov[nout++] = (struct iovec){ req->kdata, a->out_size };
+	for (unsigned i = 0; i < a->desc->nptrs; i++)
+		if (a->bufs[i].uaddr && a->bufs[i].len && a->desc->ptrs[i].dir == FDRI_PTR_OUT)
+			out_iov[nout++] = (struct iovec){ a->bufs[i].data, a->bufs[i].len };
+	if (fdri_log_level >= FDRI_LOG_TRACE)
+		fdri_log(FDRI_LOG_TRACE, "cuse pid %d %s -> %d", req->who.tid, a->desc->name, ret);
+	fuse_reply_ioctl_iov(freq, ret, out_iov, (int)nout);
+	call_put(call);
+}
+
+/* ops->cancelled: the file went away under a parked call. */
+static void call_cancelled(struct fdri_req *req)
+{
+	struct cuse_call *call = req->priv;
+	fuse_req_t freq = call->freq;
+
+	call_put(call);
+	fuse_reply_err(freq, EBADF);
+}
+
+/* FUSE_INTERRUPT for a parked call: cancel it, EINTR to the caller. */
+static void call_interrupted(fuse_req_t freq, void *data)
+{
+	struct cuse_call *call = data;
+
+	if (!fdri_req_cancel(&call->req))
+		return; /* already answered */
+	call_put(call);
+	fuse_reply_err(freq, EINTR);
+}
+
+static const struct fdri_req_ops call_ops = {
+	.fetch = call_fetch,
+	.complete = call_complete,
+	.cancelled = call_cancelled,
+	.fetch_out = true,
+};
+
+static struct cuse_call *call_get(struct fdri_cuse *c)
+{
+	struct cuse_call *call = c->free_calls;
+
+	if (call) {
+		c->free_calls = call->next_free;
+		return call;
+	}
+	call = malloc(sizeof(*call));
+	if (!call)
+		return NULL;
+	fdri_req_init(&call->req, &call_ops, call);
+	call->c = c;
+	return call;
+}
+
+static void call_put(struct cuse_call *call)
+{
+	call->next_free = call->c->free_calls;
+	call->c->free_calls = call;
+}
+
 static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
 		       unsigned flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
 	struct cuse_file *cf = (struct cuse_file *)(uintptr_t)fi->fh;
 	struct fdri_cuse *c = cf->c;
-	struct iovec in_iov[1 + FDRI_IOCTL_MAX_PTRS], out_iov[1 + FDRI_IOCTL_MAX_PTRS];
-	size_t nin = 0, nout = 0, in_full, out_full;
-	struct fdri_ioctl_args a;
-	struct fdri_caller who;
 	unsigned int ucmd = (unsigned int)cmd;
-	const unsigned char *src;
-	int ret;
+	struct fdri_caller who;
+	struct cuse_call *call;
 
 	if (flags & FUSE_IOCTL_COMPAT) {
 		if (!c->warned_compat)
@@ -263,100 +446,22 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info
 		reply_bind(req, cf, arg, out_bufsz);
 		return;
 	}
+	call = call_get(c);
+	if (!call) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	caller_of(req, &who);
-	ret = fdri_ioctl_decode(c->dev, ucmd, &a);
-	if (ret) {
-		fuse_reply_err(req, -ret);
-		return;
-	}
-	/* 1. the struct itself */
-	if ((a.in_size && in_bufsz < a.in_size) || (a.out_size && out_bufsz < a.out_size)) {
-		if (a.in_size)
-			in_iov[nin++] = (struct iovec){ arg, a.in_size };
-		if (a.out_size)
-			out_iov[nout++] = (struct iovec){ arg, a.out_size };
-		fuse_reply_ioctl_retry(req, in_iov, nin, out_iov, nout);
-		return;
-	}
-	memset(kdata, 0, a.ksize);
-	if (a.in_size)
-		memcpy(kdata, in_buf, a.in_size);
-	/* 2. permissions */
-	ret = fdri_ioctl_permit(cf->file, &who, &a);
-	if (ret) {
-		fuse_reply_ioctl(req, ret, kdata, a.out_size);
-		return;
-	}
-	/* 3. nested buffers */
-	fdri_ioctl_bufs(&a, kdata);
-	in_full = a.in_size;
-	out_full = a.out_size;
-	if (a.in_size)
-		in_iov[nin++] = (struct iovec){ arg, a.in_size };
-	if (a.out_size)
-		out_iov[nout++] = (struct iovec){ arg, a.out_size };
-	for (unsigned i = 0; i < a.desc->nptrs; i++) {
-		struct fdri_ubuf *b = &a.bufs[i];
-
-		if (b->len > FDRI_WIRE_MAX_BUF)
-			b->len = FDRI_WIRE_MAX_BUF;
-		if (!b->uaddr || !b->len)
-			continue;
-		in_iov[nin++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
-		in_full += b->len;
-		if (a.desc->ptrs[i].dir == FDRI_PTR_OUT) {
-			out_iov[nout++] = (struct iovec){ (void *)(uintptr_t)b->uaddr, b->len };
-			out_full += b->len;
-		}
-	}
-	if (in_bufsz < in_full || out_bufsz < out_full) {
-		fuse_reply_ioctl_retry(req, in_iov, nin, out_iov, nout);
-		return;
-	}
-	src = (const unsigned char *)in_buf + a.in_size;
-	for (unsigned i = 0; i < a.desc->nptrs; i++) {
-		struct fdri_ubuf *b = &a.bufs[i];
-
-		if (!b->uaddr || !b->len)
-			continue;
-		memcpy(outbufs[i], src, b->len);
-		b->data = outbufs[i];
-		src += b->len;
-	}
-	if (a.desc->fd_in_off >= 0) {
-		int fd;
-
-		memcpy(&fd, kdata + a.desc->fd_in_off, sizeof(fd));
-		a.in_fd = fetch_fd(who.tid, fd);
-		if (a.in_fd < -1) {
-			fdri_log(FDRI_LOG_WARN, "pid %d: cannot fetch fd %d: %s", who.tid, fd,
-				 strerror(-a.in_fd));
-			fuse_reply_ioctl(req, a.in_fd, kdata, a.out_size);
-			return;
-		}
-	}
-	/* 4. run and reply */
-	ret = fdri_ioctl_run(cf->file, &who, kdata, &a);
-	if (a.in_fd >= 0)
-		close(a.in_fd);
-	if (ret == 0 && a.out_fd >= 0) {
-		/* the export happened but its fd cannot be delivered, as when
-		 * dma_buf_fd() fails in the kernel: the dma-buf stays cached */
-		if (c->warned_export_pid != who.tid)
-			fdri_log(FDRI_LOG_WARN, "pid %d: %s returns an fd, which needs the fakedri shim "
-				 "(LD_PRELOAD=libfakedri-shim.so); answering EOPNOTSUPP",
-				 who.tid, a.desc->name);
-		c->warned_export_pid = who.tid;
-		ret = -EOPNOTSUPP;
-	}
-	out_iov[0] = (struct iovec){ kdata, a.out_size };
-	nout = a.out_size ? 1 : 0;
-	for (unsigned i = 0; i < a.desc->nptrs; i++)
-		if (a.bufs[i].uaddr && a.bufs[i].len && a.desc->ptrs[i].dir == FDRI_PTR_OUT)
-			out_iov[nout++] = (struct iovec){ a.bufs[i].data, a.bufs[i].len };
-	if (fdri_log_level >= FDRI_LOG_TRACE)
-		fdri_log(FDRI_LOG_TRACE, "cuse pid %d %s -> %d", who.tid, a.desc->name, ret);
-	fuse_reply_ioctl_iov(req, ret, out_iov, (int)nout);
+	call->freq = req;
+	call->arg = arg;
+	call->in_buf = in_buf;
+	call->in_bufsz = in_bufsz;
+	call->out_bufsz = out_bufsz;
+	fdri_req_submit(&call->req, cf->file, &who, ucmd, (uintptr_t)arg, in_buf, in_bufsz, false);
+	/* the call may be back in the pool, or even reused, by now: only a
+	 * parked one is still ours to look at */
+	if (call->req.state == FDRI_REQ_PARKED && call->freq == req)
+		fuse_req_interrupt_func(req, call_interrupted, call);
 }
 
 static void cuse_init_done(void *userdata)
@@ -523,6 +628,13 @@ void fdri_cuse_stop(struct fdri_cuse *c)
 	}
 	event_free(c->ev);
 	fuse_session_destroy(c->se); /* closes the fd */
+	while (c->free_calls) {
+		struct cuse_call *call = c->free_calls;
+
+		c->free_calls = call->next_free;
+		fdri_req_fini(&call->req);
+		free(call);
+	}
 	free(c->buf.mem);
 	free(c);
 }
@@ -542,8 +654,15 @@ int fdri_cuse_parse_node(const char *spec, struct fdri_cuse_node_cfg *cfg)
 {
 	char name[128], type[16] = "primary", group[64] = "";
 	unsigned mode = 0;
-	int n;
+	int n, dev = 0, used = 0;
 
+	/* an optional device index first: "1:dri/renderD129:render" */
+	if (sscanf(spec, "%d:%n", &dev, &used) == 1 && used > 0 && dev >= 0 && dev < 64 &&
+	    strspn(spec, "0123456789") == (size_t)used - 1)
+		spec += used;
+	else
+		dev = 0;
+	cfg->device = dev;
 	n = sscanf(spec, "%127[^:]:%15[^:]:%o:%63s", name, type, &mode, group);
 	if (n < 1)
 		return -1;

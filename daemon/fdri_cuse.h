@@ -16,6 +16,7 @@
 struct fdri_server;
 
 struct fdri_cuse_node_cfg {
+	int device;                /* index of the daemon's device it serves */
 	const char *devname;       /* relative to /dev, e.g. "fakedri", "dri/card1" */
 	enum fdri_node_type type;
 	int minor;                 /* dev_minor asked of CUSE; -1: from the name */
@@ -36,7 +37,8 @@ void fdri_cuse_stop(struct fdri_cuse *c);
  * sysroot for the shim. Set it before the loop runs. */
 typedef void (*fdri_cuse_ready_fn)(void *ctx, const struct fdri_cuse_node_cfg *cfg, dev_t rdev);
 void fdri_cuse_set_ready(struct fdri_cuse *c, fdri_cuse_ready_fn fn, void *ctx);
-/* Parses DEVNAME:TYPE[:MODE[:GROUP]]; returns 0 or -1. */
+/* Parses [DEVICE:]DEVNAME:TYPE[:MODE[:GROUP]] (DEVICE: the index of the
+ * daemon's device, default 0); returns 0 or -1. */
 int fdri_cuse_parse_node(const char *spec, struct fdri_cuse_node_cfg *cfg);
 /* Looks a binding token up among all CUSE devices: the DRM file, or NULL. */
 struct fdri_file *fdri_cuse_lookup_token(const uint64_t token[2]);

@@ -25,9 +25,16 @@
 #include "fdri_server.h"
 #include "fdri_sysroot.h"
 
+struct fdri_daemon_dev {
+	struct fdri_personality pers;  /* the personality, with its name set */
+	char name[64];
+	char platform[64];             /* its platform device in the sysroot */
+};
+
 struct fdri_daemon {
-	struct fdri_personality pers;
-	struct fdri_device *dev;
+	struct fdri_daemon_dev ddev[FDRI_DAEMON_MAX_DEVICES];
+	struct fdri_device *devs[FDRI_DAEMON_MAX_DEVICES];
+	unsigned int ndevs;
 	struct fdri_server *srv;
 	struct fdri_cuse *cuse[8];
 	int ncuse;
@@ -43,6 +50,10 @@ const char fdri_daemon_opts_help[] =
 	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
+	"  --device PERS[,name=DRIVER_NAME]\n"
+	"                        a device of personality PERS (repeatable: device i\n"
+	"                        gets /dev/dri/cardI and renderD(128+I)); without it\n"
+	"                        one device, of --personality and --driver-name\n"
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
 	"  --render PATH         render node path (default /dev/dri/renderD128)\n"
 	"  --alias PATH          extra primary node path (default /dev/fakedri, '' for none)\n"
@@ -141,6 +152,42 @@ static int check_personality(const char *opt, const char *v)
 	return -1;
 }
 
+/* PERS[,name=DRIVER_NAME] into its personality and driver name */
+static int device_spec(const char *v, const struct fdri_personality **p, char *name, size_t len)
+{
+	char pers[64];
+	const char *comma = strchr(v, ',');
+	size_t n = comma ? (size_t)(comma - v) : strlen(v);
+
+	if (n >= sizeof(pers))
+		return -1;
+	memcpy(pers, v, n);
+	pers[n] = '\0';
+	*p = fdri_personality_find(pers);
+	if (!*p)
+		return -1;
+	snprintf(name, len, "%s", (*p)->name);
+	if (!comma)
+		return 0;
+	if (strncmp(comma + 1, "name=", 5) || !comma[6] || strlen(comma + 6) >= len ||
+	    strpbrk(comma + 6, " \t\n/,"))
+		return -1;
+	snprintf(name, len, "%s", comma + 6);
+	return 0;
+}
+
+static int check_device(const char *opt, const char *v)
+{
+	const struct fdri_personality *p;
+	char name[64];
+
+	if (!device_spec(v, &p, name, sizeof(name)))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not PERSONALITY[,name=DRIVER_NAME] with PERSONALITY "
+		 "fakedri or vgem", opt, v);
+	return -1;
+}
+
 static int check_log_level(const char *opt, const char *v)
 {
 	if (fdri_log_parse(v) >= 0)
@@ -183,6 +230,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
 		{ "--log-level", SIZE_MAX, check_log_level },
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
+		{ "--device", SIZE_MAX, check_device },
 	};
 	const char *arg = argv[*i], *val;
 
@@ -204,6 +252,13 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 			*(const char **)((char *)o + opts[k].off) = val;
 		} else if (!strcmp(arg, "--log-level")) {
 			fdri_log_level = fdri_log_parse(val);
+		} else if (!strcmp(arg, "--device")) {
+			if (o->ndevices >= FDRI_DAEMON_MAX_DEVICES) {
+				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d devices", arg, val,
+					 FDRI_DAEMON_MAX_DEVICES);
+				return -1;
+			}
+			o->devices[o->ndevices++] = val;
 		} else {
 			if (o->ncuse_nodes >= NCUSE_MAX) {
 				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, val,
@@ -321,7 +376,7 @@ static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rde
 	int ret;
 
 	snprintf(path, sizeof(path), "/dev/%s", nc->devname);
-	ret = rdev ? fdri_sysroot_add_cuse(d->root, 0, FDRI_CUSE_PLATFORM, &n) : 0;
+	ret = rdev ? fdri_sysroot_add_cuse(d->root, nc->device, d->ddev[nc->device].platform, &n) : 0;
 	if (ret)
 		fdri_log(FDRI_LOG_WARN, "cannot publish %s in %s (the shim will not bind it): %s",
 			 path, d->root, strerror(-ret));
@@ -329,23 +384,53 @@ static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rde
 		tell_ready(d);
 }
 
+/* The devices of the options: each --device, or one of --personality. */
+static int daemon_devices(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
+{
+	if (o->ndevices && (o->personality || o->driver_name)) {
+		fdri_log(FDRI_LOG_ERROR, "--personality and --driver-name describe the only device: "
+			 "with --device, use --device %s,name=...", o->personality ? o->personality : "fakedri");
+		return -1;
+	}
+	if (!o->ndevices) {
+		const struct fdri_personality *p = fdri_personality_find(o->personality);
+
+		if (!p) {
+			fdri_log(FDRI_LOG_ERROR, "unknown personality '%s' (fakedri or vgem)",
+				 o->personality);
+			return -1;
+		}
+		d->ddev[0].pers = *p;
+		snprintf(d->ddev[0].name, sizeof(d->ddev[0].name), "%s",
+			 o->driver_name ? o->driver_name : p->name);
+		d->ndevs = 1;
+	}
+	for (int k = 0; k < o->ndevices; k++) {
+		const struct fdri_personality *p;
+
+		if (device_spec(o->devices[k], &p, d->ddev[k].name, sizeof(d->ddev[k].name))) {
+			check_device("--device", o->devices[k]);
+			return -1;
+		}
+		d->ddev[k].pers = *p;
+		d->ndevs = (unsigned)k + 1;
+	}
+	for (unsigned k = 0; k < d->ndevs; k++)
+		d->ddev[k].pers.name = d->ddev[k].name;
+	return 0;
+}
+
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o)
 {
 	struct fdri_sysroot_cfg cfg = { 0 };
-	const struct fdri_personality *p = fdri_personality_find(o->personality);
 	const char *sock = o->socket ? o->socket : o->cuse ? FDRI_DEFAULT_CUSE_SOCKET : NULL;
 	struct sockaddr_un addr;
 	struct fdri_daemon *d = NULL;
 	bool made_dir = false;
-	uint64_t instance;
 	int ret;
 
 	/* the options were checked by fdri_daemon_parse_opt(); not all callers
 	 * parse them, so what would crash below is checked again */
-	if (!p) {
-		fdri_log(FDRI_LOG_ERROR, "unknown personality '%s' (fakedri or vgem)", o->personality);
-		return NULL;
-	}
 	if (!sock) {
 		fdri_log(FDRI_LOG_ERROR, "no socket path (give --socket PATH, or --cuse for "
 			 FDRI_DEFAULT_CUSE_SOCKET ")");
@@ -356,42 +441,53 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			 sock, strlen(sock), sizeof(addr.sun_path) - 1);
 		return NULL;
 	}
-	raise_fd_limit();
-	if (socket_dir(sock, o->cuse, &made_dir))
-		goto fail_dir;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fdri_log(FDRI_LOG_ERROR, "cannot start the daemon: %s", strerror(ENOMEM));
-		goto fail_dir;
+		return NULL;
 	}
-	d->pers = *p;
+	if (daemon_devices(d, o)) {
+		free(d);
+		return NULL;
+	}
+	raise_fd_limit();
+	if (socket_dir(sock, o->cuse, &made_dir))
+		goto fail_dir;
 	d->ready_fd = o->ready_fd ? (int)strtol(o->ready_fd, NULL, 10) : -1;
-	if (o->driver_name)
-		d->pers.name = o->driver_name;
-	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
-		instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	d->dev = fdri_device_create(&d->pers, &fdri_host_ops, NULL, instance);
-	if (!d->dev) {
-		fdri_log(FDRI_LOG_ERROR, "cannot create the device: %s", strerror(ENOMEM));
-		goto fail_dir;
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		uint64_t instance;
+
+		if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
+			instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ k;
+		d->devs[k] = fdri_device_create(&d->ddev[k].pers, &fdri_host_ops, base, instance);
+		if (!d->devs[k]) {
+			fdri_log(FDRI_LOG_ERROR, "cannot create device %u: %s", k, strerror(ENOMEM));
+			goto fail;
+		}
+		d->devs[k]->mem_limit = mem_limit(o);
 	}
-	d->dev->mem_limit = mem_limit(o);
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
-	if (o->cuse) {
-		/* no virtual nodes: they would shadow real ones; the CUSE nodes
-		 * are added as they come up (cuse_ready) */
-		fdri_sysroot_add_dev(&cfg, FDRI_CUSE_PLATFORM)->nnodes = 0;
-	} else {
-		struct fdri_sysroot_dev *sd = fdri_sysroot_add_dev(&cfg, p->name);
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		struct fdri_sysroot_dev *sd;
 
-		/* device 0: card, render, alias */
-		sd->nodes[0].path = o->card;
-		sd->nodes[1].path = o->render;
-		if (o->alias)
-			sd->nodes[2].path = o->alias;
-		if (o->alias && !*o->alias)
-			sd->nnodes = 2;
+		if (o->cuse) {
+			/* no virtual nodes: they would shadow real ones; the CUSE
+			 * nodes are added as they come up (cuse_ready) */
+			sd = fdri_sysroot_add_dev(&cfg, FDRI_CUSE_PLATFORM);
+			sd->nnodes = 0;
+			continue;
+		}
+		sd = fdri_sysroot_add_dev(&cfg, d->ddev[k].name);
+		if (k == 0) {
+			/* device 0: card, render, alias */
+			sd->nodes[0].path = o->card;
+			sd->nodes[1].path = o->render;
+			if (o->alias)
+				sd->nodes[2].path = o->alias;
+			if (o->alias && !*o->alias)
+				sd->nnodes = 2;
+		}
 	}
 	fdri_sysroot_remove(d->root);
 	ret = fdri_sysroot_write(&cfg);
@@ -399,14 +495,17 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "cannot write the sysroot %s: %s", d->root, strerror(-ret));
 		goto fail;
 	}
+	for (unsigned k = 0; k < d->ndevs; k++)
+		snprintf(d->ddev[k].platform, sizeof(d->ddev[k].platform), "%s", cfg.devs[k].platform);
 	errno = 0;
-	d->srv = fdri_server_create(base, d->dev, sock, fdri_log_level);
+	d->srv = fdri_server_create(base, d->devs, d->ndevs, sock);
 	if (!d->srv) {
 		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", sock,
 			 errno ? strerror(errno) : "event loop setup failed");
 		goto fail;
 	}
-	fdri_log(FDRI_LOG_INFO, "serving %s on %s", d->pers.name, sock);
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_log(FDRI_LOG_INFO, "serving device %u (%s) on %s", k, d->ddev[k].name, sock);
 	if (o->cuse) {
 		if (chmod(sock, 0666) < 0)
 			fdri_log(FDRI_LOG_WARN, "chmod %s: %s", sock, strerror(errno));
@@ -419,11 +518,17 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			struct fdri_cuse_node_cfg nc;
 
 			if (fdri_cuse_parse_node(specs[k], &nc)) {
-				fdri_log(FDRI_LOG_ERROR, "--cuse-node '%s': not DEVNAME:TYPE[:MODE[:GROUP]]",
+				fdri_log(FDRI_LOG_ERROR, "--cuse-node '%s': not [DEVICE:]DEVNAME:TYPE[:MODE[:GROUP]]",
 					 specs[k]);
 				goto fail_srv;
 			}
-			d->cuse[d->ncuse] = fdri_cuse_start(base, d->dev, d->srv, sock, &nc, -1);
+			if ((unsigned)nc.device >= d->ndevs) {
+				fdri_log(FDRI_LOG_ERROR, "--cuse-node '%s': there is no device %d",
+					 specs[k], nc.device);
+				free((char *)nc.devname);
+				goto fail_srv;
+			}
+			d->cuse[d->ncuse] = fdri_cuse_start(base, d->devs[nc.device], d->srv, sock, &nc, -1);
 			free((char *)nc.devname);
 			if (!d->cuse[d->ncuse])
 				goto fail_srv;
@@ -441,7 +546,8 @@ fail_srv:
 	fdri_server_destroy(d->srv);
 fail:
 	fdri_sysroot_remove(d->root);
-	fdri_device_destroy(d->dev);
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_device_destroy(d->devs[k]);
 fail_dir:
 	free(d);
 	if (made_dir) {
@@ -461,7 +567,8 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
 	fdri_server_destroy(d->srv);
 	fdri_sysroot_remove(d->root);
-	fdri_device_destroy(d->dev);
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_device_destroy(d->devs[k]);
 	free(d);
 }
 
@@ -472,7 +579,16 @@ long fdri_daemon_spin_ns(const struct fdri_daemon_opts *o)
 	return us > 0 ? us * 1000 : 0;
 }
 
-const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d)
+void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum)
 {
-	return &d->dev->stats;
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		const struct fdri_stats *s = &d->devs[k]->stats;
+
+		sum->ioctls += s->ioctls;
+		sum->files_open += s->files_open;
+		sum->objects += s->objects;
+		sum->dmabufs += s->dmabufs;
+		sum->backed_bytes += s->backed_bytes;
+	}
 }

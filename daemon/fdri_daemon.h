@@ -1,6 +1,7 @@
 /*
- * fdri_daemon.h - one running fake device: the core device, the socket
- * server and the sysroot tree, configured from command-line options. Used
+ * fdri_daemon.h - one running daemon: its core devices (one per --device),
+ * the socket server that serves them all, and the sysroot tree that
+ * describes them, configured from command-line options. Used
  * by both `fakedrid` and `fakedri run|daemon`, and, with --cuse, the CUSE
  * nodes, which it publishes in the sysroot as they come up. The daemon owns
  * all of them and tears them down in fdri_daemon_stop().
@@ -17,6 +18,8 @@
  * configuration next to it when FAKEDRI_SOCKET is unset. */
 #define FDRI_DEFAULT_CUSE_SOCKET "/run/fakedri/fakedri.sock"
 
+#define FDRI_DAEMON_MAX_DEVICES 8
+
 struct fdri_daemon_opts {
 	const char *socket;        /* socket path; its directory is made private;
 				    * default FDRI_DEFAULT_CUSE_SOCKET with cuse */
@@ -30,8 +33,12 @@ struct fdri_daemon_opts {
 	const char *mem_limit;     /* bytes of GEM objects allowed (K, M, G suffixes);
 				    * default none */
 	bool cuse;                 /* serve CUSE character devices too */
-	const char *cuse_nodes[8]; /* DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
+	const char *cuse_nodes[8]; /* [DEVICE:]DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;
+	/* PERSONALITY[,name=DRIVER_NAME]: device i, in order; none: one device
+	 * of --personality (default fakedri) */
+	const char *devices[FDRI_DAEMON_MAX_DEVICES];
+	int ndevices;
 };
 
 struct fdri_daemon;
@@ -44,7 +51,8 @@ extern const char fdri_daemon_opts_help[];
 
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o);
 void fdri_daemon_stop(struct fdri_daemon *d);
-const struct fdri_stats *fdri_daemon_stats(const struct fdri_daemon *d);
+/* The counters of all the daemon's devices, summed into @sum. */
+void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum);
 /* The busy-poll window for fdri_server_run(), in ns. */
 long fdri_daemon_spin_ns(const struct fdri_daemon_opts *o);
 

@@ -16,9 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 static int host_backing_create(void *ctx, uint64_t instance, uint64_t size)
 {
@@ -93,7 +97,84 @@ static void host_close(void *ctx, int fd)
 	close(fd);
 }
 
+static int64_t host_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *data)
+{
+	struct fdri_timer *t = data;
+
+	(void)fd; (void)what;
+	t->func(t);
+}
+
+static int host_timer_arm(void *ctx, struct fdri_timer *t, int64_t deadline)
+{
+	int64_t left = deadline - host_now(ctx);
+	struct timeval tv = { 0, 0 };
+
+	if (!ctx)
+		return -ENOTSUP; /* no loop to serve timers */
+	if (!t->host && !(t->host = evtimer_new((struct event_base *)ctx, timer_cb, t)))
+		return -ENOMEM;
+	if (left > 0) {
+		tv.tv_sec = (time_t)(left / 1000000000);
+		tv.tv_usec = (suseconds_t)(left % 1000000000 + 999) / 1000;
+	}
+	return evtimer_add((struct event *)t->host, &tv) < 0 ? -ENOMEM : 0;
+}
+
+static void host_timer_disarm(void *ctx, struct fdri_timer *t)
+{
+	(void)ctx;
+	if (t->host)
+		evtimer_del((struct event *)t->host);
+}
+
+static void host_timer_fini(void *ctx, struct fdri_timer *t)
+{
+	(void)ctx;
+	if (t->host)
+		event_free((struct event *)t->host);
+	t->host = NULL;
+}
+
+static int host_signal_fd_create(void *ctx)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	(void)ctx;
+	return fd < 0 ? -errno : fd;
+}
+
+static int host_signal_fd_set(void *ctx, int fd, bool readable)
+{
+	uint64_t v = 1;
+	ssize_t n;
+
+	(void)ctx;
+	if (readable)
+		n = write(fd, &v, sizeof(v));
+	else
+		n = read(fd, &v, sizeof(v));
+	if (n < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
 const struct fdri_host_ops fdri_host_ops = {
+	.now = host_now,
+	.timer_arm = host_timer_arm,
+	.timer_disarm = host_timer_disarm,
+	.timer_fini = host_timer_fini,
+	.signal_fd_create = host_signal_fd_create,
+	.signal_fd_set = host_signal_fd_set,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_identify,
 	.reopen = host_reopen,

@@ -1,8 +1,21 @@
 /*
  * fdri_server.c - the socket transport (see fdri_server.h and
- * wire/fdri_wire.h). Every handler runs to completion on the loop thread;
- * nothing here blocks: client sockets are non-blocking on the daemon side,
- * and a client that stops reading only loses its own replies.
+ * common/fdri_wire.h): an adapter between the wire and the core's
+ * request path (fdri_req.h). Nothing here blocks: client sockets are
+ * non-blocking on the daemon side, a waiting ioctl is a parked request, and
+ * a client that stops reading only loses its own replies.
+ *
+ * DOC: lifetimes
+ * - struct srv_file is one client connection (its main socket); it owns
+ *   its DRM file (unless the file is borrowed from CUSE). It is referenced
+ *   by the main socket and by each of its channels, and freed at the last.
+ * - struct srv_chan is one channel; it owns one struct fdri_req, made at
+ *   its first ioctl and reused for every later one, so an ioctl allocates
+ *   nothing. A channel's death cancels its active request.
+ * - The DRM file is released at EOF on the main socket (the client's last
+ *   close), but, as the kernel keeps a file alive while an ioctl runs on
+ *   it, not before the requests active on it have ended; meanwhile new
+ *   requests on the file's channels get EBADF.
  */
 #define _GNU_SOURCE
 #include "fdri_server.h"
@@ -19,28 +32,10 @@
 #include <unistd.h>
 
 #include "fdri_caps.h"
-#include "fdri_ioctl.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
+#include "fdri_req.h"
 #include "fdri_wire.h"
-
-struct srv_link {
-	struct srv_link *prev, *next;
-};
-
-static void link_add(struct srv_link *head, struct srv_link *l)
-{
-	l->next = head->next;
-	l->prev = head;
-	head->next->prev = l;
-	head->next = l;
-}
-
-static void link_del(struct srv_link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-}
 
 /*
  * Event priorities. The kernel releases a DRM file inside the last close();
@@ -53,54 +48,58 @@ static void link_del(struct srv_link *l)
 enum { PRIO_MAIN = 0, PRIO_CHAN = 1, PRIO_COUNT };
 
 struct srv_file {
-	struct srv_link link;      /* first: the server's list of files */
+	struct fdri_list link;     /* the server's list of files */
 	struct fdri_server *srv;
-	int fd;
+	int fd;                    /* the main socket; -1 after EOF */
 	struct event *ev;
-	struct fdri_file *file;    /* NULL before HELLO and after release */
+	struct fdri_device *dev;
+	struct fdri_file *file;    /* NULL before HELLO, for NODE_NONE and after release */
 	bool borrowed;             /* file is owned by another transport (CUSE) */
+	bool hello_done;
 	unsigned int refs;         /* the main socket + each channel */
-};
-
-struct srv_pending {
-	struct fdri_ioctl_args args;
-	struct fdri_caller who;
-	enum { PEND_NONE, PEND_INPUT, PEND_PROBE } phase;
-	int ret;                   /* PEND_PROBE: the run's result */
-	_Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
-	_Alignas(16) unsigned char kdata_in[FDRI_IOCTL_MAX_SIZE]; /* for a rerun */
+	unsigned int active;       /* channels with an active request */
 };
 
 struct srv_chan {
-	struct srv_link link;      /* first: the server's list of channels */
+	struct fdri_list link;     /* the server's list of channels */
 	struct srv_file *sf;
 	int fd;
 	struct event *ev;
-	struct srv_pending *pending; /* an ioctl waiting for DATA */
+	struct fdri_req *req;      /* made at the first ioctl */
 };
 
 struct fdri_server {
 	struct event_base *base;
-	struct fdri_device *dev;
+	struct fdri_device **devs;
+	unsigned int ndevs;
 	int listen_fd;
 	struct event *listen_ev;
 	char *path;
 	int spare_fd;              /* closed to accept-and-drop when out of fds */
 	fdri_bind_lookup_fn bind_lookup;
-	struct srv_link files, chans;
+	struct fdri_list files, chans;
 	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
 	_Alignas(16) unsigned char out[FDRI_WIRE_MAX_MSG];
-	_Alignas(16) unsigned char bufspace[FDRI_WIRE_MAX_BUFS][FDRI_WIRE_MAX_BUF];
 };
+
+static void sf_close_file(struct srv_file *sf)
+{
+	if (sf->file && !sf->borrowed) {
+		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)sf->file->id);
+		fdri_file_close(sf->file);
+	}
+	sf->file = NULL;
+}
 
 static void sf_unref(struct srv_file *sf)
 {
 	if (--sf->refs)
 		return;
-	link_del(&sf->link);
+	fdri_list_del(&sf->link);
 	free(sf);
 }
 
+/* EOF on the main socket: the client's last close of its open file. */
 static void sf_release(struct srv_file *sf)
 {
 	if (sf->fd < 0)
@@ -108,22 +107,31 @@ static void sf_release(struct srv_file *sf)
 	event_free(sf->ev);
 	close(sf->fd);
 	sf->fd = -1;
-	if (sf->file && !sf->borrowed) {
-		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)sf->file->id);
-		fdri_file_close(sf->file);
-	}
-	sf->file = NULL;
+	if (!sf->active)
+		sf_close_file(sf);
 	sf_unref(sf);
+}
+
+/* A channel's request ended (completed or cancelled). */
+static void chan_req_ended(struct srv_chan *ch)
+{
+	struct srv_file *sf = ch->sf;
+
+	if (--sf->active == 0 && sf->fd < 0)
+		sf_close_file(sf);
 }
 
 static void chan_free(struct srv_chan *ch)
 {
-	link_del(&ch->link);
+	fdri_list_del(&ch->link);
 	event_free(ch->ev);
 	close(ch->fd);
-	if (ch->pending && ch->pending->args.in_fd >= 0)
-		close(ch->pending->args.in_fd);
-	free(ch->pending);
+	if (ch->req) {
+		if (fdri_req_cancel(ch->req))
+			chan_req_ended(ch);
+		fdri_req_fini(ch->req);
+		free(ch->req);
+	}
 	sf_unref(ch->sf);
 	free(ch);
 }
@@ -133,7 +141,8 @@ static void peer_cred(int fd, struct ucred *cr)
 {
 	socklen_t l = sizeof(*cr);
 
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l) < 0)
+		memset(cr, 0, sizeof(*cr));
 }
 
 /* One message into srv->in, with the sender's credentials (the socket's
@@ -167,28 +176,89 @@ static void caller_from(struct fdri_caller *who, const struct ucred *cr, int32_t
 	who->capable = fdri_caps_capable;
 }
 
-static void send_simple_reply(struct srv_chan *ch, int ret)
+static void send_simple_reply(struct srv_chan *ch, uint64_t id, int ret)
 {
-	struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .ret = ret, .fd_off = -1 };
+	struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .ret = ret,
+				     .version = FDRI_WIRE_VERSION, .id = id, .fd_off = -1 };
 
 	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
 }
 
-/* The REPLY message: the struct, the nested output, the fd. */
-static void ioctl_reply(struct srv_chan *ch, struct fdri_ioctl_args *a,
-			const struct fdri_caller *who, unsigned char *kdata, int ret)
+/* --- the request adapter --- */
+
+/* ops->fetch: NEED for the nested input and the caller's fd. */
+static void chan_fetch(struct fdri_req *req)
 {
+	struct srv_chan *ch = req->priv;
+	struct fdri_wire_need need = { .hdr = { FDRI_MSG_NEED, sizeof(need) }, .id = req->id };
+
+	if (req->want_arg) {
+		/* the struct always rides with IOCTL: a short one is a fault */
+		req->args.out_size = 0;
+		fdri_req_cancel(req);
+		chan_req_ended(ch);
+		send_simple_reply(ch, req->id, -EFAULT);
+		return;
+	}
+	need.nbufs = req->args.desc->nptrs;
+	for (unsigned i = 0; i < need.nbufs; i++) {
+		if (!(req->want_in & (1u << i)))
+			continue;
+		need.bufs[i].uaddr = req->args.bufs[i].uaddr;
+		need.bufs[i].len = req->args.bufs[i].len;
+	}
+	if (req->want_fd) {
+		need.want_fd = 1;
+		need.fd_value = req->fd_value;
+	}
+	fdri_msg_send(ch->fd, &need, sizeof(need), -1);
+}
+
+/* ops->probe: ask the client whether the output spans can be written. */
+static void chan_probe(struct fdri_req *req, uint32_t mask)
+{
+	struct srv_chan *ch = req->priv;
+	struct fdri_wire_need need = { .hdr = { FDRI_MSG_NEED, sizeof(need) }, .id = req->id,
+				       .probe = mask, .nbufs = req->args.desc->nptrs };
+
+	for (unsigned i = 0; i < need.nbufs; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		need.bufs[i].uaddr = req->args.bufs[i].uaddr;
+		need.bufs[i].len = req->args.bufs[i].out_len;
+	}
+	fdri_msg_send(ch->fd, &need, sizeof(need), -1);
+}
+
+static uint32_t wire_fd_kind(enum fdri_fd_kind k)
+{
+	switch (k) {
+	case FDRI_FD_DMABUF: return FDRI_WIRE_FD_DMABUF;
+	case FDRI_FD_SYNC_FILE: return FDRI_WIRE_FD_SYNC_FILE;
+	case FDRI_FD_SYNCOBJ: return FDRI_WIRE_FD_SYNCOBJ;
+	case FDRI_FD_NONE: return FDRI_WIRE_FD_NONE;
+	default: return FDRI_WIRE_FD_OTHER;
+	}
+}
+
+/* ops->complete: the REPLY: the struct, the nested output, the fd. */
+static void chan_complete(struct fdri_req *req)
+{
+	struct srv_chan *ch = req->priv;
 	struct fdri_server *srv = ch->sf->srv;
+	struct fdri_ioctl_args *a = &req->args;
 	struct fdri_wire_reply *r = (void *)srv->out;
 	size_t len = sizeof(*r);
 	int sendfd = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->hdr.type = FDRI_MSG_REPLY;
-	r->ret = ret;
+	r->ret = req->ret;
+	r->version = FDRI_WIRE_VERSION;
+	r->id = req->id;
 	r->fd_off = -1;
 	r->out_len = a->out_size;
-	memcpy(srv->out + len, kdata, a->out_size);
+	memcpy(srv->out + len, req->kdata, a->out_size);
 	len += a->out_size;
 	for (unsigned i = 0; a->desc && i < a->desc->nptrs; i++) {
 		struct fdri_ubuf *b = &a->bufs[i];
@@ -201,180 +271,118 @@ static void ioctl_reply(struct srv_chan *ch, struct fdri_ioctl_args *a,
 		memcpy(srv->out + len, b->data, b->out_len);
 		len += b->out_len;
 	}
-	if (ret == 0 && a->out_fd >= 0 && a->desc->fd_out_off >= 0) {
+	if (req->ret == 0 && a->out_fd >= 0 && a->desc->fd_out_off >= 0) {
 		sendfd = a->out_fd;
 		r->fd_off = a->desc->fd_out_off;
 		r->fd_flags = a->out_fd_flags;
-		r->fd_size = a->out_fd_size;
+		r->fd_kind = wire_fd_kind(a->out_fd_kind);
+		r->fd_meta[0] = a->out_fd_size;
 	}
 	r->hdr.len = (uint32_t)len;
 	if (fdri_log_level >= FDRI_LOG_TRACE)
-		fdri_log(FDRI_LOG_TRACE, "pid %d %s -> %d", who->tid,
-			 fdri_ioctl_name(srv->dev, a->cmd), ret);
+		fdri_log(FDRI_LOG_TRACE, "pid %d %s -> %d", req->who.tid,
+			 fdri_ioctl_name(ch->sf->dev, a->cmd), req->ret);
 	fdri_msg_send(ch->fd, srv->out, len, sendfd);
-	if (a->in_fd >= 0) {
-		close(a->in_fd);
-		a->in_fd = -1;
-	}
-	ch->pending->phase = PEND_NONE;
+	chan_req_ended(ch);
 }
 
-/* Step 4 of fdri_ioctl.h. Nested output is written back only once the
- * client has checked it can be; see fdri_wire_need.probe. */
-static void ioctl_finish(struct srv_chan *ch, struct fdri_ioctl_args *a,
-			 const struct fdri_caller *who, unsigned char *kdata, int ret)
+/* ops->cancelled: the file was released under the request (a CUSE file
+ * whose owner closed it): answer, so the caller does not wait forever. */
+static void chan_cancelled(struct fdri_req *req)
 {
-	struct srv_pending *p = ch->pending;
-	struct fdri_wire_need need = { .hdr = { FDRI_MSG_NEED, sizeof(need) } };
+	struct srv_chan *ch = req->priv;
 
-	if (!ret) {
-		if (!ch->sf->file) {
-			ret = -EBADF;
-		} else {
-			/* kept only where a probe may ask for a rerun */
-			if (a->desc->nptrs)
-				memcpy(p->kdata_in, kdata, a->ksize);
-			ret = fdri_ioctl_run(ch->sf->file, who, kdata, a);
-		}
-		for (unsigned i = 0; a->desc && i < a->desc->nptrs; i++) {
-			if (a->desc->ptrs[i].dir != FDRI_PTR_OUT || !a->bufs[i].out_len)
-				continue;
-			need.probe |= 1u << i;
-			need.bufs[i].uaddr = a->bufs[i].uaddr;
-			need.bufs[i].len = a->bufs[i].out_len;
-		}
-		if (need.probe) {
-			need.nbufs = a->desc->nptrs;
-			p->phase = PEND_PROBE;
-			p->ret = ret;
-			fdri_msg_send(ch->fd, &need, sizeof(need), -1);
-			return; /* continued in handle_data() */
-		}
-	}
-	ioctl_reply(ch, a, who, kdata, ret);
+	send_simple_reply(ch, req->id, -EBADF);
+	chan_req_ended(ch);
 }
 
-/* The client's answer to a probe: reply as computed, or run again on the
- * same input with the unwritable buffers marked, so the handler stops at
- * the first of them as copy_to_user() would have made it. */
-static void probe_done(struct srv_chan *ch, const struct fdri_wire_data *m)
-{
-	struct srv_pending *p = ch->pending;
-	struct fdri_ioctl_args *a = &p->args;
-	bool fault = false;
+static const struct fdri_req_ops chan_req_ops = {
+	.fetch = chan_fetch,
+	.probe = chan_probe,
+	.complete = chan_complete,
+	.cancelled = chan_cancelled,
+};
 
-	for (unsigned i = 0; i < a->desc->nptrs && i < m->nbufs; i++)
-		if (m->bufs[i].fault) {
-			a->bufs[i].fault = 1;
-			fault = true;
-		}
-	if (fault && ch->sf->file) {
-		for (unsigned i = 0; i < a->desc->nptrs; i++)
-			a->bufs[i].out_len = 0;
-		memcpy(p->kdata, p->kdata_in, a->ksize);
-		p->ret = fdri_ioctl_run(ch->sf->file, &p->who, p->kdata, a);
-	}
-	ioctl_reply(ch, a, &p->who, p->kdata, p->ret);
-}
+/* --- channel messages --- */
 
 static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, size_t n,
 			 const struct ucred *cr)
 {
-	struct fdri_server *srv = ch->sf->srv;
-	struct srv_pending *p;
-	struct fdri_ioctl_args *a;
-	struct fdri_wire_need need = { .hdr = { FDRI_MSG_NEED, sizeof(need) } };
-	bool wait = false;
-	int ret;
+	struct srv_file *sf = ch->sf;
+	struct fdri_caller who;
 
-	if (n < sizeof(*m) || m->arg_len > n - sizeof(*m) || !ch->sf->file) {
-		send_simple_reply(ch, n < sizeof(*m) ? -EINVAL : -EBADF);
+	if (n < sizeof(*m) || m->arg_len > n - sizeof(*m)) {
+		send_simple_reply(ch, n < sizeof(*m) ? 0 : m->id, -EINVAL);
 		return;
 	}
-	if (!ch->pending && !(ch->pending = malloc(sizeof(*ch->pending)))) {
-		send_simple_reply(ch, -ENOMEM);
+	if (ch->req && fdri_req_active(ch->req)) {
+		/* one request at a time per channel */
+		send_simple_reply(ch, m->id, -EBUSY);
 		return;
 	}
-	p = ch->pending;
-	a = &p->args;
-	p->phase = PEND_NONE;
-	caller_from(&p->who, cr, m->tid);
-	ret = fdri_ioctl_decode(srv->dev, m->cmd, a);
-	if (ret) {
-		a->out_size = 0;
-		a->desc = NULL;
-		ioctl_finish(ch, a, &p->who, p->kdata, ret);
+	if (!sf->file || sf->fd < 0) {
+		send_simple_reply(ch, m->id, -EBADF);
 		return;
 	}
-	memset(p->kdata, 0, a->ksize);
-	if (a->in_size) {
-		if ((m->flags & FDRI_IOCTL_ARG_FAULT) || m->arg_len < a->in_size) {
-			a->out_size = 0;
-			ioctl_finish(ch, a, &p->who, p->kdata, -EFAULT);
+	if (!ch->req) {
+		ch->req = malloc(sizeof(*ch->req));
+		if (!ch->req) {
+			send_simple_reply(ch, m->id, -ENOMEM);
 			return;
 		}
-		memcpy(p->kdata, (const unsigned char *)(m + 1), a->in_size);
+		fdri_req_init(ch->req, &chan_req_ops, ch);
 	}
-	ret = fdri_ioctl_permit(ch->sf->file, &p->who, a);
-	if (ret) {
-		ioctl_finish(ch, a, &p->who, p->kdata, ret);
-		return;
-	}
-	fdri_ioctl_bufs(a, p->kdata);
-	for (unsigned i = 0; i < a->desc->nptrs; i++) {
-		struct fdri_ubuf *b = &a->bufs[i];
-
-		if (b->len > FDRI_WIRE_MAX_BUF)
-			b->len = FDRI_WIRE_MAX_BUF;
-		b->data = srv->bufspace[i];
-		if (a->desc->ptrs[i].dir == FDRI_PTR_IN && b->uaddr && b->len) {
-			need.bufs[i].uaddr = b->uaddr;
-			need.bufs[i].len = b->len;
-			wait = true;
-		}
-	}
-	need.nbufs = a->desc->nptrs;
-	if (a->desc->fd_in_off >= 0) {
-		memcpy(&need.fd_value, p->kdata + a->desc->fd_in_off, sizeof(int));
-		if (need.fd_value >= 0) {
-			need.want_fd = 1;
-			wait = true;
-		}
-	}
-	if (wait) {
-		p->phase = PEND_INPUT;
-		fdri_msg_send(ch->fd, &need, sizeof(need), -1);
-		return; /* continued in handle_data() */
-	}
-	ioctl_finish(ch, a, &p->who, p->kdata, 0);
+	caller_from(&who, cr, m->tid);
+	ch->req->id = m->id;
+	sf->active++;
+	fdri_req_submit(ch->req, sf->file, &who, m->cmd, m->arg, m + 1, m->arg_len,
+			m->flags & FDRI_IOCTL_ARG_FAULT);
 }
 
 static void handle_data(struct srv_chan *ch, const struct fdri_wire_data *m, size_t n, int fd)
 {
-	struct srv_pending *p = ch->pending;
+	struct fdri_req *req = ch->req;
 	struct fdri_ioctl_args *a;
 	const unsigned char *data = (const unsigned char *)(m + 1);
 	size_t left;
 
-	if (!p || p->phase == PEND_NONE || n < sizeof(*m)) {
+	if (!req || n < sizeof(*m) || m->id != req->id ||
+	    (req->state != FDRI_REQ_INPUT && req->state != FDRI_REQ_PROBE)) {
 		if (fd >= 0)
 			close(fd);
-		send_simple_reply(ch, -EINVAL);
+		/* not part of an exchange: dropped, as the client expects no answer */
 		return;
 	}
-	if (p->phase == PEND_PROBE) {
+	a = &req->args;
+	if (req->state == FDRI_REQ_PROBE) {
+		uint32_t faults = 0;
+
 		if (fd >= 0)
 			close(fd);
-		probe_done(ch, m);
+		for (unsigned i = 0; i < a->desc->nptrs && i < m->nbufs; i++)
+			if (m->bufs[i].fault)
+				faults |= 1u << i;
+		fdri_req_probe_done(req, faults);
 		return;
 	}
-	a = &p->args;
-	a->in_fd = fd;
+	if (fd == FDRI_MSG_FD_LOST) {
+		/* we could not take the caller's fd: that call fails, and only it */
+		fdri_log(FDRI_LOG_WARN, "out of file descriptors: pid %d's %s fails with EMFILE",
+			 req->who.tid, a->desc->name);
+		fdri_req_cancel(req);
+		send_simple_reply(ch, req->id, -EMFILE);
+		chan_req_ended(ch);
+		return;
+	}
+	a->in_fd = req->want_fd ? fd : -1;
+	req->owns_in_fd = a->in_fd >= 0;
+	if (!req->want_fd && fd >= 0)
+		close(fd);
 	left = n - sizeof(*m);
 	for (unsigned i = 0; i < a->desc->nptrs && i < m->nbufs; i++) {
 		struct fdri_ubuf *b = &a->bufs[i];
 
-		if (a->desc->ptrs[i].dir != FDRI_PTR_IN || !b->uaddr || !b->len)
+		if (!(req->want_in & (1u << i)))
 			continue;
 		if (m->bufs[i].fault || m->bufs[i].len != b->len || left < b->len) {
 			b->fault = 1;
@@ -384,47 +392,57 @@ static void handle_data(struct srv_chan *ch, const struct fdri_wire_data *m, siz
 		data += b->len;
 		left -= b->len;
 	}
-	ioctl_finish(ch, a, &p->who, p->kdata, 0);
+	fdri_req_input_done(req);
+}
+
+static void handle_cancel(struct srv_chan *ch, const struct fdri_wire_cancel *m, size_t n)
+{
+	struct fdri_wire_cancel r = { .hdr = { FDRI_MSG_CANCEL, sizeof(r) } };
+
+	if (n < sizeof(*m))
+		return;
+	r.id = m->id;
+	if (ch->req && fdri_req_active(ch->req) && ch->req->id == m->id) {
+		fdri_req_cancel(ch->req);
+		chan_req_ended(ch);
+		r.ret = 1;
+	}
+	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
 }
 
 static void handle_mmap(struct srv_chan *ch, const struct fdri_wire_mmap *m, size_t n)
 {
-	struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .fd_off = -1 };
+	struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .fd_off = -1,
+				     .version = FDRI_WIRE_VERSION };
 	int memfd = -1;
 
-	if (n < sizeof(*m))
+	if (n < sizeof(*m)) {
 		r.ret = -EINVAL;
-	else if (!ch->sf->file)
-		r.ret = -EBADF;
-	else
-		r.ret = fdri_file_mmap(ch->sf->file, m->offset, m->len, &memfd);
+	} else {
+		r.id = m->id;
+		if (!ch->sf->file || ch->sf->fd < 0)
+			r.ret = -EBADF;
+		else
+			r.ret = fdri_file_mmap(ch->sf->file, m->offset, m->len, &memfd);
+	}
 	fdri_msg_send(ch->fd, &r, sizeof(r), r.ret ? -1 : memfd);
 }
 
 static void handle_info(struct srv_chan *ch)
 {
 	struct fdri_wire_info r = { .hdr = { FDRI_MSG_INFO, sizeof(r) } };
-	struct fdri_file *f = ch->sf->file;
+	struct srv_file *sf = ch->sf;
 
-	if (!f) {
+	if (!sf->file) {
 		r.ret = -EBADF;
 	} else {
-		r.node = f->node;
-		r.open_flags = f->open_flags;
-		r.file_id = f->id;
+		r.node = sf->file->node;
+		r.open_flags = sf->file->open_flags;
+		r.file_id = sf->file->id;
 	}
-	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
-}
-
-static void handle_stats(struct srv_chan *ch)
-{
-	const struct fdri_stats *s = &ch->sf->srv->dev->stats;
-	struct fdri_wire_stats r = {
-		.hdr = { FDRI_MSG_STATS, sizeof(r) },
-		.ioctls = s->ioctls, .files_open = s->files_open, .objects = s->objects,
-		.dmabufs = s->dmabufs, .backed_bytes = s->backed_bytes,
-	};
-
+	for (unsigned i = 0; i < sf->srv->ndevs; i++)
+		if (sf->srv->devs[i] == sf->dev)
+			r.device = i;
 	fdri_msg_send(ch->fd, &r, sizeof(r), -1);
 }
 
@@ -442,8 +460,8 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 
 	(void)what;
 	n = srv_recv(srv, fd, &rfd, &cr);
-	if (n == -EAGAIN)
-		return;
+	if (n == -EAGAIN || n == -EMSGSIZE)
+		return; /* nothing, or a message too long to be ours: dropped */
 	if (n <= 0) {
 		chan_free(ch);
 		return;
@@ -462,21 +480,46 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 		handle_data(ch, (const void *)srv->in, (size_t)n, rfd);
 		rfd = -1;
 		break;
+	case FDRI_MSG_CANCEL:
+		handle_cancel(ch, (const void *)srv->in, (size_t)n);
+		break;
 	case FDRI_MSG_MMAP:
 		handle_mmap(ch, (const void *)srv->in, (size_t)n);
 		break;
 	case FDRI_MSG_INFO:
 		handle_info(ch);
 		break;
-	case FDRI_MSG_STATS:
-		handle_stats(ch);
-		break;
 	default:
-		send_simple_reply(ch, -EINVAL);
+		send_simple_reply(ch, 0, -EINVAL);
 		break;
 	}
 	if (rfd >= 0)
 		close(rfd);
+}
+
+/*
+ * A channel must be a connected AF_UNIX SEQPACKET socket whose peer is the
+ * process that sent it: anything else (a file, a memfd, the client's own
+ * connection to us, someone else's socket) would hold our resources or
+ * loop back into the daemon. Returns false after closing @fd.
+ */
+static bool chan_acceptable(int fd, const struct ucred *sender)
+{
+	struct ucred pc = { 0 };
+	int type = 0, domain = 0;
+	socklen_t l = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_SEQPACKET &&
+	    (l = sizeof(domain), getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l)) == 0 &&
+	    domain == AF_UNIX) {
+		peer_cred(fd, &pc);
+		if (pc.pid > 0 && pc.pid == sender->pid && pc.pid != getpid())
+			return true;
+	}
+	fdri_log(FDRI_LOG_WARN, "pid %d sent something that is not a channel: refused",
+		 sender->pid);
+	close(fd);
+	return false;
 }
 
 static struct srv_chan *chan_add(struct srv_file *sf, int fd)
@@ -492,12 +535,54 @@ static struct srv_chan *chan_add(struct srv_file *sf, int fd)
 	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
 	ch->sf = sf;
 	ch->fd = fd;
-	link_add(&sf->srv->chans, &ch->link);
+	fdri_list_add_tail(&sf->srv->chans, &ch->link);
 	ch->ev = event_new(sf->srv->base, fd, EV_READ | EV_PERSIST, chan_cb, ch);
 	event_priority_set(ch->ev, PRIO_CHAN);
 	event_add(ch->ev, NULL);
 	sf->refs++;
 	return ch;
+}
+
+/* HELLO: open (or bind, or not open) the connection's DRM file. */
+static int hello_open(struct srv_file *sf, int fd, const struct fdri_wire_hello *hello,
+		      const struct ucred *cr)
+{
+	struct fdri_server *srv = sf->srv;
+	struct fdri_caller who;
+	int err = 0;
+
+	if (hello->version != FDRI_WIRE_VERSION) {
+		fdri_log(FDRI_LOG_WARN, "pid %d speaks wire version %u, this daemon %u: refused "
+			 "(use a shim and daemon of the same build)", cr->pid, hello->version,
+			 FDRI_WIRE_VERSION);
+		return -EPROTO;
+	}
+	caller_from(&who, cr, hello->tid);
+	if (hello->token[0] || hello->token[1]) {
+		/* the token is the proof of access: any user may bind */
+		sf->file = srv->bind_lookup ? srv->bind_lookup(hello->token) : NULL;
+		sf->borrowed = true;
+		if (!sf->file)
+			return -EACCES;
+		sf->dev = sf->file->dev;
+		return 0;
+	}
+	if (!peer_is_trusted(fd)) {
+		fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr->uid, cr->pid);
+		return -EACCES;
+	}
+	if (hello->device >= srv->ndevs)
+		return -ENODEV;
+	sf->dev = srv->devs[hello->device];
+	if (hello->node == FDRI_NODE_NONE)
+		return 0;
+	sf->file = fdri_file_open(sf->dev, hello->node == FDRI_NODE_RENDER ?
+				  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY, &who, hello->open_flags, &err);
+	if (sf->file)
+		fdri_log(FDRI_LOG_DEBUG, "pid %d opened %s node of device %u: file %llu", who.pid,
+			 hello->node == FDRI_NODE_RENDER ? "render" : "primary", hello->device,
+			 (unsigned long long)sf->file->id);
+	return err;
 }
 
 static void main_cb(evutil_socket_t fd, short what, void *data)
@@ -507,15 +592,22 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	const struct fdri_wire_hello *hello = (void *)srv->in;
 	struct ucred cr = { 0 };
 	struct srv_chan *ch;
-	int rfd, err = 0;
+	int rfd, err;
 	ssize_t n;
 
 	(void)what;
 	n = srv_recv(srv, fd, &rfd, &cr);
-	if (n == -EAGAIN)
+	if (n == -EAGAIN || n == -EMSGSIZE)
 		return;
 	if (n <= 0) {
 		sf_release(sf);
+		return;
+	}
+	if (rfd == FDRI_MSG_FD_LOST) {
+		/* the channel is lost, not the file: the client finds its new
+		 * channel closed, and everything else stays */
+		fdri_log(FDRI_LOG_WARN, "out of file descriptors: dropped a channel of pid %d",
+			 cr.pid);
 		return;
 	}
 	if ((size_t)n < sizeof(struct fdri_wire_hdr) || rfd < 0) {
@@ -523,42 +615,28 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 			close(rfd);
 		return;
 	}
+	if (!chan_acceptable(rfd, &cr))
+		return;
 	if (hello->hdr.type == FDRI_MSG_ATTACH) {
-		chan_add(sf, rfd);
+		if (sf->hello_done)
+			chan_add(sf, rfd);
+		else
+			close(rfd);
 		return;
 	}
-	if (hello->hdr.type != FDRI_MSG_HELLO || (size_t)n < sizeof(*hello) || sf->file) {
+	if (hello->hdr.type != FDRI_MSG_HELLO || (size_t)n < 12 || sf->hello_done) {
 		close(rfd);
 		return;
 	}
 	ch = chan_add(sf, rfd);
 	if (!ch)
 		return;
-	if (hello->version != FDRI_WIRE_VERSION) {
-		err = -EPROTO;
-	} else {
-		struct fdri_caller who;
-
-		caller_from(&who, &cr, hello->tid);
-		if (hello->token[0] || hello->token[1]) {
-			/* the token is the proof of access: any user may bind */
-			sf->file = srv->bind_lookup ? srv->bind_lookup(hello->token) : NULL;
-			sf->borrowed = true;
-			err = sf->file ? 0 : -EACCES;
-		} else if (!peer_is_trusted(fd)) {
-			fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr.uid, cr.pid);
-			err = -EACCES;
-		} else {
-			sf->file = fdri_file_open(srv->dev, hello->node == FDRI_NODE_RENDER ?
-						  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,
-						  &who, hello->open_flags, &err);
-		}
-		if (sf->file)
-			fdri_log(FDRI_LOG_DEBUG, "pid %d opened %s node: file %llu", who.pid,
-				 hello->node == FDRI_NODE_RENDER ? "render" : "primary",
-				 (unsigned long long)sf->file->id);
-	}
-	send_simple_reply(ch, err);
+	if ((size_t)n < sizeof(*hello) && hello->version == FDRI_WIRE_VERSION)
+		err = -EINVAL;
+	else
+		err = hello_open(sf, fd, hello, &cr);
+	sf->hello_done = err == 0;
+	send_simple_reply(ch, 0, err);
 }
 
 static void listen_cb(evutil_socket_t fd, short what, void *data)
@@ -590,36 +668,43 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	sf->srv = srv;
 	sf->fd = c;
 	sf->refs = 1;
-	link_add(&srv->files, &sf->link);
+	fdri_list_add_tail(&srv->files, &sf->link);
 	sf->ev = event_new(srv->base, c, EV_READ | EV_PERSIST, main_cb, sf);
 	event_priority_set(sf->ev, PRIO_MAIN);
 	event_add(sf->ev, NULL);
 }
 
-struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *dev,
-				       const char *path, int log_level)
+struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *const *devs,
+				       unsigned int ndevs, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct fdri_server *srv;
 	int on = 1;
 
-	(void)log_level;
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (!ndevs) {
+		errno = EINVAL;
 		return NULL;
 	}
 	if (event_base_get_npriorities(base) < PRIO_COUNT &&
 	    event_base_priority_init(base, PRIO_COUNT) < 0)
 		return NULL;
 	srv = calloc(1, sizeof(*srv));
-	if (!srv)
+	if (!srv || !(srv->devs = calloc(ndevs, sizeof(*srv->devs)))) {
+		free(srv);
+		errno = ENOMEM;
 		return NULL;
+	}
+	memcpy(srv->devs, devs, ndevs * sizeof(*devs));
+	srv->ndevs = ndevs;
 	srv->base = base;
-	srv->dev = dev;
 	srv->path = strdup(path);
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	srv->files.next = srv->files.prev = &srv->files;
-	srv->chans.next = srv->chans.prev = &srv->chans;
+	fdri_list_init(&srv->files);
+	fdri_list_init(&srv->chans);
 	strcpy(addr.sun_path, path);
 	unlink(path);
 	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -631,7 +716,10 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 
 		if (srv->listen_fd >= 0)
 			close(srv->listen_fd);
+		if (srv->spare_fd >= 0)
+			close(srv->spare_fd);
 		free(srv->path);
+		free(srv->devs);
 		free(srv);
 		errno = e;
 		return NULL;
@@ -685,8 +773,8 @@ void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lo
 
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file)
 {
-	for (struct srv_link *l = srv->files.next; l != &srv->files; l = l->next) {
-		struct srv_file *sf = (struct srv_file *)l;
+	for (struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next) {
+		struct srv_file *sf = fdri_container_of(l, struct srv_file, link);
 
 		if (sf->file == file && sf->borrowed)
 			sf->file = NULL;
@@ -701,12 +789,13 @@ void fdri_server_destroy(struct fdri_server *srv)
 	close(srv->listen_fd);
 	if (srv->spare_fd >= 0)
 		close(srv->spare_fd);
-	while (srv->chans.next != &srv->chans)
-		chan_free((struct srv_chan *)srv->chans.next);
+	while (!fdri_list_empty(&srv->chans))
+		chan_free(fdri_container_of(srv->chans.next, struct srv_chan, link));
 	/* every remaining file has only its main socket reference left */
-	while (srv->files.next != &srv->files)
-		sf_release((struct srv_file *)srv->files.next);
+	while (!fdri_list_empty(&srv->files))
+		sf_release(fdri_container_of(srv->files.next, struct srv_file, link));
 	unlink(srv->path);
 	free(srv->path);
+	free(srv->devs);
 	free(srv);
 }

@@ -1,7 +1,7 @@
 /*
- * fdri_server.h - the socket transport: a libevent loop serving one device
- * to clients of the LD_PRELOAD shim over AF_UNIX SEQPACKET sockets
- * (protocol in wire/fdri_wire.h).
+ * fdri_server.h - the socket transport: a libevent loop serving a daemon's
+ * devices to clients of the LD_PRELOAD shim over AF_UNIX SEQPACKET sockets
+ * (protocol in common/fdri_wire.h).
  *
  * The server owns its listening socket, one record per client connection
  * (a DRM file) and per channel. A DRM file lives from HELLO until EOF on its
@@ -17,9 +17,11 @@
 
 struct fdri_server;
 
-/* Listens on @path (created; its directory must already be private). */
-struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *dev,
-				       const char *path, int log_level);
+/* Listens on @path (created; its directory must already be private) and
+ * serves @devs, which HELLO selects by index. The devices outlive the
+ * server. Returns NULL with errno set. */
+struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *const *devs,
+				       unsigned int ndevs, const char *path);
 void fdri_server_destroy(struct fdri_server *srv);
 
 /* Binding of shim connections to files owned by another transport (CUSE):

@@ -25,6 +25,8 @@ extern "C" {
 #define DRM_FAKEDRI_GEM_MMAP_OFFSET	0x01
 #define DRM_FAKEDRI_GEM_INFO		0x02
 #define DRM_FAKEDRI_DEVICE_STATS	0x03
+#define DRM_FAKEDRI_TEST_WAIT		0x04
+#define DRM_FAKEDRI_TEST_WAKE		0x05
 
 /**
  * struct drm_fakedri_gem_create - create a zero-filled GEM object
@@ -94,6 +96,35 @@ struct drm_fakedri_device_stats {
 	__u64 ioctls;
 };
 
+/**
+ * struct drm_fakedri_test_wait - wait until woken (a test interface)
+ * @deadline_ns: absolute CLOCK_MONOTONIC deadline in ns; 0: no deadline
+ * @key: the wake-up this call waits for
+ * @flags: must be 0
+ *
+ * A call that waits in the device, as a fence wait does, for tests of
+ * waiting itself: it returns 0 once a DRM_IOCTL_FAKEDRI_TEST_WAKE with the
+ * same @key (on any file of the device) wakes it, or fails with ETIME at
+ * the deadline. A signal interrupts it with EINTR; since the deadline is
+ * absolute, restarting with the same arguments (as drmIoctl() does) keeps
+ * it. Errors: EINVAL for unknown flags, ETIME.
+ */
+struct drm_fakedri_test_wait {
+	__u64 deadline_ns;
+	__u32 key;
+	__u32 flags;
+};
+
+/**
+ * struct drm_fakedri_test_wake - wake the waiters of a key (a test interface)
+ * @key: in: which waiters
+ * @count: out: how many calls were woken
+ */
+struct drm_fakedri_test_wake {
+	__u32 key;
+	__u32 count;
+};
+
 #define DRM_IOCTL_FAKEDRI_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_CREATE, struct drm_fakedri_gem_create)
 #define DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET \
@@ -103,6 +134,10 @@ struct drm_fakedri_device_stats {
 
 #define DRM_IOCTL_FAKEDRI_DEVICE_STATS \
 	DRM_IOR(DRM_COMMAND_BASE + DRM_FAKEDRI_DEVICE_STATS, struct drm_fakedri_device_stats)
+#define DRM_IOCTL_FAKEDRI_TEST_WAIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_FAKEDRI_TEST_WAIT, struct drm_fakedri_test_wait)
+#define DRM_IOCTL_FAKEDRI_TEST_WAKE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_TEST_WAKE, struct drm_fakedri_test_wake)
 
 #if defined(__cplusplus)
 }

@@ -35,6 +35,7 @@
 #include <sys/types.h>
 
 #include "fdri_idr.h"
+#include "fdri_list.h"
 #include "fdri_map.h"
 #include "fdri_range.h"
 
@@ -81,6 +82,16 @@ struct fdri_fd_ident {
 };
 
 /*
+ * A one-shot timer of the core, served by the host's loop. @func runs on
+ * the loop when the deadline passes; @host is the host's state for it,
+ * NULL until first armed and freed by timer_fini.
+ */
+struct fdri_timer {
+	void (*func)(struct fdri_timer *t);
+	void *host;
+};
+
+/*
  * The only way the core touches the outside world. Every call returns a
  * negative errno on failure.
  */
@@ -95,6 +106,18 @@ struct fdri_host_ops {
 	/* Duplicate an fd the core will own. */
 	int (*dup)(void *ctx, int fd);
 	void (*close)(void *ctx, int fd);
+	/* CLOCK_MONOTONIC in nanoseconds. */
+	int64_t (*now)(void *ctx);
+	/* (Re)arms @t to fire once at @deadline_ns (CLOCK_MONOTONIC). */
+	int (*timer_arm)(void *ctx, struct fdri_timer *t, int64_t deadline_ns);
+	/* Disarms @t; it does not fire afterwards. Harmless if not armed. */
+	void (*timer_disarm)(void *ctx, struct fdri_timer *t);
+	/* Disarms @t and frees the host's state for it. */
+	void (*timer_fini)(void *ctx, struct fdri_timer *t);
+	/* A new fd the core can make readable or not (an eventfd), for
+	 * clients to poll; owned by the core, closed with close(). */
+	int (*signal_fd_create)(void *ctx);
+	int (*signal_fd_set)(void *ctx, int fd, bool readable);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
@@ -145,6 +168,7 @@ struct fdri_device {
 	uint64_t mem_used;
 
 	struct fdri_master *master;      /* current master, NULL if none */
+	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	bool unplugged;
 	struct fdri_stats stats;
 };
@@ -200,6 +224,7 @@ struct fdri_file {
 	uint32_t magic;
 	bool stereo_allowed, universal_planes, aspect_ratio_allowed; /* client caps */
 	pid_t pid;                       /* opener's thread id (drm_file->pid) */
+	struct fdri_list reqs;           /* active requests (struct fdri_req) */
 };
 
 /* --- device --- */

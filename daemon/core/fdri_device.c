@@ -48,6 +48,7 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	fdri_idr_init(&dev->names);
 	fdri_map_init(&dev->offsets);
 	fdri_map_init(&dev->dmabufs);
+	fdri_list_init(&dev->test_waiters);
 	return dev;
 }
 

@@ -3,7 +3,7 @@
  * Objects made here are ordinary GEM objects; see fdri_core.h for their
  * lifetime.
  */
-#include "fdri_ioctl.h"
+#include "fdri_req.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -79,6 +79,60 @@ static int device_stats(struct fdri_file *f, const struct fdri_caller *w, void *
 	return 0;
 }
 
+/* TEST_WAIT: parked on dev->test_waiters, keyed by @key, until TEST_WAKE
+ * or the deadline. */
+static int test_wait_resume(struct fdri_req *req, int why)
+{
+	(void)req;
+	return why;
+}
+
+static int test_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
+		     struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_test_wait *args = data;
+	const struct fdri_host_ops *h = f->dev->host;
+	int ret;
+
+	(void)w;
+	if (args->flags)
+		return -EINVAL;
+	if (args->deadline_ns && (int64_t)args->deadline_ns <= h->now(f->dev->host_ctx))
+		return -ETIME;
+	ret = fdri_req_park(a->req, test_wait_resume, NULL, (int64_t)args->deadline_ns);
+	if (ret == FDRI_PARKED) {
+		a->req->wait_key = args->key;
+		fdri_list_add_tail(&f->dev->test_waiters, &a->req->wait_link);
+	}
+	return ret;
+}
+
+static int test_wake(struct fdri_file *f, const struct fdri_caller *w, void *data,
+		     struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_test_wake *args = data;
+	struct fdri_list woken;
+
+	(void)w; (void)a;
+	/* collect first: waking completes requests, which may reach their
+	 * transports */
+	fdri_list_init(&woken);
+	args->count = 0;
+	for (struct fdri_list *l = f->dev->test_waiters.next, *n; l != &f->dev->test_waiters; l = n) {
+		struct fdri_req *req = fdri_container_of(l, struct fdri_req, wait_link);
+
+		n = l->next;
+		if (req->wait_key != args->key)
+			continue;
+		fdri_list_del(l);
+		fdri_list_add_tail(&woken, l);
+		args->count++;
+	}
+	while (!fdri_list_empty(&woken))
+		fdri_req_wake(fdri_container_of(woken.next, struct fdri_req, wait_link), 0);
+	return 0;
+}
+
 #define DRV(ioctl, fn, fl) \
 	[DRM_FAKEDRI_##ioctl] = { .cmd = DRM_IOCTL_FAKEDRI_##ioctl, .name = "FAKEDRI_" #ioctl, \
 		.flags = (fl), .func = (fn), .fd_in_off = -1, .fd_out_off = -1 }
@@ -88,6 +142,8 @@ static const struct fdri_ioctl_desc driver_ioctls[] = {
 	DRV(GEM_MMAP_OFFSET, gem_mmap_offset, FDRI_AUTH | FDRI_RENDER_ALLOW),
 	DRV(GEM_INFO, gem_info, FDRI_AUTH | FDRI_RENDER_ALLOW),
 	DRV(DEVICE_STATS, device_stats, FDRI_RENDER_ALLOW),
+	DRV(TEST_WAIT, test_wait, FDRI_RENDER_ALLOW),
+	DRV(TEST_WAKE, test_wake, FDRI_RENDER_ALLOW),
 };
 
 const struct fdri_personality fdri_personality_fakedri = {

@@ -4,10 +4,11 @@
  * A file owns its handle table and PRIME caches. It is created by the
  * transport when a client opens a node and destroyed by the transport on
  * the last close of that open file (not of each fd: dup, fork and fd
- * passing share one file). Closing releases every handle, as
+ * passing share one file). Closing cancels the requests still active on
+ * the file (fdri_req.h), then releases every handle, as
  * drm_gem_release() does, then the master state (drm_master_release).
  */
-#include "fdri_ioctl.h"
+#include "fdri_req.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	fdri_idr_init(&f->handles);
 	fdri_map_init(&f->prime_by_buf);
 	fdri_map_init(&f->prime_by_handle);
+	fdri_list_init(&f->reqs);
 	if (node == FDRI_NODE_PRIMARY) {
 		int ret = fdri_master_open(f);
 
@@ -58,6 +60,14 @@ void fdri_file_close(struct fdri_file *f)
 {
 	if (!f)
 		return;
+	/* requests still active on the file end without a reply */
+	while (!fdri_list_empty(&f->reqs)) {
+		struct fdri_req *req = fdri_container_of(f->reqs.next, struct fdri_req, file_link);
+
+		fdri_req_cancel(req);
+		if (req->ops->cancelled)
+			req->ops->cancelled(req);
+	}
 	fdri_gem_release_all_handles(f);
 	fdri_master_release(f);
 	fdri_map_fini(&f->prime_by_buf);

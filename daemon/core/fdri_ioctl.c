@@ -299,36 +299,3 @@ const char *fdri_ioctl_name(const struct fdri_device *dev, unsigned int cmd)
 
 	return d && d->name ? d->name : "?";
 }
-
-int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
-		      unsigned int cmd, void *arg, int in_fd, int *out_fd)
-{
-	struct fdri_ioctl_args a;
-	_Alignas(16) unsigned char kdata[FDRI_IOCTL_MAX_SIZE];
-	int ret;
-
-	ret = fdri_ioctl_decode(f->dev, cmd, &a);
-	if (ret)
-		return ret;
-	if (a.in_size && !arg)
-		return -EFAULT;
-	memset(kdata, 0, a.ksize);
-	if (a.in_size)
-		memcpy(kdata, arg, a.in_size);
-	ret = fdri_ioctl_permit(f, who, &a);
-	if (!ret) {
-		fdri_ioctl_bufs(&a, kdata);
-		for (unsigned i = 0; i < a.desc->nptrs; i++)
-			a.bufs[i].data = (void *)(uintptr_t)a.bufs[i].uaddr;
-		a.in_fd = in_fd;
-		ret = fdri_ioctl_run(f, who, kdata, &a);
-	}
-	if (a.out_size) {
-		if (!arg)
-			return -EFAULT;
-		memcpy(arg, kdata, a.out_size);
-	}
-	if (out_fd)
-		*out_fd = a.out_fd;
-	return ret;
-}

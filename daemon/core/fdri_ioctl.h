@@ -75,7 +75,19 @@ struct fdri_ubuf {
 	int fault;         /* IN: could not be read; OUT: cannot be written (-> EFAULT) */
 };
 
+/* What kind of fd an ioctl hands back (the transport tells the client). */
+enum fdri_fd_kind {
+	FDRI_FD_NONE = 0,
+	FDRI_FD_DMABUF,
+	FDRI_FD_SYNC_FILE,
+	FDRI_FD_SYNCOBJ,
+	FDRI_FD_OTHER,
+};
+
+struct fdri_req;
+
 struct fdri_ioctl_args {
+	struct fdri_req *req;    /* the request this is part of (fdri_req.h) */
 	const struct fdri_ioctl_desc *desc;
 	unsigned int cmd;
 	uint32_t in_size, out_size, ksize;
@@ -87,11 +99,14 @@ struct fdri_ioctl_args {
 	 * O_RDWR flags the caller's new fd gets. -1 if none. */
 	int out_fd;
 	int out_fd_flags;
+	enum fdri_fd_kind out_fd_kind;
 	uint64_t out_fd_size;    /* the dma-buf's size, for the shim's checks */
 };
 
 /* Largest struct any ioctl may declare (_IOC_SIZE is 14 bits). */
 #define FDRI_IOCTL_MAX_SIZE 16384
+/* Largest nested buffer a request carries; longer ones are cut to it. */
+#define FDRI_IOCTL_MAX_BUF (64 * 1024)
 
 int fdri_ioctl_decode(const struct fdri_device *dev, unsigned int cmd,
 		      struct fdri_ioctl_args *args);

@@ -339,6 +339,7 @@ int fdri_ioctl_prime_handle_to_fd(struct fdri_file *f, const struct fdri_caller 
 	a->out_fd = buf->fd;
 	a->out_fd_flags = (int)args->flags;
 	a->out_fd_size = buf->size;
+	a->out_fd_kind = FDRI_FD_DMABUF;
 	return 0;
 }
 

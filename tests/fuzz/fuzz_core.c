@@ -88,8 +88,35 @@ static void h_close(void *ctx, int fd)
 	fds[fd].open = 0;
 }
 
+/* No loop: the clock stands still and deadlines cannot be armed, so a
+ * request that would wait is cancelled by fdri_ioctl_direct(). */
+static int64_t h_now(void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
+static int h_timer_arm(void *ctx, struct fdri_timer *t, int64_t deadline)
+{
+	(void)ctx; (void)t; (void)deadline;
+	return -ENOTSUP;
+}
+
+static void h_timer_none(void *ctx, struct fdri_timer *t)
+{
+	(void)ctx; (void)t;
+}
+
 static const struct fdri_host_ops host = {
-	h_backing, h_identify, h_reopen, h_dup, h_close,
+	.backing_create = h_backing,
+	.dmabuf_identify = h_identify,
+	.reopen = h_reopen,
+	.dup = h_dup,
+	.close = h_close,
+	.now = h_now,
+	.timer_arm = h_timer_arm,
+	.timer_disarm = h_timer_none,
+	.timer_fini = h_timer_none,
 };
 
 /* --- the input, consumed byte by byte --- */

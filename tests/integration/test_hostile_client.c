@@ -128,8 +128,10 @@ static void garbage_on_every_socket_is_survived(void)
 		struct {
 			struct fdri_wire_ioctl m;
 			struct drm_prime_handle ph;
-		} req = { { { FDRI_MSG_IOCTL, sizeof(req) }, DRM_IOCTL_PRIME_FD_TO_HANDLE, 1, 0,
-			    sizeof(struct drm_prime_handle) }, { .fd = 5 } };
+		} req = { .m = { .hdr = { FDRI_MSG_IOCTL, sizeof(req) },
+				 .cmd = DRM_IOCTL_PRIME_FD_TO_HANDLE, .tid = 1, .id = 1,
+				 .arg_len = sizeof(struct drm_prime_handle) },
+			  .ph = { .fd = 5 } };
 		int ch2 = channel(s, &at, sizeof(at));
 
 		CHECK(fdri_msg_send(ch2, &req, sizeof(req), -1) >= 0);

@@ -103,7 +103,108 @@ static void host_close(void *ctx, int fd)
 	h->core_closed++;
 }
 
+static int64_t host_now(void *ctx)
+{
+	return ((struct fx_host *)ctx)->now;
+}
+
+static int host_timer_arm(void *ctx, struct fdri_timer *t, int64_t deadline)
+{
+	struct fx_host *h = ctx;
+	struct fx_timer *ft = t->host;
+
+	if (!ft) {
+		for (unsigned i = 0; i < FX_MAX_TIMERS && !ft; i++)
+			if (!h->timers[i].t)
+				ft = &h->timers[i];
+		assert_non_null(ft);
+		ft->t = t;
+		t->host = ft;
+		h->timers_live++;
+	}
+	ft->deadline = deadline;
+	ft->armed = true;
+	return 0;
+}
+
+static void host_timer_disarm(void *ctx, struct fdri_timer *t)
+{
+	struct fx_timer *ft = t->host;
+
+	(void)ctx;
+	if (ft)
+		ft->armed = false;
+}
+
+static void host_timer_fini(void *ctx, struct fdri_timer *t)
+{
+	struct fx_host *h = ctx;
+	struct fx_timer *ft = t->host;
+
+	if (!ft)
+		return;
+	memset(ft, 0, sizeof(*ft));
+	t->host = NULL;
+	h->timers_live--;
+}
+
+void fx_advance(struct fx_host *h, int64_t ns)
+{
+	int64_t until = h->now + ns;
+
+	for (;;) {
+		struct fx_timer *next = NULL;
+
+		for (unsigned i = 0; i < FX_MAX_TIMERS; i++) {
+			struct fx_timer *ft = &h->timers[i];
+
+			if (ft->t && ft->armed && ft->deadline <= until &&
+			    (!next || ft->deadline < next->deadline))
+				next = ft;
+		}
+		if (!next)
+			break;
+		if (next->deadline > h->now)
+			h->now = next->deadline;
+		next->armed = false;
+		next->t->func(next->t);
+	}
+	h->now = until;
+}
+
+unsigned fx_timers_armed(const struct fx_host *h)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FX_MAX_TIMERS; i++)
+		n += h->timers[i].t && h->timers[i].armed;
+	return n;
+}
+
+static int host_signal_fd_create(void *ctx)
+{
+	struct fx_host *h = ctx;
+
+	return fd_new(h, inode_new(h, false, 0, 0), O_RDWR, true);
+}
+
+static int host_signal_fd_set(void *ctx, int fd, bool readable)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	e->inode->data[0] = readable;
+	return 0;
+}
+
 const struct fdri_host_ops fx_host_ops = {
+	.now = host_now,
+	.timer_arm = host_timer_arm,
+	.timer_disarm = host_timer_disarm,
+	.timer_fini = host_timer_fini,
+	.signal_fd_create = host_signal_fd_create,
+	.signal_fd_set = host_signal_fd_set,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_dmabuf_identify,
 	.reopen = host_reopen,
@@ -168,6 +269,7 @@ int fx_setup(void **state)
 	if (!fx)
 		return -1;
 	fx->host.next_fd = 1000;
+	fx->host.now = 1000000000; /* 1 s: deadlines of 0 mean "none" */
 	fx->dev = fdri_device_create(fdri_personality_find(NULL), &fx_host_ops, &fx->host, 1);
 	if (!fx->dev) {
 		free(fx);
@@ -204,6 +306,7 @@ int fx_teardown(void **state)
 	assert_int_equal(fx_core_fds_open(&fx->host), 0);
 	assert_int_equal(fx->host.core_closed, fx->host.core_opened);
 	assert_int_equal(fx->host.bad_closes, 0);
+	assert_int_equal(fx_timers_armed(&fx->host), 0);
 	fdri_device_destroy(fx->dev);
 	fdri_device_destroy(fx->dev2);
 	fdri_device_destroy(fx->vgem);

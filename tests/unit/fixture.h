@@ -51,7 +51,19 @@ struct fx_fd {
 	bool core;                       /* handed to the core through host ops */
 };
 
+#define FX_MAX_TIMERS 32
+
+/* A fake timer: the host state of a struct fdri_timer. */
+struct fx_timer {
+	struct fdri_timer *t;
+	int64_t deadline;
+	bool armed;
+};
+
 struct fx_host {
+	int64_t now;                     /* the fake CLOCK_MONOTONIC, ns */
+	struct fx_timer timers[FX_MAX_TIMERS];
+	unsigned timers_live;            /* timer states not yet freed */
 	int next_fd;
 	uint64_t next_ino;
 	struct fx_fd fds[FX_MAX_FDS];
@@ -72,6 +84,9 @@ void fx_client_close(struct fx_host *h, int fd);
 struct fx_inode *fx_inode_of(struct fx_host *h, int fd);
 int fx_fd_flags(struct fx_host *h, int fd);
 unsigned fx_core_fds_open(const struct fx_host *h);
+/* Moves the fake clock forward by @ns and fires the timers due, in order. */
+void fx_advance(struct fx_host *h, int64_t ns);
+unsigned fx_timers_armed(const struct fx_host *h);
 
 struct fx_file {
 	struct fdri_file *file;

@@ -72,7 +72,7 @@ static void driver_nr_past_the_table_fails_with_einval(void **state)
 	struct fdri_file *f = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
 	unsigned char arg[64] = { 0 };
 
-	assert_int_equal(fx_ioctl(fx, f, DRM_IOWR(DRM_COMMAND_BASE + 4, unsigned char[32]), arg),
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOWR(DRM_COMMAND_BASE + 0x30, unsigned char[32]), arg),
 			 -EINVAL);
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOWR(0x9F, unsigned char[32]), arg), -EINVAL);
 }

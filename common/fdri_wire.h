@@ -20,7 +20,28 @@
  * daemon asks for nested input buffers and fds by address, as CUSE's retry
  * exchange does, and before writing nested output back it asks the client
  * to check those spans are writable; so the client needs no knowledge of
- * any ioctl's layout.
+ * any ioctl's layout. Every message of the exchange carries the request's
+ * id, chosen by the client; the daemon's messages echo it.
+ *
+ * DOC: version 2 - waiting, cancelling, devices
+ *
+ * - A call may wait in the daemon (a parked request, fdri_req.h): the
+ *   channel then simply has no answer yet. If a signal interrupts the
+ *   waiting client, it sends CANCEL with the request's id and reads until
+ *   the daemon's CANCEL answer with that id: a REPLY with the id that
+ *   arrives before it is the call's real result (it completed first),
+ *   NEEDs are dropped. The daemon answers every CANCEL, with ret 1 if it
+ *   cancelled a request and 0 if none with that id was active; after the
+ *   answer the channel holds nothing of the cancelled call, so a late
+ *   completion can never reach the next call.
+ * - HELLO names a device (its index in the daemon) and a node type, or
+ *   FDRI_NODE_NONE for a connection without a DRM file (for operations on
+ *   fence and dma-buf fds).
+ * - A reply's fd says what it is (enum fdri_wire_fd_kind) with that kind's
+ *   metadata.
+ * - HELLO's version sits at the same offset in every version, so a daemon
+ *   answers a client of any version: EPROTO, with its own version in the
+ *   reply, and each side prints one line naming both.
  */
 #ifndef FDRI_WIRE_H
 #define FDRI_WIRE_H
@@ -28,15 +49,18 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
-#define FDRI_WIRE_VERSION 1
+#define FDRI_WIRE_VERSION 2
 #define FDRI_WIRE_MAX_BUFS 3
 #define FDRI_WIRE_MAX_MSG (256 * 1024)
-/* Largest nested buffer carried in one message. */
+/* Largest nested buffer carried in one message (FDRI_IOCTL_MAX_BUF). */
 #define FDRI_WIRE_MAX_BUF (64 * 1024)
 
 /* memfd name prefix of every fakedri buffer: "fakedri-bo:<instance hex>".
- * Together with the SHRINK|GROW seals it marks a fakedri dma-buf. */
+ * Together with the SHRINK|GROW|SEAL seals it marks a fakedri dma-buf. */
 #define FDRI_MEMFD_PREFIX "fakedri-bo:"
+
+/* HELLO's node for a connection without a DRM file. */
+#define FDRI_NODE_NONE 0xffffffffu
 
 enum fdri_wire_type {
 	FDRI_MSG_HELLO = 1,  /* main: open a DRM file; fd: channel */
@@ -48,6 +72,16 @@ enum fdri_wire_type {
 	FDRI_MSG_STATS,      /* channel: device counters */
 	FDRI_MSG_REPLY,      /* daemon: final answer */
 	FDRI_MSG_NEED,       /* daemon: send nested input */
+	FDRI_MSG_CANCEL,     /* channel: cancel request id; daemon: its answer */
+};
+
+/* What a reply's fd is. */
+enum fdri_wire_fd_kind {
+	FDRI_WIRE_FD_NONE = 0,
+	FDRI_WIRE_FD_DMABUF,     /* meta[0]: size in bytes */
+	FDRI_WIRE_FD_SYNC_FILE,
+	FDRI_WIRE_FD_SYNCOBJ,
+	FDRI_WIRE_FD_OTHER,
 };
 
 struct fdri_wire_hdr {
@@ -57,13 +91,15 @@ struct fdri_wire_hdr {
 
 struct fdri_wire_hello {
 	struct fdri_wire_hdr hdr;
-	uint32_t version;
-	uint32_t node;       /* enum fdri_node_type */
+	uint32_t version;    /* at offset 8 in every version */
+	uint32_t node;       /* enum fdri_node_type, or FDRI_NODE_NONE */
 	int32_t open_flags;
 	int32_t tid;
 	/* nonzero: do not open a new file, bind to the CUSE open file that
 	 * FDRI_CUSE_IOCTL_BIND returned this token for */
 	uint64_t token[2];
+	uint32_t device;     /* which device of the daemon (0: the first) */
+	uint32_t pad;
 };
 
 /*
@@ -77,7 +113,7 @@ struct fdri_wire_hello {
 struct fdri_cuse_bind {
 	uint64_t token[2];
 	uint32_t node;       /* enum fdri_node_type */
-	uint32_t pad;
+	uint32_t device;     /* the device's index */
 	char sock[108];
 };
 #define FDRI_CUSE_IOCTL_BIND _IOR('F', 0x01, struct fdri_cuse_bind)
@@ -88,6 +124,8 @@ struct fdri_wire_ioctl {
 	struct fdri_wire_hdr hdr;
 	uint32_t cmd;
 	int32_t tid;
+	uint64_t id;
+	uint64_t arg;        /* the struct's address in the caller */
 	uint32_t flags;
 	uint32_t arg_len;
 	/* followed by arg_len bytes of the caller's struct */
@@ -100,6 +138,7 @@ struct fdri_wire_span {
 
 struct fdri_wire_need {
 	struct fdri_wire_hdr hdr;
+	uint64_t id;
 	uint32_t nbufs;
 	uint32_t want_fd;    /* 1: send the caller's fd numbered fd_value */
 	int32_t fd_value;
@@ -112,6 +151,7 @@ struct fdri_wire_need {
 
 struct fdri_wire_data {
 	struct fdri_wire_hdr hdr;
+	uint64_t id;
 	uint32_t nbufs;
 	uint32_t fd_sent;    /* 1 if an fd rides along, 0 if fd_value was not an fd */
 	struct {
@@ -124,19 +164,32 @@ struct fdri_wire_data {
 
 struct fdri_wire_reply {
 	struct fdri_wire_hdr hdr;
-	int32_t ret;         /* 0 or -errno */
+	int32_t ret;         /* 0 or -errno; at offset 8 in every version */
+	uint32_t version;    /* HELLO's answer: the daemon's wire version */
+	uint64_t id;
 	uint32_t out_len;    /* bytes of struct to copy back */
 	uint32_t nbufs;
 	int32_t fd_off;      /* where in the struct the sent fd's number goes, -1 */
 	int32_t fd_flags;    /* O_CLOEXEC | O_RDWR of the new fd */
+	uint32_t fd_kind;    /* enum fdri_wire_fd_kind */
 	uint32_t pad;
-	uint64_t fd_size;    /* dma-buf size, for the shim's bounds checks */
+	uint64_t fd_meta[2]; /* per kind, see enum fdri_wire_fd_kind */
 	struct fdri_wire_span bufs[FDRI_WIRE_MAX_BUFS];
 	/* followed by out_len bytes of struct, then each buffer's bytes */
 };
 
+/* Both directions: the client's request to cancel @id, and the daemon's
+ * answer (ret 1: cancelled, 0: no such request was active). */
+struct fdri_wire_cancel {
+	struct fdri_wire_hdr hdr;
+	uint64_t id;
+	int32_t ret;
+	uint32_t pad;
+};
+
 struct fdri_wire_mmap {
 	struct fdri_wire_hdr hdr;
+	uint64_t id;
 	uint64_t offset;
 	uint64_t len;
 };
@@ -146,7 +199,7 @@ struct fdri_wire_info {
 	int32_t ret;
 	uint32_t node;
 	int32_t open_flags;
-	uint32_t pad;
+	uint32_t device;
 	uint64_t file_id;
 };
 

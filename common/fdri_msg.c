@@ -68,11 +68,15 @@ ssize_t fdri_msg_recv(int sock, void *buf, size_t cap, int *recvfd, struct ucred
 			memcpy(cred, CMSG_DATA(h), sizeof(*cred));
 		}
 	}
-	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	if (m.msg_flags & MSG_TRUNC) {
 		if (*recvfd >= 0)
 			close(*recvfd);
 		*recvfd = -1;
 		return -EMSGSIZE;
 	}
+	/* an fd was sent, but we had no slot for it (EMFILE): the message
+	 * stands, the fd is lost */
+	if ((m.msg_flags & MSG_CTRUNC) && *recvfd < 0)
+		*recvfd = FDRI_MSG_FD_LOST;
 	return n;
 }
