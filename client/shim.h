@@ -96,10 +96,16 @@ void *shim_real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 int shim_real_ioctl(int fd, unsigned long req, void *arg);
 
 /* --- fd table (shim_fdtab.c) --- */
+/*
+ * There is no "not ours" kind to cache a negative answer: an fd number can
+ * be closed behind the shim's back (glibc's fclose() and other internal
+ * closes do not go through the interposed close()) and then reused for a
+ * dma-buf received over SCM_RIGHTS, which a stale "not ours" would hide.
+ * So an unknown fd costs one fstat() when it is mmapped or ioctl'd.
+ */
 enum shim_fd_kind {
 	SHIM_FD_UNKNOWN = 0,
-	SHIM_FD_NOTOURS,
-	SHIM_FD_DEVICE,
+	SHIM_FD_DEVICE = 2,
 	SHIM_FD_DMABUF,
 };
 

@@ -20,16 +20,15 @@
 
 #include "cuse_test.h"
 #include "fakedri_drm.h"
+#include "fdri_wire.h"
 
 /* A HELLO without a token, by hand: a new DRM file over the socket. */
 static int hello_without_token(const char *sock)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct {
-		uint32_t type, len, version, node;
-		int32_t open_flags, tid;
-		uint64_t token[2];
-	} hello = { 1 /* FDRI_MSG_HELLO */, sizeof(hello), 1, 2, O_RDWR, 0, { 0, 0 } };
+	struct fdri_wire_hello hello = { .hdr = { FDRI_MSG_HELLO, sizeof(hello) },
+					 .version = FDRI_WIRE_VERSION, .node = 2,
+					 .open_flags = O_RDWR };
 	int32_t reply[8] = { 0 };
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sv[2];
 	char cbuf[CMSG_SPACE(sizeof(int))];
