@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -202,10 +204,233 @@ static void out_of_fds_refuses_promptly_then_recovers(void)
 	rmdir(dir);
 }
 
+/* Starts a private fakedrid ($FAKEDRI_TEST_FAKEDRID) on dir/run/s with at
+ * most @nofile fds; returns its pid once it is ready. */
+static pid_t start_private_daemon(char *dir, char *sock, size_t len, rlim_t nofile)
+{
+	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
+	char line[8];
+	int ready[2];
+	pid_t pid;
+
+	CHECK(fakedrid && mkdtemp(dir));
+	snprintf(sock, len, "%s/run/s", dir);
+	CHECK_EQ(pipe(ready), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { nofile, nofile };
+		char fdarg[16];
+
+		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
+		setrlimit(RLIMIT_NOFILE, &rl);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test leaves no daemon */
+		unsetenv("LD_PRELOAD");
+		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * A daemon out of fds loses the fd a message carries (MSG_CTRUNC). That
+ * must fail only the call it came with, never end the file: a process with
+ * a buffer on card0 forks while another process holds every fd the daemon
+ * has left; the child's first ioctl (a new channel, which the daemon cannot
+ * take) fails with EMFILE, and the parent's file, handle and data stay.
+ * Stage 1 starts the daemon and re-executes the test under it (the shim
+ * reads its configuration at start).
+ */
+static void fd_exhaustion_fails_only_the_call_that_lost_its_fd(void)
+{
+	char dir[] = "/tmp/fakedri-fdx.XXXXXX", sock[128], pidstr[16];
+	struct drm_mode_map_dumb map = { 0 };
+	uint64_t cap, size;
+	int fd, go[2], hogged[2], opened = 0;
+	uint32_t h;
+	pid_t daemon, hog, child;
+	void *p;
+
+	if (itest_argc < 3) {
+		daemon = start_private_daemon(dir, sock, sizeof(sock), 64);
+		snprintf(pidstr, sizeof(pidstr), "%d", daemon);
+		setenv("FAKEDRI_SOCKET", sock, 1);
+		setenv("FDX_DAEMON", pidstr, 1);
+		setenv("FDX_DIR", dir, 1);
+		itest_exec_self("fd_exhaustion_fails_only_the_call_that_lost_its_fd", "stage2");
+	}
+	daemon = (pid_t)atoi(getenv("FDX_DAEMON"));
+	fd = itest_open(ITEST_CARD);
+	h = itest_dumb_create(fd, 64, 64, &size);
+	p = itest_dumb_map(fd, h, size);
+	itest_fill(p, size, 42);
+
+	/* another process takes every fd the daemon has left */
+	CHECK_EQ(pipe(go), 0);
+	CHECK_EQ(pipe(hogged), 0);
+	hog = fork();
+	CHECK(hog >= 0);
+	if (hog == 0) {
+		char c;
+
+		close(go[1]);
+		while (opened < 200 && open(ITEST_RENDER, O_RDWR | O_CLOEXEC) >= 0)
+			opened++;
+		itest_write(hogged[1], &opened, sizeof(opened));
+		CHECK_EQ(read(go[0], &c, 1), 0); /* until the parent lets go */
+		_exit(0);
+	}
+	close(go[0]);
+	itest_read(hogged[0], &opened, sizeof(opened));
+	CHECK(opened > 0 && opened < 200); /* the daemon did run out */
+
+	/* the child's first ioctl needs a channel the daemon cannot take */
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		CHECK_ERR(drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &cap), EMFILE);
+		_exit(0);
+	}
+	itest_wait_ok(child);
+
+	/* the parent's file, handle and data are intact */
+	map.handle = h;
+	CHECK_EQ(drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map), 0);
+	CHECK(itest_verify(p, size, 42));
+	CHECK_EQ(drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &cap), 0);
+
+	/* once the hog is gone, a new child is served again */
+	close(go[1]);
+	itest_wait_ok(hog);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		int tries = 0;
+
+		/* the daemon sees the hog's EOFs in its own time: bounded retries */
+		while (drmGetCap(fd, DRM_CAP_DUMB_BUFFER, &cap) != 0 && errno == EMFILE)
+			CHECK(++tries < 1000);
+		CHECK_EQ(cap, 1);
+		_exit(0);
+	}
+	itest_wait_ok(child);
+	itest_gem_close(fd, h);
+	munmap(p, size);
+	close(fd);
+	CHECK_EQ(kill(daemon, SIGTERM), 0);
+	itest_wait_ok(daemon);
+	snprintf(sock, sizeof(sock), "%s/run", getenv("FDX_DIR"));
+	rmdir(sock);
+	rmdir(getenv("FDX_DIR"));
+}
+
+/* The daemon's open fds (it is our parent under `fakedri run`). */
+static int daemon_fd_count(void)
+{
+	char path[64];
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", getppid());
+	d = opendir(path);
+	CHECK(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* A round trip on a fresh channel of main socket s: every message sent
+ * on s before it has been handled. */
+static void sync_main(int s)
+{
+	struct fdri_wire_hdr at = { FDRI_MSG_ATTACH, sizeof(at) };
+	struct fdri_wire_hdr info = { FDRI_MSG_INFO, sizeof(info) };
+	unsigned char buf[256];
+	int ch = channel(s, &at, sizeof(at)), rfd;
+
+	CHECK(fdri_msg_send(ch, &info, sizeof(info), -1) >= 0);
+	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= (ssize_t)sizeof(struct fdri_wire_info));
+	CHECK_EQ(((struct fdri_wire_info *)buf)->ret, 0);
+	close(ch);
+}
+
+/*
+ * A channel must be a connected AF_UNIX SEQPACKET socket whose peer is the
+ * sender. Everything else is refused and closed, and the daemon neither
+ * keeps it nor changes its flags: the client's own connection to the
+ * daemon (which would keep a file alive forever), /dev/null, a regular
+ * file, a memfd, an unconnected socket, stream and datagram pairs.
+ */
+static void wrong_kinds_of_channel_are_refused(void)
+{
+	struct fdri_wire_hello hello = { .hdr = { FDRI_MSG_HELLO, sizeof(hello) },
+					 .version = FDRI_WIRE_VERSION, .node = 2, .open_flags = O_RDWR };
+	struct fdri_wire_hdr at = { FDRI_MSG_ATTACH, sizeof(at) };
+	struct drm_fakedri_device_stats st0, st1;
+	unsigned char buf[256];
+	int s, ch, rfd, before, pair[2], memfd, stats_fd;
+	ssize_t n;
+
+	stats_fd = itest_open(ITEST_RENDER);
+	itest_stats(stats_fd, &st0);
+	s = connect_raw();
+	ch = channel(s, &hello, sizeof(hello));
+	n = fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL);
+	CHECK(n >= (ssize_t)sizeof(struct fdri_wire_reply));
+	CHECK_EQ(((struct fdri_wire_reply *)buf)->ret, 0);
+	sync_main(s);
+	before = daemon_fd_count();
+
+	/* its own connection, many times */
+	for (int i = 0; i < 100; i++)
+		CHECK(fdri_msg_send(s, &at, sizeof(at), s) >= 0);
+	/* files */
+	rfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), rfd) >= 0);
+	close(rfd);
+	rfd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), rfd) >= 0);
+	close(rfd);
+	memfd = memfd_create("not-a-channel", MFD_CLOEXEC);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), memfd) >= 0);
+	/* sockets of the wrong kind */
+	rfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), rfd) >= 0);
+	close(rfd);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), pair[1]) >= 0);
+	close(pair[1]);
+	close(pair[0]);
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair), 0);
+	CHECK(fdri_msg_send(s, &at, sizeof(at), pair[1]) >= 0);
+	close(pair[1]);
+	close(pair[0]);
+	sync_main(s);
+
+	/* nothing kept: the fds, the files, and the memfd's flags */
+	CHECK_EQ(daemon_fd_count(), before);
+	CHECK_EQ(fcntl(memfd, F_GETFL) & O_NONBLOCK, 0);
+	itest_stats(stats_fd, &st1);
+	CHECK_EQ(st1.files, st0.files + 1);
+	CHECK_EQ(st1.objects, st0.objects);
+	close(memfd);
+	close(ch);
+	close(s);
+	close(stats_fd);
+	normal_client_works();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
 		{ "garbage_on_every_socket_is_survived", garbage_on_every_socket_is_survived },
+		{ "fd_exhaustion_fails_only_the_call_that_lost_its_fd",
+		  fd_exhaustion_fails_only_the_call_that_lost_its_fd },
+		{ "wrong_kinds_of_channel_are_refused", wrong_kinds_of_channel_are_refused },
 		{ "out_of_fds_refuses_promptly_then_recovers", out_of_fds_refuses_promptly_then_recovers },
 		{ NULL, NULL },
 	};
