@@ -10,7 +10,8 @@
  *   GET_MAGIC/AUTH_MAGIC), PRIME_FD_TO_HANDLE of a memfd (EINVAL) and of
  *   bad fds (EBADF), PRIME_HANDLE_TO_FD (EOPNOTSUPP: fds need the shim),
  *   and the import of a dma-buf exported by another process through the
- *   shim (cuse_exporter) and passed over SCM_RIGHTS.
+ *   shim (cuse_exporter) and passed over SCM_RIGHTS; a call that waits in
+ *   the daemon (FAKEDRI_TEST_WAIT): deadline, wake, and a signal (EINTR).
  *
  * usage: test_cuse_static NODE [--exporter PATH --shim SO --socket SOCK
  *                               [--export-node PATH]...]
@@ -389,6 +390,88 @@ static void test_read_poll_interrupt(int fd)
 	}
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A call that waits in the daemon (a parked request) over CUSE: its
+ * deadline gives ETIME, a wake from another process completes it, and a
+ * signal interrupts it (FUSE_INTERRUPT cancels the request: EINTR), after
+ * which nothing of it is left to wake. */
+static void test_parked_calls(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
+	struct drm_fakedri_test_wait w = { 0 };
+	struct drm_fakedri_test_wake k = { 0 };
+	int64_t t0 = mono_ns();
+	int r, e, done[2];
+	pid_t pid;
+
+	w.key = 1;
+	w.deadline_ns = (uint64_t)(t0 + 50 * 1000 * 1000);
+	r = ct_ioctl(fd, DRM_IOCTL_FAKEDRI_TEST_WAIT, &w);
+	ct_check(r == -1 && errno == ETIME && mono_ns() >= (int64_t)w.deadline_ns,
+		 "TEST_WAIT: the deadline gives ETIME, not before it", "ret %d/%s", CT_ERR(r));
+
+	/* woken by another process, which retries until it finds us waiting */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int cfd = open_node();
+
+		k.key = 7;
+		for (int i = 0; i < 100000 && k.count == 0; i++)
+			if (ct_ioctl(cfd, DRM_IOCTL_FAKEDRI_TEST_WAKE, &k))
+				_exit(2);
+		_exit(k.count == 1 ? 0 : 1);
+	}
+	w.key = 7;
+	w.deadline_ns = 0;
+	r = ct_ioctl(fd, DRM_IOCTL_FAKEDRI_TEST_WAIT, &w);
+	e = 0;
+	waitpid(pid, &e, 0);
+	ct_check(r == 0 && WIFEXITED(e) && WEXITSTATUS(e) == 0,
+		 "TEST_WAIT: a TEST_WAKE from another process completes it", "ret %d/%s, waker %d",
+		 CT_ERR(r), e);
+
+	/* interrupted: signals keep coming until the call has returned */
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pipe(done))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		struct pollfd p = { .fd = done[0], .events = POLLIN };
+
+		close(done[1]);
+		while (poll(&p, 1, 0) == 0) {
+			kill(getppid(), SIGUSR1);
+			nanosleep(&ts, NULL);
+		}
+		_exit(0);
+	}
+	close(done[0]);
+	w.key = 8;
+	errno = 0;
+	r = ioctl(fd, DRM_IOCTL_FAKEDRI_TEST_WAIT, &w); /* no restart */
+	e = errno;
+	close(done[1]);
+	waitpid(pid, NULL, 0);
+	signal(SIGUSR1, SIG_DFL);
+	ct_check(r == -1 && e == EINTR, "TEST_WAIT interrupted by a signal: EINTR",
+		 "ret %d errno %d (%s)", r, e, strerror(e));
+	k.key = 8;
+	k.count = 99;
+	r = ct_ioctl(fd, DRM_IOCTL_FAKEDRI_TEST_WAKE, &k);
+	ct_check(r == 0 && k.count == 0, "the interrupted wait is gone (TEST_WAKE wakes nothing)",
+		 "ret %d/%s count %u", CT_ERR(r), k.count);
+}
+
 struct exporter_cfg {
 	const char *path, *shim, *socket;
 	const char *nodes[8];
@@ -552,6 +635,7 @@ int main(int argc, char **argv)
 	test_flink(fd);
 	test_prime_errors(fd);
 	test_read_poll_interrupt(fd);
+	test_parked_calls(fd);
 	if (ec.path && ec.shim && ec.socket)
 		test_import(fd, &ec);
 	else
