@@ -68,6 +68,20 @@ const char fdri_daemon_opts_help[] =
 	"  --mem-limit BYTES     total size of GEM objects allowed, e.g. 64M (suffixes\n"
 	"                        K, M, G: powers of 1024); creating past it fails with\n"
 	"                        ENOMEM (default 0: no limit)\n"
+	"  --limit NAME=N[,NAME=N...]\n"
+	"                        per-process quotas (repeatable; 0 or none: no limit),\n"
+	"                        counted over all devices; defaults:\n"
+	"                          files=256     open DRM files (open: EMFILE)\n"
+	"                          handles=65536 GEM handles (create, GEM_OPEN, PRIME\n"
+	"                                        import: ENOSPC)\n"
+	"                          dmabufs=4096  dma-bufs the daemon holds an fd for\n"
+	"                                        (PRIME export: EMFILE, import: ENOMEM)\n"
+	"                          memory=8G     bytes of objects created (ENOMEM;\n"
+	"                                        K, M, G suffixes)\n"
+	"                          channels=1024 sockets of the socket transport\n"
+	"                                        (connections and channels: refused)\n"
+	"                          parked=1024   ioctls waiting at once (ENOMEM)\n"
+	"                        see docs/quotas.md\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -142,6 +156,70 @@ static int check_mem_limit(const char *opt, const char *v)
 	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a size in bytes (a number, optionally followed by K, M or G)",
 		 opt, v);
 	return -1;
+}
+
+/*
+ * NAME=N[,NAME=N...] of --limit into @l (only the names given change).
+ * Returns 0, or -1 with the offending item's length in *bad_len from *bad.
+ */
+static int parse_limits(const char *v, struct fdri_limits *l, const char **bad, size_t *bad_len)
+{
+	while (*v) {
+		const char *comma = strchr(v, ','), *eq = strchr(v, '=');
+		size_t n = comma ? (size_t)(comma - v) : strlen(v);
+		char val[32];
+		uint64_t num;
+		int q;
+
+		*bad = v;
+		*bad_len = n;
+		if (!eq || eq >= v + n || (size_t)(v + n - eq - 1) >= sizeof(val))
+			return -1;
+		for (q = 0; q < FDRI_Q_COUNT; q++)
+			if (strlen(fdri_quota_names[q]) == (size_t)(eq - v) &&
+			    !strncmp(v, fdri_quota_names[q], (size_t)(eq - v)))
+				break;
+		if (q == FDRI_Q_COUNT)
+			return -1;
+		memcpy(val, eq + 1, (size_t)(v + n - eq - 1));
+		val[v + n - eq - 1] = '\0';
+		if (!strcmp(val, "none"))
+			num = 0;
+		else if (parse_number(val, q == FDRI_Q_MEMORY, q == FDRI_Q_MEMORY ? UINT64_MAX : UINT32_MAX,
+				      &num))
+			return -1;
+		l->max[q] = num;
+		v += n;
+		if (*v == ',' && *++v == '\0')
+			return -1;
+	}
+	return 0;
+}
+
+static int check_limit(const char *opt, const char *v)
+{
+	struct fdri_limits l;
+	const char *bad = v;
+	size_t n = strlen(v);
+
+	if (*v && !parse_limits(v, &l, &bad, &n))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': bad item '%.*s' (NAME=N with NAME files, handles, "
+		 "dmabufs, memory, channels or parked; N a number, 0 or none for no limit, "
+		 "memory with K, M or G)", opt, v, (int)n, bad);
+	return -1;
+}
+
+/* The quotas of the options: the defaults, then each --limit in order. */
+static void daemon_limits(const struct fdri_daemon_opts *o, struct fdri_limits *l)
+{
+	static const struct fdri_limits defaults = FDRI_LIMITS_DEFAULT;
+	const char *bad;
+	size_t n;
+
+	*l = defaults;
+	for (int k = 0; k < o->nlimits; k++)
+		parse_limits(o->limits[k], l, &bad, &n); /* checked already */
 }
 
 static int check_personality(const char *opt, const char *v)
@@ -231,6 +309,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--log-level", SIZE_MAX, check_log_level },
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 		{ "--device", SIZE_MAX, check_device },
+		{ "--limit", SIZE_MAX, check_limit },
 	};
 	const char *arg = argv[*i], *val;
 
@@ -259,6 +338,13 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 				return -1;
 			}
 			o->devices[o->ndevices++] = val;
+		} else if (!strcmp(arg, "--limit")) {
+			if (o->nlimits >= (int)(sizeof(o->limits) / sizeof(o->limits[0]))) {
+				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --limit options", arg,
+					 val, sizeof(o->limits) / sizeof(o->limits[0]));
+				return -1;
+			}
+			o->limits[o->nlimits++] = val;
 		} else {
 			if (o->ncuse_nodes >= NCUSE_MAX) {
 				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, val,
@@ -426,6 +512,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	const char *sock = o->socket ? o->socket : o->cuse ? FDRI_DEFAULT_CUSE_SOCKET : NULL;
 	struct sockaddr_un addr;
 	struct fdri_daemon *d = NULL;
+	struct fdri_clients *clients = NULL;
 	bool made_dir = false;
 	int ret;
 
@@ -454,6 +541,13 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	if (socket_dir(sock, o->cuse, &made_dir))
 		goto fail_dir;
 	d->ready_fd = o->ready_fd ? (int)strtol(o->ready_fd, NULL, 10) : -1;
+	/* one registry of quotas for all devices: a process's quota covers them all */
+	clients = fdri_clients_create();
+	if (!clients) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start the daemon: %s", strerror(ENOMEM));
+		goto fail;
+	}
+	daemon_limits(o, &clients->limits);
 	for (unsigned k = 0; k < d->ndevs; k++) {
 		uint64_t instance;
 
@@ -465,7 +559,10 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			goto fail;
 		}
 		d->devs[k]->mem_limit = mem_limit(o);
+		fdri_device_set_clients(d->devs[k], clients);
 	}
+	fdri_clients_put(clients); /* the devices hold it */
+	clients = NULL;
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
 	for (unsigned k = 0; k < d->ndevs; k++) {
@@ -545,6 +642,7 @@ fail_srv:
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
 	fdri_server_destroy(d->srv);
 fail:
+	fdri_clients_put(clients);
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);

@@ -32,6 +32,10 @@ struct fdri_daemon_opts {
 	const char *ready_fd;      /* fd to write "ready\n" to once clients can connect */
 	const char *mem_limit;     /* bytes of GEM objects allowed (K, M, G suffixes);
 				    * default none */
+	/* --limit NAME=N[,NAME=N...]: per-process quotas over the defaults
+	 * (FDRI_LIMITS_DEFAULT; repeatable, later ones win) */
+	const char *limits[8];
+	int nlimits;
 	bool cuse;                 /* serve CUSE character devices too */
 	const char *cuse_nodes[8]; /* [DEVICE:]DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;

@@ -2,10 +2,14 @@
  * fdri_host.c - memfd-backed host operations for the core (fdri_host.h).
  *
  * A buffer is a memfd named FDRI_MEMFD_PREFIX<instance>, sized in pages and
- * sealed against shrinking and growing, as a dma-buf's size is fixed. That
- * name plus the seals is what makes an fd "one of fakedri's dma-bufs":
- * anything else handed to PRIME_FD_TO_HANDLE gets EINVAL, like any non
- * dma-buf fd on the kernel.
+ * sealed against shrinking and growing, as a dma-buf's size is fixed, and
+ * with F_SEAL_SEAL, so no one can add a seal later. That name plus exactly
+ * that state of the seals is what makes an fd "one of fakedri's
+ * dma-bufs": anything else handed to PRIME_FD_TO_HANDLE gets EINVAL, like
+ * any non dma-buf fd on the kernel. Anyone can name a memfd like ours;
+ * requiring F_SEAL_SEAL (and no write seal) is what keeps a forged one,
+ * which could be sealed against writes after it was taken for ours and so
+ * break every other holder's writable mappings, out.
  */
 #define _GNU_SOURCE
 #include "fdri_host.h"
@@ -43,6 +47,15 @@ static int host_backing_create(void *ctx, uint64_t instance, uint64_t size)
 	return fd;
 }
 
+/* Seals as host_backing_create() leaves them: shrink, grow and seal, and
+ * never a write seal (which would break the writable mappings of others). */
+static bool fdri_memfd_seals_ok(int seals)
+{
+	int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+
+	return (seals & need) == need && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
 static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
 {
 	char path[64], link[256];
@@ -56,7 +69,7 @@ static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+	if (seals < 0 || !fdri_memfd_seals_ok(seals))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
@@ -69,6 +82,31 @@ static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
 	id->size = (uint64_t)st.st_size;
 	id->instance = strtoull(link + strlen("/memfd:" FDRI_MEMFD_PREFIX), NULL, 16);
 	return 0;
+}
+
+/* The process of thread @tid, from /proc: asked at each open of a file. */
+static pid_t host_tgid(void *ctx, pid_t tid)
+{
+	char path[64], buf[512];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return tid;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (!p)
+		return tid;
+	n = strtol(p + 6, NULL, 10);
+	return n > 0 ? (pid_t)n : tid;
 }
 
 static int host_reopen(void *ctx, int fd, int flags)
@@ -180,4 +218,5 @@ const struct fdri_host_ops fdri_host_ops = {
 	.reopen = host_reopen,
 	.dup = host_dup,
 	.close = host_close,
+	.tgid = host_tgid,
 };

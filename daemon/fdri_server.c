@@ -16,6 +16,15 @@
  *   close), but, as the kernel keeps a file alive while an ioctl runs on
  *   it, not before the requests active on it have ended; meanwhile new
  *   requests on the file's channels get EBADF.
+ *
+ * DOC: channel quota
+ * Every socket the daemon holds for a process counts against its quota
+ * of channels (fdri_client.h): the main socket of each connection, from
+ * accept (charged to its SO_PEERCRED process) to EOF, and each channel
+ * while it lives (charged to its connection's process). A connection past
+ * the quota is closed at once; a channel past it is refused: a HELLO's
+ * channel gets the answer EMFILE, an ATTACHed one is closed unread, which
+ * the shim reports as EMFILE. srv_file holds a client reference.
  */
 #define _GNU_SOURCE
 #include "fdri_server.h"
@@ -56,6 +65,7 @@ struct srv_file {
 	struct fdri_file *file;    /* NULL before HELLO, for NODE_NONE and after release */
 	bool borrowed;             /* file is owned by another transport (CUSE) */
 	bool hello_done;
+	struct fdri_client *client; /* the connecting process: charged for sockets */
 	unsigned int refs;         /* the main socket + each channel */
 	unsigned int active;       /* channels with an active request */
 };
@@ -96,6 +106,7 @@ static void sf_unref(struct srv_file *sf)
 	if (--sf->refs)
 		return;
 	fdri_list_del(&sf->link);
+	fdri_client_put(sf->client);
 	free(sf);
 }
 
@@ -107,6 +118,7 @@ static void sf_release(struct srv_file *sf)
 	event_free(sf->ev);
 	close(sf->fd);
 	sf->fd = -1;
+	fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
 	if (!sf->active)
 		sf_close_file(sf);
 	sf_unref(sf);
@@ -126,6 +138,7 @@ static void chan_free(struct srv_chan *ch)
 	fdri_list_del(&ch->link);
 	event_free(ch->ev);
 	close(ch->fd);
+	fdri_client_uncharge(ch->sf->client, FDRI_Q_CHANNELS, 1);
 	if (ch->req) {
 		if (fdri_req_cancel(ch->req))
 			chan_req_ended(ch);
@@ -522,12 +535,23 @@ static bool chan_acceptable(int fd, const struct ucred *sender)
 	return false;
 }
 
-static struct srv_chan *chan_add(struct srv_file *sf, int fd)
+/* A new channel of @sf, which takes @fd; NULL (and @fd closed) when out
+ * of memory or past the process's quota of channels (*over set). */
+static struct srv_chan *chan_add(struct srv_file *sf, int fd, bool *over)
 {
-	struct srv_chan *ch = calloc(1, sizeof(*ch));
+	struct srv_chan *ch;
 	int on = 1;
 
+	*over = !fdri_client_charge(sf->client, FDRI_Q_CHANNELS, 1);
+	if (*over) {
+		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused one",
+			 sf->client ? sf->client->tgid : 0);
+		close(fd);
+		return NULL;
+	}
+	ch = calloc(1, sizeof(*ch));
 	if (!ch) {
+		fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
 		close(fd);
 		return NULL;
 	}
@@ -593,6 +617,7 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	struct ucred cr = { 0 };
 	struct srv_chan *ch;
 	int rfd, err;
+	bool over;
 	ssize_t n;
 
 	(void)what;
@@ -619,7 +644,7 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 		return;
 	if (hello->hdr.type == FDRI_MSG_ATTACH) {
 		if (sf->hello_done)
-			chan_add(sf, rfd);
+			chan_add(sf, rfd, &over);
 		else
 			close(rfd);
 		return;
@@ -628,7 +653,19 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 		close(rfd);
 		return;
 	}
-	ch = chan_add(sf, rfd);
+	if (!fdri_client_charge(sf->client, FDRI_Q_CHANNELS, 1)) {
+		/* answered on the channel, which then goes: open() fails EMFILE */
+		struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .ret = -EMFILE,
+					     .version = FDRI_WIRE_VERSION, .fd_off = -1 };
+
+		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused an open",
+			 sf->client ? sf->client->tgid : 0);
+		fdri_msg_send(rfd, &r, sizeof(r), -1);
+		close(rfd);
+		return;
+	}
+	fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
+	ch = chan_add(sf, rfd, &over);
 	if (!ch)
 		return;
 	if ((size_t)n < sizeof(*hello) && hello->version == FDRI_WIRE_VERSION)
@@ -642,6 +679,8 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_server *srv = data;
+	struct ucred pc = { 0 };
+	struct fdri_client *client;
 	struct srv_file *sf;
 	int c;
 
@@ -660,11 +699,25 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	}
 	if (c < 0)
 		return;
-	sf = calloc(1, sizeof(*sf));
-	if (!sf) {
+	/* the connecting process (its tgid), whose quota the sockets count in */
+	peer_cred(c, &pc);
+	client = fdri_client_get(srv->devs[0]->clients, pc.pid);
+	if (!client || !fdri_client_charge(client, FDRI_Q_CHANNELS, 1)) {
+		if (client)
+			fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a "
+				 "connection", (int)pc.pid);
+		fdri_client_put(client);
 		close(c);
 		return;
 	}
+	sf = calloc(1, sizeof(*sf));
+	if (!sf) {
+		fdri_client_uncharge(client, FDRI_Q_CHANNELS, 1);
+		fdri_client_put(client);
+		close(c);
+		return;
+	}
+	sf->client = client;
 	sf->srv = srv;
 	sf->fd = c;
 	sf->refs = 1;

@@ -26,6 +26,10 @@
  *   dma-buf fds keep its pages alive after that, as with shmem in the kernel.
  * - A file (struct fdri_file) is owned by its transport, which calls
  *   fdri_file_close() on the last close of the client's open file.
+ * - Quotas (fdri_client.h): a file, an object that allocated memory and a
+ *   dma-buf the daemon holds an fd for each reference the client (process)
+ *   charged for them, and give the charge back when they die; a handle is
+ *   charged to its file's client while it exists.
  */
 #ifndef FDRI_CORE_H
 #define FDRI_CORE_H
@@ -34,6 +38,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fdri_client.h"
 #include "fdri_idr.h"
 #include "fdri_list.h"
 #include "fdri_map.h"
@@ -118,6 +123,10 @@ struct fdri_host_ops {
 	 * clients to poll; owned by the core, closed with close(). */
 	int (*signal_fd_create)(void *ctx);
 	int (*signal_fd_set)(void *ctx, int fd, bool readable);
+	/* The thread-group id of thread @tid (the key of its quotas), or
+	 * @tid itself if unknown. Asked only at open. Optional: without it
+	 * the caller's pid is taken as its tgid. */
+	pid_t (*tgid)(void *ctx, pid_t tid);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
@@ -167,6 +176,7 @@ struct fdri_device {
 	uint64_t mem_limit;              /* bytes of object memory allowed, 0 = none */
 	uint64_t mem_used;
 
+	struct fdri_clients *clients;    /* per-process quotas (holds a reference) */
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	bool unplugged;
@@ -190,6 +200,7 @@ struct fdri_gem {
 	int memfd;                       /* backing, -1 until created */
 	struct fdri_dmabuf *dma_buf;     /* exported dma-buf; holds a ref while handles exist */
 	struct fdri_dmabuf *import;      /* foreign dma-buf this object wraps; holds a ref */
+	struct fdri_client *client;      /* charged for @size (holds a ref), or NULL */
 	/* files allowed to mmap the object (drm_vma_node_allow) */
 	struct fdri_gem_file_ref *files;
 	uint32_t nfiles, files_cap;
@@ -202,6 +213,7 @@ struct fdri_dmabuf {
 	uint64_t size;
 	int fd;                          /* the daemon's fd on the dma-buf's file */
 	struct fdri_gem *obj;            /* exporting object of this device (holds a ref), or NULL */
+	struct fdri_client *client;      /* charged for @fd (holds a ref), or NULL */
 };
 
 struct fdri_file {
@@ -209,6 +221,7 @@ struct fdri_file {
 	enum fdri_node_type node;
 	uint64_t id;
 	int open_flags;
+	struct fdri_client *client;      /* the opening process (holds a ref) */
 
 	struct fdri_idr handles;         /* handle -> object */
 	/* The PRIME cache (drm_prime_file_private): one entry per handle that
@@ -216,7 +229,6 @@ struct fdri_file {
 	 * lookup by dma-buf answers with the oldest of them. */
 	struct fdri_map prime_by_buf;    /* dma-buf pointer -> oldest entry */
 	struct fdri_map prime_by_handle; /* handle -> entry */
-	uint64_t prime_seq;
 
 	/* drm_auth.c state */
 	struct fdri_master *master;
@@ -232,10 +244,14 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 				       const struct fdri_host_ops *host, void *host_ctx,
 				       uint64_t instance);
 void fdri_device_destroy(struct fdri_device *dev);
+/* Makes the device charge quotas to @reg (taking a reference) instead of
+ * the registry without limits it was created with; before any file opens. */
+void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg);
 const struct fdri_personality *fdri_personality_find(const char *name);
 
 /* --- files --- */
-/* Returns NULL and sets *err (a negative errno) on failure. */
+/* Returns NULL and sets *err (a negative errno) on failure: -EMFILE when
+ * the calling process has its quota of open files. */
 struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type node,
 				 const struct fdri_caller *who, int open_flags, int *err);
 void fdri_file_close(struct fdri_file *file);
@@ -248,7 +264,9 @@ void fdri_file_close(struct fdri_file *file);
 int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *memfd);
 
 /* --- GEM (fdri_gem.c) --- */
-struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *err);
+/* A new object; its memory is charged to @charge (NULL: to nobody). */
+struct fdri_gem *fdri_gem_create(struct fdri_device *dev, struct fdri_client *charge,
+				 uint64_t size, int *err);
 void fdri_gem_get(struct fdri_gem *obj);
 void fdri_gem_put(struct fdri_gem *obj);
 struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle);

@@ -41,7 +41,10 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	dev->host = host;
 	dev->host_ctx = host_ctx;
 	dev->instance = instance;
-	if (fdri_range_init(&dev->offset_space, FDRI_MMAP_OFFSET_START, FDRI_MMAP_OFFSET_SIZE)) {
+	dev->clients = fdri_clients_create();
+	if (!dev->clients ||
+	    fdri_range_init(&dev->offset_space, FDRI_MMAP_OFFSET_START, FDRI_MMAP_OFFSET_SIZE)) {
+		fdri_clients_put(dev->clients);
 		free(dev);
 		return NULL;
 	}
@@ -61,5 +64,13 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_map_fini(&dev->offsets);
 	fdri_range_fini(&dev->offset_space);
 	fdri_map_fini(&dev->dmabufs);
+	fdri_clients_put(dev->clients);
 	free(dev);
+}
+
+void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg)
+{
+	fdri_clients_get(reg);
+	fdri_clients_put(dev->clients);
+	dev->clients = reg;
 }

@@ -7,6 +7,10 @@
  * passing share one file). Closing cancels the requests still active on
  * the file (fdri_req.h), then releases every handle, as
  * drm_gem_release() does, then the master state (drm_master_release).
+ *
+ * A file is charged to its opener's process (fdri_client.h): its quota of
+ * files is checked at open (EMFILE, as the open of any file past
+ * RLIMIT_NOFILE), and the file's handles are charged to the same client.
  */
 #include "fdri_req.h"
 
@@ -18,7 +22,9 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 				 const struct fdri_caller *who, int open_flags, int *err)
 {
 	static uint64_t next_id;
+	struct fdri_client *client;
 	struct fdri_file *f;
+	pid_t tgid;
 
 	if (dev->unplugged) {
 		*err = -ENODEV;
@@ -28,12 +34,26 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 		*err = -EBUSY;
 		return NULL;
 	}
+	tgid = dev->host->tgid ? dev->host->tgid(dev->host_ctx, who->pid) : who->pid;
+	client = fdri_client_get(dev->clients, tgid);
+	if (!client) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (!fdri_client_charge(client, FDRI_Q_FILES, 1)) {
+		fdri_client_put(client);
+		*err = -EMFILE;
+		return NULL;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
+		fdri_client_uncharge(client, FDRI_Q_FILES, 1);
+		fdri_client_put(client);
 		*err = -ENOMEM;
 		return NULL;
 	}
 	f->dev = dev;
+	f->client = client;
 	f->node = node;
 	f->id = ++next_id;
 	f->open_flags = open_flags;
@@ -47,6 +67,8 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 		int ret = fdri_master_open(f);
 
 		if (ret) {
+			fdri_client_uncharge(client, FDRI_Q_FILES, 1);
+			fdri_client_put(client);
 			free(f);
 			*err = ret;
 			return NULL;
@@ -73,5 +95,7 @@ void fdri_file_close(struct fdri_file *f)
 	fdri_map_fini(&f->prime_by_buf);
 	fdri_map_fini(&f->prime_by_handle);
 	f->dev->stats.files_open--;
+	fdri_client_uncharge(f->client, FDRI_Q_FILES, 1);
+	fdri_client_put(f->client);
 	free(f);
 }

@@ -19,7 +19,8 @@
 
 #include <drm.h>
 
-struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *err)
+struct fdri_gem *fdri_gem_create(struct fdri_device *dev, struct fdri_client *charge,
+				 uint64_t size, int *err)
 {
 	struct fdri_gem *obj;
 
@@ -32,8 +33,15 @@ struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *er
 		*err = -ENOMEM;
 		return NULL;
 	}
+	/* the client's share of memory: ENOMEM, as shmem_file_setup() or
+	 * the driver's allocation fails when memory runs out */
+	if (!fdri_client_charge(charge, FDRI_Q_MEMORY, size)) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	obj = calloc(1, sizeof(*obj));
 	if (!obj) {
+		fdri_client_uncharge(charge, FDRI_Q_MEMORY, size);
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -49,8 +57,13 @@ struct fdri_gem *fdri_gem_create(struct fdri_device *dev, uint64_t size, int *er
 		*err = -ENOMEM;
 	}
 	if (*err) {
+		fdri_client_uncharge(charge, FDRI_Q_MEMORY, size);
 		free(obj);
 		return NULL;
+	}
+	if (charge) {
+		obj->client = charge;
+		fdri_client_ref(charge);
 	}
 	dev->mem_used += size;
 	dev->stats.objects++;
@@ -76,6 +89,8 @@ static void gem_free(struct fdri_gem *obj)
 	}
 	dev->mem_used -= obj->size;
 	dev->stats.objects--;
+	fdri_client_uncharge(obj->client, FDRI_Q_MEMORY, obj->size);
+	fdri_client_put(obj->client);
 	free(obj->files);
 	free(obj);
 }
@@ -152,20 +167,27 @@ static void handle_put(struct fdri_gem *obj)
 	}
 }
 
+/* A handle past the client's quota fails as a full idr does: idr_alloc()
+ * returns -ENOSPC when no id is left, and drm_gem_handle_create_tail()
+ * passes that on. */
 int fdri_gem_handle_create(struct fdri_file *file, struct fdri_gem *obj)
 {
 	int handle;
 
+	if (!fdri_client_charge(file->client, FDRI_Q_HANDLES, 1))
+		return -ENOSPC;
 	if (obj->handle_count++ == 0)
 		fdri_gem_get(obj);
 	handle = fdri_idr_alloc(&file->handles, obj);
 	if (handle < 0) {
 		handle_put(obj);
+		fdri_client_uncharge(file->client, FDRI_Q_HANDLES, 1);
 		return handle;
 	}
 	if (vma_allow(obj, file)) {
 		fdri_idr_remove(&file->handles, (uint32_t)handle);
 		handle_put(obj);
+		fdri_client_uncharge(file->client, FDRI_Q_HANDLES, 1);
 		return -ENOMEM;
 	}
 	return handle;
@@ -179,7 +201,7 @@ int fdri_gem_create_with_handle(struct fdri_file *file, uint64_t size, struct fd
 	struct fdri_gem *obj;
 	int err = 0, handle;
 
-	obj = fdri_gem_create(file->dev, size, &err);
+	obj = fdri_gem_create(file->dev, file->client, size, &err);
 	if (!obj)
 		return err;
 	handle = fdri_gem_handle_create(file, obj);
@@ -195,6 +217,7 @@ static void release_handle(struct fdri_file *file, uint32_t handle, struct fdri_
 	fdri_prime_remove_handle(file, handle);
 	vma_revoke(obj, file);
 	handle_put(obj);
+	fdri_client_uncharge(file->client, FDRI_Q_HANDLES, 1);
 }
 
 int fdri_gem_handle_delete(struct fdri_file *file, uint32_t handle)

@@ -19,6 +19,14 @@
  *   fdri_dmabuf dies when its last daemon-side reference goes; client fds
  *   keep the memfd alive, and a later import of such an fd is recognised
  *   by fdri_host_ops.dmabuf_identify() and wrapped again.
+ * - The daemon's fd of each struct fdri_dmabuf it makes is charged to the
+ *   client (process) that made it, exporter or importer (fdri_client.h):
+ *   an export past the quota fails with EMFILE, as dma_buf_fd() fails when
+ *   no fd is left; an import with ENOMEM, the kernel's failure to allocate
+ *   the import's attachment. The charge goes back when the dma-buf dies.
+ * - The entries of one dma-buf in one file are on a list in insertion
+ *   order (prime_entry.same), so removing the oldest finds the next one in
+ *   O(1), never by scanning the file's cache.
  */
 #include "fdri_ioctl.h"
 
@@ -44,20 +52,34 @@ void fdri_dmabuf_put(struct fdri_dmabuf *buf)
 	fdri_map_del(&dev->dmabufs, buf->ino);
 	dev->host->close(dev->host_ctx, buf->fd);
 	dev->stats.dmabufs--;
+	fdri_client_uncharge(buf->client, FDRI_Q_DMABUFS, 1);
+	fdri_client_put(buf->client);
 	if (buf->obj)
 		fdri_gem_put(buf->obj);
 	free(buf);
 }
 
-static struct fdri_dmabuf *dmabuf_new(struct fdri_device *dev, int fd, uint64_t ino,
-				      uint64_t size, int *err)
+/* A new dma-buf around the daemon's @fd, charged to @client; on failure
+ * *err is @quota_err if the quota is used up, else -ENOMEM. */
+static struct fdri_dmabuf *dmabuf_new(struct fdri_device *dev, struct fdri_client *client,
+				      int quota_err, int fd, uint64_t ino, uint64_t size, int *err)
 {
-	struct fdri_dmabuf *buf = calloc(1, sizeof(*buf));
+	struct fdri_dmabuf *buf;
 
+	if (!fdri_client_charge(client, FDRI_Q_DMABUFS, 1)) {
+		*err = quota_err;
+		return NULL;
+	}
+	buf = calloc(1, sizeof(*buf));
 	if (!buf || fdri_map_put(&dev->dmabufs, ino, buf)) {
 		free(buf);
+		fdri_client_uncharge(client, FDRI_Q_DMABUFS, 1);
 		*err = -ENOMEM;
 		return NULL;
+	}
+	if (client) {
+		buf->client = client;
+		fdri_client_ref(client);
 	}
 	buf->dev = dev;
 	buf->refcount = 1;
@@ -72,27 +94,30 @@ static struct fdri_dmabuf *dmabuf_new(struct fdri_device *dev, int fd, uint64_t 
 struct prime_entry {
 	struct fdri_dmabuf *buf;
 	uint32_t handle;
-	uint64_t seq;        /* insertion order: the oldest answers lookups */
+	struct fdri_list same; /* the file's entries of @buf, oldest first; the
+				* oldest is the one prime_by_buf answers with */
 };
 
 /* drm_prime_add_buf_handle(): the entry holds a dma-buf reference */
 static int cache_add(struct fdri_file *file, struct fdri_dmabuf *buf, uint32_t handle)
 {
-	struct prime_entry *e = malloc(sizeof(*e));
+	struct prime_entry *e = malloc(sizeof(*e)), *oldest;
 
 	if (!e || fdri_map_put(&file->prime_by_handle, handle, e)) {
 		free(e);
 		return -ENOMEM;
 	}
-	if (!fdri_map_get(&file->prime_by_buf, (uintptr_t)buf) &&
-	    fdri_map_put(&file->prime_by_buf, (uintptr_t)buf, e)) {
+	fdri_list_init(&e->same);
+	oldest = fdri_map_get(&file->prime_by_buf, (uintptr_t)buf);
+	if (oldest) {
+		fdri_list_add_tail(&oldest->same, &e->same); /* newest last */
+	} else if (fdri_map_put(&file->prime_by_buf, (uintptr_t)buf, e)) {
 		fdri_map_del(&file->prime_by_handle, handle);
 		free(e);
 		return -ENOMEM;
 	}
 	e->buf = buf;
 	e->handle = handle;
-	e->seq = ++file->prime_seq;
 	fdri_dmabuf_get(buf);
 	return 0;
 }
@@ -120,22 +145,17 @@ static struct fdri_dmabuf *cache_lookup_handle(struct fdri_file *file, uint32_t 
 void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle)
 {
 	struct prime_entry *e = fdri_map_del(&file->prime_by_handle, handle);
-	struct prime_entry *next = NULL;
 
 	if (!e)
 		return;
 	if (fdri_map_get(&file->prime_by_buf, (uintptr_t)e->buf) == e) {
-		fdri_map_for_each(&file->prime_by_handle, ent) {
-			struct prime_entry *o = ent->val;
-
-			if (o->buf == e->buf && (!next || o->seq < next->seq))
-				next = o;
-		}
-		if (next)
-			fdri_map_put(&file->prime_by_buf, (uintptr_t)e->buf, next);
-		else
+		if (fdri_list_empty(&e->same))
 			fdri_map_del(&file->prime_by_buf, (uintptr_t)e->buf);
+		else /* the next oldest; replacing a present key never allocates */
+			fdri_map_put(&file->prime_by_buf, (uintptr_t)e->buf,
+				     fdri_container_of(e->same.next, struct prime_entry, same));
 	}
+	fdri_list_del(&e->same);
 	fdri_dmabuf_put(e->buf);
 	free(e);
 }
@@ -143,7 +163,8 @@ void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle)
 /* export_and_register_object(): a new dma-buf sharing the object's pages.
  * Its file is opened O_RDWR only with DRM_RDWR, as dma_buf_export() does
  * with the exporter's flags. */
-static struct fdri_dmabuf *export_object(struct fdri_gem *obj, uint32_t flags, int *err)
+static struct fdri_dmabuf *export_object(struct fdri_file *file, struct fdri_gem *obj,
+					 uint32_t flags, int *err)
 {
 	struct fdri_device *dev = obj->dev;
 	struct fdri_fd_ident id;
@@ -170,7 +191,7 @@ static struct fdri_dmabuf *export_object(struct fdri_gem *obj, uint32_t flags, i
 		*err = ret;
 		return NULL;
 	}
-	buf = dmabuf_new(dev, fd, id.ino, obj->size, err);
+	buf = dmabuf_new(dev, file->client, -EMFILE, fd, id.ino, obj->size, err);
 	if (!buf) {
 		dev->host->close(dev->host_ctx, fd);
 		return NULL;
@@ -201,7 +222,7 @@ int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t fl
 		buf = obj->dma_buf;
 		fdri_dmabuf_get(buf);
 	} else {
-		buf = export_object(obj, flags, &err);
+		buf = export_object(file, obj, flags, &err);
 		if (!buf)
 			return err;
 	}
@@ -215,8 +236,9 @@ out:
 }
 
 /* The dma-buf behind a caller's fd, known or wrapped anew. */
-static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_device *dev, int fd, int *err)
+static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_file *file, int fd, int *err)
 {
+	struct fdri_device *dev = file->dev;
 	struct fdri_fd_ident id;
 	struct fdri_dmabuf *buf;
 	int ret, ownfd;
@@ -240,7 +262,7 @@ static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_device *dev, int fd, int *e
 		*err = ownfd;
 		return NULL;
 	}
-	buf = dmabuf_new(dev, ownfd, id.ino, id.size, err);
+	buf = dmabuf_new(dev, file->client, -ENOMEM, ownfd, id.ino, id.size, err);
 	if (!buf) {
 		dev->host->close(dev->host_ctx, ownfd);
 		return NULL;
@@ -248,7 +270,8 @@ static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_device *dev, int fd, int *e
 	if (id.instance == dev->instance) {
 		/* One of ours whose exporter the daemon has forgotten: rebuild the
 		 * exporting object around the same pages. */
-		struct fdri_gem *obj = fdri_gem_create(dev, id.size, err);
+		/* no new memory: the pages are the caller's already */
+		struct fdri_gem *obj = fdri_gem_create(dev, NULL, id.size, err);
 		int memfd;
 
 		if (!obj) {
@@ -279,7 +302,7 @@ static struct fdri_gem *prime_import(struct fdri_device *dev, struct fdri_dmabuf
 		fdri_gem_get(buf->obj);
 		return buf->obj;
 	}
-	obj = fdri_gem_create(dev, buf->size, err);
+	obj = fdri_gem_create(dev, NULL, buf->size, err); /* the exporter's pages */
 	if (!obj)
 		return NULL;
 	fdri_dmabuf_get(buf);
@@ -294,7 +317,7 @@ int fdri_prime_fd_to_handle(struct fdri_file *file, int fd, uint32_t *handle)
 	struct fdri_gem *obj;
 	int err = 0, h;
 
-	buf = dmabuf_get_fd(dev, fd, &err);
+	buf = dmabuf_get_fd(file, fd, &err);
 	if (!buf)
 		return err;
 	if (cache_lookup_buf(file, buf, handle))

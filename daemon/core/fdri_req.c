@@ -52,6 +52,10 @@ static void req_unpark(struct fdri_req *req)
 		req->unpark(req);
 	req->unpark = NULL;
 	fdri_list_del(&req->wait_link);
+	if (req->park_charged) {
+		fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
+		req->park_charged = false;
+	}
 	if (req->timer_armed) {
 		req->timer_host->timer_disarm(req->timer_ctx, &req->timer);
 		req->timer_armed = false;
@@ -285,6 +289,8 @@ static void req_timer_fired(struct fdri_timer *t)
 int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 		  void (*unpark)(struct fdri_req *req), int64_t deadline_ns)
 {
+	if (!fdri_client_charge(req->file->client, FDRI_Q_PARKED, 1))
+		return -ENOMEM;
 	if (deadline_ns) {
 		const struct fdri_host_ops *h = req->file->dev->host;
 		void *ctx = req->file->dev->host_ctx;
@@ -299,12 +305,15 @@ int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 		req->timer_host = h;
 		req->timer_ctx = ctx;
 		ret = h->timer_arm(ctx, &req->timer, deadline_ns);
-		if (ret)
+		if (ret) {
+			fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
 			return ret;
+		}
 		req->timer_armed = true;
 	}
 	req->resume = resume;
 	req->unpark = unpark;
+	req->park_charged = true;
 	req->state = FDRI_REQ_PARKED;
 	return FDRI_PARKED;
 }

@@ -130,6 +130,7 @@ struct fdri_req {
 	const struct fdri_host_ops *timer_host; /* whose state timer.host is */
 	void *timer_ctx;
 	bool timer_armed;
+	bool park_charged;           /* counted in its client's parked quota */
 
 	/* storage, kept across requests: no allocation on the hot path */
 	void *bufmem[FDRI_IOCTL_MAX_PTRS];
@@ -172,7 +173,9 @@ static inline bool fdri_req_active(const struct fdri_req *req)
  * leaves the parked state for any reason (wake, deadline, cancel) to
  * unlink it from the awaited object (fdri_list_del(&req->wait_link) is
  * done by the core in any case). Returns FDRI_PARKED, which the handler
- * returns, or a negative errno if the deadline cannot be armed.
+ * returns, or a negative errno if the deadline cannot be armed, or -ENOMEM
+ * if the file's client has its quota of parked requests (fdri_client.h):
+ * not EAGAIN, which drmIoctl() would retry at once, forever.
  */
 int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 		  void (*unpark)(struct fdri_req *req), int64_t deadline_ns);
