@@ -18,6 +18,7 @@
 struct fdri_idr {
 	void **slots;      /* slots[id], index 0 unused */
 	uint64_t *used;    /* bitmap of allocated ids */
+	uint64_t *full;    /* bit w: used[w] is full; allocation skips 4096 ids a word */
 	uint32_t cap;      /* number of slots (multiple of 64) */
 	uint32_t hint;     /* no free id below this one */
 	uint32_t count;    /* allocated ids */
