@@ -38,13 +38,17 @@ void shim_dmabuf_put(struct shim_dmabuf *b)
 }
 
 /* A memfd named like fakedri's buffers, e.g. inherited over exec or
- * received over a socket, becomes a managed dma-buf. */
+ * received over a socket, becomes a managed dma-buf if it is sealed as the
+ * daemon seals its own (fdri_host.c): against shrinking, growing and new
+ * seals, and not against writes. A name alone can be forged. */
 struct shim_dmabuf *shim_dmabuf_adopt(int fd)
 {
 	char path[64], link[128];
 	struct shim_dmabuf *b;
+	const int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	struct stat st;
 	ssize_t n;
+	int seals;
 
 	if (!shim_cfg.enabled || shim_real_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 0)
@@ -55,6 +59,9 @@ struct shim_dmabuf *shim_dmabuf_adopt(int fd)
 		return NULL;
 	link[n] = '\0';
 	if (strncmp(link, "/memfd:" FDRI_MEMFD_PREFIX, strlen("/memfd:" FDRI_MEMFD_PREFIX)))
+		return NULL;
+	seals = shim_real_fcntl(fd, F_GET_SEALS, 0);
+	if (seals < 0 || (seals & need) != need || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
 		return NULL;
 	b = shim_dmabuf_new((uint64_t)st.st_size);
 	if (!b)
