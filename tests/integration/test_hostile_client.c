@@ -344,8 +344,9 @@ static int daemon_fd_count(void)
 }
 
 /* A round trip on a fresh channel of main socket s: every message sent
- * on s before it has been handled. */
-static void sync_main(int s)
+ * on s before it has been handled. Returns the channel, kept open so its
+ * release (asynchronous in the daemon) cannot blur a count of its fds. */
+static int sync_main(int s)
 {
 	struct fdri_wire_hdr at = { FDRI_MSG_ATTACH, sizeof(at) };
 	struct fdri_wire_hdr info = { FDRI_MSG_INFO, sizeof(info) };
@@ -355,7 +356,7 @@ static void sync_main(int s)
 	CHECK(fdri_msg_send(ch, &info, sizeof(info), -1) >= 0);
 	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= (ssize_t)sizeof(struct fdri_wire_info));
 	CHECK_EQ(((struct fdri_wire_info *)buf)->ret, 0);
-	close(ch);
+	return ch;
 }
 
 /*
@@ -372,7 +373,7 @@ static void wrong_kinds_of_channel_are_refused(void)
 	struct fdri_wire_hdr at = { FDRI_MSG_ATTACH, sizeof(at) };
 	struct drm_fakedri_device_stats st0, st1;
 	unsigned char buf[256];
-	int s, ch, rfd, before, pair[2], memfd, stats_fd;
+	int s, ch, rfd, before, pair[2], memfd, stats_fd, sync1, sync2;
 	ssize_t n;
 
 	stats_fd = itest_open(ITEST_RENDER);
@@ -382,7 +383,7 @@ static void wrong_kinds_of_channel_are_refused(void)
 	n = fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL);
 	CHECK(n >= (ssize_t)sizeof(struct fdri_wire_reply));
 	CHECK_EQ(((struct fdri_wire_reply *)buf)->ret, 0);
-	sync_main(s);
+	sync1 = sync_main(s);
 	before = daemon_fd_count();
 
 	/* its own connection, many times */
@@ -409,15 +410,18 @@ static void wrong_kinds_of_channel_are_refused(void)
 	CHECK(fdri_msg_send(s, &at, sizeof(at), pair[1]) >= 0);
 	close(pair[1]);
 	close(pair[0]);
-	sync_main(s);
+	sync2 = sync_main(s);
 
-	/* nothing kept: the fds, the files, and the memfd's flags */
-	CHECK_EQ(daemon_fd_count(), before);
+	/* nothing kept (but the second sync channel): the fds, the files, and
+	 * the memfd's flags */
+	CHECK_EQ(daemon_fd_count(), before + 1);
 	CHECK_EQ(fcntl(memfd, F_GETFL) & O_NONBLOCK, 0);
 	itest_stats(stats_fd, &st1);
 	CHECK_EQ(st1.files, st0.files + 1);
 	CHECK_EQ(st1.objects, st0.objects);
 	close(memfd);
+	close(sync1);
+	close(sync2);
 	close(ch);
 	close(s);
 	close(stats_fd);
