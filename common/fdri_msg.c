@@ -3,6 +3,7 @@
 #include "fdri_msg.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -67,6 +68,20 @@ ssize_t fdri_msg_recv(int sock, void *buf, size_t cap, int *recvfd, struct ucred
 		} else if (h->cmsg_type == SCM_CREDENTIALS && cred) {
 			memcpy(cred, CMSG_DATA(h), sizeof(*cred));
 		}
+	}
+	if (n == 0) {
+		/* EOF, or a message of no bytes (SEQPACKET has those): only
+		 * EOF leaves the socket hung up */
+		struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+		int r;
+
+		if (*recvfd >= 0)
+			close(*recvfd);
+		*recvfd = -1;
+		r = poll(&p, 1, 0);
+		if (r == 0 || (r == 1 && !(p.revents & (POLLHUP | POLLRDHUP))))
+			return -ENOMSG;
+		return 0;
 	}
 	if (m.msg_flags & MSG_TRUNC) {
 		if (*recvfd >= 0)

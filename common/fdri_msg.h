@@ -16,7 +16,8 @@ struct ucred;
 /* Returns bytes sent or -errno. sendfd < 0: no fd. Retries EINTR. */
 ssize_t fdri_msg_send(int sock, const void *buf, size_t len, int sendfd);
 /* Returns bytes received (0 = EOF) or -errno (-EMSGSIZE: the message was
- * longer than cap and is dropped). *recvfd = -1 if none, FDRI_MSG_FD_LOST
+ * longer than cap and is dropped; -ENOMSG: it had no bytes, and any fd it
+ * carried was closed). *recvfd = -1 if none, FDRI_MSG_FD_LOST
  * if one was sent but could not be received (the receiver is out of fds).
  * cred may be NULL. Retries EINTR. */
 #define FDRI_MSG_FD_LOST (-2)

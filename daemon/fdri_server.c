@@ -473,8 +473,8 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 
 	(void)what;
 	n = srv_recv(srv, fd, &rfd, &cr);
-	if (n == -EAGAIN || n == -EMSGSIZE)
-		return; /* nothing, or a message too long to be ours: dropped */
+	if (n == -EAGAIN || n == -EMSGSIZE || n == -ENOMSG)
+		return; /* nothing, a message too long to be ours, or an empty one */
 	if (n <= 0) {
 		chan_free(ch);
 		return;
@@ -585,9 +585,9 @@ static int hello_open(struct srv_file *sf, int fd, const struct fdri_wire_hello 
 	if (hello->token[0] || hello->token[1]) {
 		/* the token is the proof of access: any user may bind */
 		sf->file = srv->bind_lookup ? srv->bind_lookup(hello->token) : NULL;
-		sf->borrowed = true;
 		if (!sf->file)
 			return -EACCES;
+		sf->borrowed = true;
 		sf->dev = sf->file->dev;
 		return 0;
 	}
@@ -622,7 +622,7 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 
 	(void)what;
 	n = srv_recv(srv, fd, &rfd, &cr);
-	if (n == -EAGAIN || n == -EMSGSIZE)
+	if (n == -EAGAIN || n == -EMSGSIZE || n == -ENOMSG)
 		return;
 	if (n <= 0) {
 		sf_release(sf);
