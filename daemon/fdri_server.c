@@ -834,6 +834,37 @@ void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file)
 	}
 }
 
+unsigned int fdri_server_sockets(const struct fdri_server *srv)
+{
+	unsigned int n = 0;
+
+	for (const struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next)
+		n += fdri_container_of(l, struct srv_file, link)->fd >= 0;
+	for (const struct fdri_list *l = srv->chans.next; l != &srv->chans; l = l->next)
+		n++;
+	return n;
+}
+
+void fdri_server_dump(struct fdri_server *srv, FILE *out)
+{
+	for (struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next) {
+		struct srv_file *sf = fdri_container_of(l, struct srv_file, link);
+
+		fprintf(out, "connection: fd %d, file %llu%s, refs %u, active %u\n", sf->fd,
+			sf->file ? (unsigned long long)sf->file->id : 0ull,
+			sf->borrowed ? " (borrowed)" : "", sf->refs, sf->active);
+	}
+	for (struct fdri_list *l = srv->chans.next; l != &srv->chans; l = l->next) {
+		struct srv_chan *ch = fdri_container_of(l, struct srv_chan, link);
+
+		fprintf(out, "channel: fd %d of connection fd %d, request %s\n", ch->fd, ch->sf->fd,
+			!ch->req ? "none" : !fdri_req_active(ch->req) ? "idle" :
+			ch->req->state == FDRI_REQ_INPUT ? "waiting for input" :
+			ch->req->state == FDRI_REQ_PARKED ? "parked" :
+			ch->req->state == FDRI_REQ_PROBE ? "probing" : "running");
+	}
+}
+
 void fdri_server_destroy(struct fdri_server *srv)
 {
 	if (!srv)

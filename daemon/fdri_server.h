@@ -11,6 +11,8 @@
 #ifndef FDRI_SERVER_H
 #define FDRI_SERVER_H
 
+#include <stdio.h>
+
 #include <event2/event.h>
 
 #include "fdri_core.h"
@@ -40,5 +42,11 @@ void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
  * ~3 us). 0 disables it.
  */
 int fdri_server_run(struct event_base *base, long spin_ns);
+
+/* Writes the connections and channels, with their requests' states, to
+ * @out: for debugging leaks (the wire fuzzer prints it on a failure). */
+void fdri_server_dump(struct fdri_server *srv, FILE *out);
+/* How many client sockets (connections and channels) the server holds. */
+unsigned int fdri_server_sockets(const struct fdri_server *srv);
 
 #endif

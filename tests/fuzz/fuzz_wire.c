@@ -150,6 +150,7 @@ static void helper_main(int ctl)
 			if (mainfd >= 0)
 				close(mainfd);
 			fdri_msg_send(ctl, &ret, sizeof(ret), -1);
+			fdri_msg_send(ctl, &ret, sizeof(ret), -1);
 			continue;
 		}
 		if (buf[0] != 2 && socketpair(AF_UNIX, (buf[0] == 1 ? SOCK_STREAM : SOCK_SEQPACKET) |
@@ -158,10 +159,13 @@ static void helper_main(int ctl)
 		ret = (int)fdri_msg_send(mainfd, buf + 1, (size_t)n - 1, sv[0]);
 		if (sv[0] >= 0)
 			close(sv[0]);
+		close(mainfd);
 		fdri_msg_send(ctl, &ret, sizeof(ret), sv[1]);
 		if (sv[1] >= 0)
 			close(sv[1]);
-		close(mainfd);
+		/* only now does the harness go on: with our copies of its
+		 * sockets open, the daemon could not see them close */
+		fdri_msg_send(ctl, &ret, sizeof(ret), -1);
 	}
 }
 
@@ -178,6 +182,12 @@ static int helper_send(int mainfd, int kind, const void *msg, size_t len)
 	memcpy(buf + 1, msg, len);
 	CHECK(fdri_msg_send(helper_ctl, buf, len + 1, mainfd) > 0, "helper send");
 	CHECK(fdri_msg_recv(helper_ctl, &ret, sizeof(ret), &fd, NULL) == sizeof(ret), "helper recv");
+	{
+		int none;
+
+		CHECK(fdri_msg_recv(helper_ctl, &ret, sizeof(ret), &none, NULL) == sizeof(ret),
+		      "helper done");
+	}
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	return fd;
@@ -871,9 +881,13 @@ static void oracle(void)
 {
 	int n = count_fds();
 
-	for (int i = 0; n != baseline_fds && i < 100; i++) {
+	for (int i = 0; (n != baseline_fds || fdri_server_sockets(srv)) && i < 100; i++) {
 		settle();
 		n = count_fds();
+	}
+	if (fdri_server_sockets(srv)) {
+		fdri_server_dump(srv, stderr);
+		CHECK(0, "the daemon still holds %u client sockets", fdri_server_sockets(srv));
 	}
 	if (n != baseline_fds) {
 		DIR *dir = opendir("/proc/self/fd");
@@ -892,6 +906,10 @@ static void oracle(void)
 		}
 		if (dir)
 			closedir(dir);
+	}
+	if (n != baseline_fds) {
+		fdri_server_dump(srv, stderr);
+		event_base_dump_events(base, stderr);
 	}
 	CHECK(n == baseline_fds, "%d fds open, %d at start", n, baseline_fds);
 	for (int d = 0; d < NDEVS; d++) {
