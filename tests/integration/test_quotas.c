@@ -391,7 +391,7 @@ static void forged_memfd_is_einval_genuine_dmabuf_imports(void)
 {
 	int fd = itest_open(ITEST_RENDER), mfd, buf;
 	uint32_t h, h2 = 0;
-	char name[64];
+	char name[256];
 	struct drm_fakedri_gem_info info;
 
 	/* a genuine one first, to learn the instance part of the name */
