@@ -101,6 +101,24 @@ missing_value)
 	expect "--socket needs a value" -- "$fakedrid" --socket ;;
 unknown_option)
 	expect "bad option '--sockets'" -- "$fakedrid" --sockets "$sock" ;;
+device_unknown_personality)
+	expect "--device 'nosuch'" "PERSONALITY fakedri or vgem" -- \
+		"$fakedrid" --socket "$sock" --device nosuch ;;
+device_unknown_field)
+	expect "--device 'fakedri,colour=red'" "[,name=DRIVER_NAME]" -- \
+		"$fakedrid" --socket "$sock" --device fakedri,colour=red ;;
+too_many_devices)
+	expect "--device fakedri" "at most 8 devices" -- "$fakedrid" --socket "$sock" \
+		--device fakedri --device fakedri --device fakedri --device fakedri --device fakedri \
+		--device fakedri --device fakedri --device fakedri --device fakedri ;;
+device_with_personality)
+	expect "--personality and --driver-name describe the only device" "--device vgem,name=" -- \
+		"$fakedrid" --socket "$sock" --device vgem --personality vgem ;;
+cuse_node_no_such_device)
+	# checked before any CUSE node starts, so /dev/cuse need not exist
+	expect "--cuse-node '3:fakedri:primary'" "there is no device 3" -- \
+		"$fakedrid" --cuse --cuse-node 3:fakedri:primary --socket "$work/cuse/s"
+	[ ! -e "$work/cuse" ] || fail "the socket directory it created was left behind" ;;
 fakedri_daemon_parent_is_a_file)
 	touch "$work/file"
 	expect "fakedri daemon: " "$work/file" "Not a directory" -- \
