@@ -81,7 +81,7 @@ enum fdri_wire_fd_kind {
 	FDRI_WIRE_FD_DMABUF,     /* meta[0]: size in bytes */
 	FDRI_WIRE_FD_SYNC_FILE,
 	FDRI_WIRE_FD_SYNCOBJ,
-	FDRI_WIRE_FD_OTHER,
+	FDRI_WIRE_FD_OTHER,      /* e.g. MMAP's answer: the backing memfd to map */
 };
 
 struct fdri_wire_hdr {

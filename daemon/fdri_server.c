@@ -438,6 +438,8 @@ static void handle_mmap(struct srv_chan *ch, const struct fdri_wire_mmap *m, siz
 		else
 			r.ret = fdri_file_mmap(ch->sf->file, m->offset, m->len, &memfd);
 	}
+	if (!r.ret)
+		r.fd_kind = FDRI_WIRE_FD_OTHER; /* the backing memfd, to map */
 	fdri_msg_send(ch->fd, &r, sizeof(r), r.ret ? -1 : memfd);
 }
 
