@@ -179,7 +179,6 @@ struct fdri_device {
 	struct fdri_clients *clients;    /* per-process quotas (holds a reference) */
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
-	bool unplugged;
 	struct fdri_stats stats;
 };
 

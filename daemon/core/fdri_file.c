@@ -26,10 +26,6 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	struct fdri_file *f;
 	pid_t tgid;
 
-	if (dev->unplugged) {
-		*err = -ENODEV;
-		return NULL;
-	}
 	if (open_flags & O_EXCL) {
 		*err = -EBUSY;
 		return NULL;

@@ -267,8 +267,6 @@ int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *m
 	struct fdri_gem *obj;
 	int fd;
 
-	if (file->dev->unplugged)
-		return -ENODEV;
 	obj = fdri_map_get(&file->dev->offsets, offset);
 	/* obj->size is page-aligned, so this is PAGE_ALIGN(len) > size without
 	 * the wrap-around of PAGE_ALIGN for len near UINT64_MAX */

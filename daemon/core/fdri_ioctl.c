@@ -209,8 +209,6 @@ int fdri_ioctl_decode(const struct fdri_device *dev, unsigned int cmd,
 	a->cmd = cmd;
 	a->in_fd = -1;
 	a->out_fd = -1;
-	if (dev->unplugged)
-		return -ENODEV;
 	if (_IOC_TYPE(cmd) != DRM_IOCTL_BASE)
 		return -ENOTTY;
 	d = ioctl_lookup(dev, _IOC_NR(cmd));
@@ -288,8 +286,6 @@ int fdri_ioctl_run(struct fdri_file *f, const struct fdri_caller *who,
 		   void *data, struct fdri_ioctl_args *a)
 {
 	f->dev->stats.ioctls++;
-	if (f->dev->unplugged)
-		return -ENODEV;
 	return a->desc->func(f, who, data, a);
 }
 

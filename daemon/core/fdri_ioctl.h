@@ -7,8 +7,8 @@
  * drives an ioctl through the same four steps, so they cannot disagree:
  *
  *   1. fdri_ioctl_decode()   cmd -> descriptor and the kernel's in/out/ksize
- *                            sizes (EINVAL for an unknown nr, ENODEV when
- *                            unplugged). The transport then copies in_size
+ *                            sizes (EINVAL for an unknown nr). Unplug is
+ *                            not modelled yet. The transport then copies in_size
  *                            bytes of the caller's struct into a zeroed
  *                            buffer of ksize bytes (EFAULT if it cannot).
  *   2. fdri_ioctl_permit()   the drm_ioctl_permit() checks (EACCES).

@@ -258,7 +258,7 @@ void fdri_req_probe_done(struct fdri_req *req, uint32_t faults)
 		}
 		memcpy(req->kdata, req->kdata_in, a->ksize);
 		req->state = FDRI_REQ_RUNNING;
-		ret = fdri_ioctl_run(req->file, &req->who, req->kdata, a);
+		ret = a->desc->func(req->file, &req->who, req->kdata, a); /* counted once */
 		if (ret == FDRI_PARKED) {
 			/* cannot happen for a getter; never leave it parked */
 			req_unpark(req);

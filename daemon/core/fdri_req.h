@@ -37,8 +37,8 @@
  * request finds it unlinked and does nothing. The file's release
  * (fdri_file_close()) cancels every request still active on it and tells
  * their transports through ops->cancelled(). The request struct belongs to
- * its transport, which may free it only while it is IDLE (after
- * fdri_req_cancel() or fdri_req_fini(), which cancel).
+ * its transport, which frees it with fdri_req_fini() (which cancels it if
+ * active, and frees its buffers and timer) and then free().
  *
  * The request references its file only while active; the file's release
  * cancels it, so the pointer never dangles.
