@@ -69,7 +69,7 @@ enum fdri_wire_type {
 	FDRI_MSG_DATA,       /* channel: nested input for a NEED; fd: the caller's fd */
 	FDRI_MSG_MMAP,       /* channel: map an offset; reply fd: memfd */
 	FDRI_MSG_INFO,       /* channel: node type and open flags */
-	FDRI_MSG_STATS,      /* channel: device counters */
+	FDRI_MSG_UNUSED_7,   /* version 1's STATS, never sent: answered EINVAL */
 	FDRI_MSG_REPLY,      /* daemon: final answer */
 	FDRI_MSG_NEED,       /* daemon: send nested input */
 	FDRI_MSG_CANCEL,     /* channel: cancel request id; daemon: its answer */
@@ -201,15 +201,6 @@ struct fdri_wire_info {
 	int32_t open_flags;
 	uint32_t device;
 	uint64_t file_id;
-};
-
-struct fdri_wire_stats {
-	struct fdri_wire_hdr hdr;
-	uint64_t ioctls;
-	uint64_t files_open;
-	uint64_t objects;
-	uint64_t dmabufs;
-	uint64_t backed_bytes;
 };
 
 #endif

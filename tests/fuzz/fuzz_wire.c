@@ -757,7 +757,7 @@ static void act_misc(struct input *in)
 	((struct fdri_wire_hdr *)junk)->len = l;
 	switch (t % 4) {
 	case 0: ((struct fdri_wire_hdr *)junk)->type = FDRI_MSG_INFO; break;
-	case 1: ((struct fdri_wire_hdr *)junk)->type = FDRI_MSG_STATS; break;
+	case 1: ((struct fdri_wire_hdr *)junk)->type = FDRI_MSG_UNUSED_7; break;
 	case 2: ((struct fdri_wire_hdr *)junk)->type = t >> 2; break;
 	default: ((struct fdri_wire_hdr *)junk)->type = FDRI_MSG_HELLO; break;
 	}
