@@ -43,12 +43,12 @@
 
 #include "fdri_wire.h"
 
-#define SHIM_NODE_PRIMARY 0
-#define SHIM_NODE_RENDER 2
+#define SHIM_NODE_PRIMARY FDRI_NODE_PRIMARY
+#define SHIM_NODE_RENDER FDRI_NODE_RENDER
 #define SHIM_MAX_DEVICES 8     /* FDRI_MAX_DEVICES */
 #define SHIM_MAX_NODES 32      /* of all devices, of each mode */
-/* the default socket of `fakedrid --cuse` (FDRI_DEFAULT_CUSE_SOCKET) */
-#define SHIM_DEFAULT_SOCKET "/run/fakedri/fakedri.sock"
+/* the default socket of `fakedrid --cuse` */
+#define SHIM_DEFAULT_SOCKET FDRI_DEFAULT_SOCKET
 
 /* A virtual node of the socket mode: a path the shim opens itself. */
 struct shim_node {

@@ -192,7 +192,8 @@ static bool redirected(const char *path)
 	if (!shim_cfg.nnodes)
 		return false;
 	if (has_prefix(path, "/dev/dri") || has_prefix(path, "/sys/class/drm") ||
-	    !strncmp(path, "/sys/dev/char/226:", 18))
+	    !strncmp(path, "/sys/dev/char/" FDRI_STR(FDRI_DRM_MAJOR) ":",
+		     strlen("/sys/dev/char/" FDRI_STR(FDRI_DRM_MAJOR) ":")))
 		return true;
 	return shim_path_node(path) != NULL;
 }
@@ -216,7 +217,7 @@ void shim_path_unmap(char *resolved)
 void shim_stat_patch(const struct shim_node *n, struct stat *st)
 {
 	st->st_mode = S_IFCHR | 0666;
-	st->st_rdev = makedev(226, (unsigned)n->minor);
+	st->st_rdev = makedev(FDRI_DRM_MAJOR, (unsigned)n->minor);
 	st->st_size = 0;
 	st->st_blocks = 0;
 }

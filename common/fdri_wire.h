@@ -49,18 +49,14 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 
+#include "fdri_defs.h"
+
 #define FDRI_WIRE_VERSION 2
 #define FDRI_WIRE_MAX_BUFS 3
 #define FDRI_WIRE_MAX_MSG (256 * 1024)
 /* Largest nested buffer carried in one message (FDRI_IOCTL_MAX_BUF). */
 #define FDRI_WIRE_MAX_BUF (64 * 1024)
 
-/* memfd name prefix of every fakedri buffer: "fakedri-bo:<instance hex>".
- * Together with the SHRINK|GROW|SEAL seals it marks a fakedri dma-buf. */
-#define FDRI_MEMFD_PREFIX "fakedri-bo:"
-
-/* HELLO's node for a connection without a DRM file. */
-#define FDRI_NODE_NONE 0xffffffffu
 
 enum fdri_wire_type {
 	FDRI_MSG_HELLO = 1,  /* main: open a DRM file; fd: channel */

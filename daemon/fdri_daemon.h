@@ -14,9 +14,8 @@
 
 #include "fdri_core.h"
 
-/* The socket of a CUSE-mode daemon without --socket; the shim reads the
- * configuration next to it when FAKEDRI_SOCKET is unset. */
-#define FDRI_DEFAULT_CUSE_SOCKET "/run/fakedri/fakedri.sock"
+/* The socket of a CUSE-mode daemon without --socket (common/fdri_defs.h). */
+#define FDRI_DEFAULT_CUSE_SOCKET FDRI_DEFAULT_SOCKET
 
 #define FDRI_DAEMON_MAX_DEVICES 8
 

@@ -37,7 +37,6 @@
 
 #include "fdri_core.h"
 
-#define FDRI_DRM_MAJOR 226
 #define FDRI_MAX_DEVICES 8         /* devices of one sysroot */
 #define FDRI_MAX_NODES 4           /* virtual nodes of one device */
 #define FDRI_PLATFORM_NAME_MAX 64

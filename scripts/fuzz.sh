@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 out=build-fuzz
 mkdir -p "$out/corpus"
-inc="-Idaemon/core -Iuapi $(pkg-config --cflags libdrm)"
+inc="-Idaemon/core -Iuapi -Icommon $(pkg-config --cflags libdrm)"
 # shellcheck disable=SC2086
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-DFAKEDRI_LIBFUZZER $inc -o "$out/fuzz_core" tests/fuzz/fuzz_core.c daemon/core/*.c

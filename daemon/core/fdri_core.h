@@ -39,6 +39,7 @@
 #include <sys/types.h>
 
 #include "fdri_client.h"
+#include "fdri_defs.h"
 #include "fdri_idr.h"
 #include "fdri_list.h"
 #include "fdri_map.h"
@@ -51,9 +52,11 @@
 #define FDRI_MMAP_OFFSET_START (0x100000000ull)
 #define FDRI_MMAP_OFFSET_SIZE (0xfffffull * 256 * FDRI_PAGE_SIZE)
 
+/* A node type: FDRI_NODE_PRIMARY or FDRI_NODE_RENDER (common/fdri_defs.h,
+ * shared with the shim). */
 enum fdri_node_type {
-	FDRI_NODE_PRIMARY = 0,
-	FDRI_NODE_RENDER = 2,
+	FDRI_NODE_TYPE_PRIMARY = FDRI_NODE_PRIMARY,
+	FDRI_NODE_TYPE_RENDER = FDRI_NODE_RENDER,
 };
 
 struct fdri_device;
