@@ -428,6 +428,48 @@ static void wrong_kinds_of_channel_are_refused(void)
 	normal_client_works();
 }
 
+/* HELLO with FDRI_NODE_NONE: a connection without a DRM file (for fence
+ * and dma-buf fd operations). It opens no file, and DRM ioctls and mmap
+ * on it get EBADF, as on an fd that is not a DRM file. */
+static void connection_without_a_file_opens_none_and_answers_ebadf(void)
+{
+	struct fdri_wire_hello hello = { .hdr = { FDRI_MSG_HELLO, sizeof(hello) },
+					 .version = FDRI_WIRE_VERSION, .node = FDRI_NODE_NONE };
+	struct {
+		struct fdri_wire_ioctl m;
+		struct drm_get_cap cap;
+	} req = { .m = { .hdr = { FDRI_MSG_IOCTL, sizeof(req) }, .cmd = DRM_IOCTL_GET_CAP,
+			 .id = 5, .arg_len = sizeof(struct drm_get_cap) },
+		  .cap = { .capability = DRM_CAP_DUMB_BUFFER } };
+	struct fdri_wire_mmap mm = { .hdr = { FDRI_MSG_MMAP, sizeof(mm) }, .id = 6,
+				     .offset = 0x100000000ull, .len = 4096 };
+	struct drm_fakedri_device_stats st0, st1;
+	unsigned char buf[512];
+	int s, ch, rfd, stats_fd = itest_open(ITEST_RENDER);
+	const struct fdri_wire_reply *r = (const void *)buf;
+
+	itest_stats(stats_fd, &st0);
+	s = connect_raw();
+	ch = channel(s, &hello, sizeof(hello));
+	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= (ssize_t)sizeof(*r));
+	CHECK_EQ(r->ret, 0);
+	itest_stats(stats_fd, &st1);
+	CHECK_EQ(st1.files, st0.files);
+	CHECK(fdri_msg_send(ch, &req, sizeof(req), -1) >= 0);
+	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= (ssize_t)sizeof(*r));
+	CHECK_EQ(r->hdr.type, FDRI_MSG_REPLY);
+	CHECK_EQ(r->id, 5);
+	CHECK_EQ(r->ret, -EBADF);
+	CHECK(fdri_msg_send(ch, &mm, sizeof(mm), -1) >= 0);
+	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= (ssize_t)sizeof(*r));
+	CHECK_EQ(r->id, 6);
+	CHECK_EQ(r->ret, -EBADF);
+	CHECK_EQ(rfd, -1);
+	close(ch);
+	close(s);
+	close(stats_fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -435,6 +477,8 @@ int main(int argc, char **argv)
 		{ "fd_exhaustion_fails_only_the_call_that_lost_its_fd",
 		  fd_exhaustion_fails_only_the_call_that_lost_its_fd },
 		{ "wrong_kinds_of_channel_are_refused", wrong_kinds_of_channel_are_refused },
+		{ "connection_without_a_file_opens_none_and_answers_ebadf",
+		  connection_without_a_file_opens_none_and_answers_ebadf },
 		{ "out_of_fds_refuses_promptly_then_recovers", out_of_fds_refuses_promptly_then_recovers },
 		{ NULL, NULL },
 	};
