@@ -11,6 +11,12 @@
 #   3. the core PRIME+mmap integration test against the CUSE nodes with the
 #      shim loaded -- SKIP when the shim does not bind CUSE nodes yet
 #      (cuse_exporter --probe answers 77)
+#   4. test_cuse_other_user (uid 65534, shim)
+#   5. a second fakedrid beside the first (own socket) with two devices,
+#      --device vgem --device fakedri, and nodes 0:dri/card2:primary,
+#      1:dri/renderD130:render, 1:dri/card3:primary; test_cuse_devices
+#      (static, no shim) checks each node serves its own device; then the
+#      daemon is stopped (SIGTERM) and its nodes and socket must go
 # Prints "TEST-CUSE: PASS|FAIL|SKIP <step>" per step and one
 # "TEST-CUSE-SUMMARY:" line; exits 1 if any step failed.
 # Env: FAKEDRI_CUSE_ITESTS  extra "PROGRAM:CASE" integration cases for step 3
@@ -179,6 +185,77 @@ if [ -x "$T/test_cuse_other_user" ]; then
         /dev/dri/renderD129 /dev/dri/card1
 else
     result SKIP "test_cuse_other_user" "not built"
+fi
+
+# ---- 5. a second daemon with two devices -------------------------------------
+echo "== 5. a second fakedrid with two devices (vgem, fakedri) =="
+SOCK2=/run/fakedri2/s
+NODES2="/dev/dri/card2 /dev/dri/renderD130 /dev/dri/card3"
+DLOG2=/tmp/fakedrid2.log
+t0=$(now)
+"$F/bin/fakedrid" --socket "$SOCK2" --log-level info --device vgem --device fakedri --cuse \
+    --cuse-node 0:dri/card2:primary --cuse-node 1:dri/renderD130:render \
+    --cuse-node 1:dri/card3:primary >"$DLOG2" 2>&1 &
+DPID2=$!
+i=0 ok=0
+while [ $i -lt 400 ]; do
+    ok=1
+    [ -S "$SOCK2" ] || ok=0
+    for n in $NODES2; do [ -c "$n" ] || ok=0; done
+    # shellcheck disable=SC2086
+    [ "$(grep -c '^cuse' "$SOCK2.root/nodes" 2>/dev/null)" = "$(echo $NODES2 | wc -w)" ] || ok=0
+    [ "$ok" = 1 ] && break
+    kill -0 "$DPID2" 2>/dev/null || break
+    sleep 0.05
+    i=$((i + 1))
+done
+name2="fakedrid --device vgem --device fakedri --cuse starts and creates $NODES2"
+if [ "$ok" = 1 ]; then
+    # shellcheck disable=SC2012,SC2086
+    echo "test-cuse: second fakedrid (pid $DPID2) up in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}') s:" \
+        "$(ls -l $NODES2 | awk '{print $1, $5, $6, $NF}' | tr '\n' ';')"
+    result PASS "$name2"
+    # run_step shows $DLOG on failure: this step's daemon log
+    DLOG1=$DLOG DLOG=$DLOG2
+    # shellcheck disable=SC2086
+    run_step "test_cuse_devices card2 (vgem) renderD130+card3 (fakedri), kernel vgem card0" \
+        /tmp/devices.log timeout 90 "$T/test_cuse_devices" $NODES2 \
+        --kernel-vgem /dev/dri/card0 /dev/dri/renderD128
+    DLOG=$DLOG1
+    # the first daemon's nodes are untouched by the second
+    left=""
+    for n in $NODES; do [ -c "$n" ] || left="$left $n"; done
+    if [ -z "$left" ] && kill -0 "$DPID" 2>/dev/null; then
+        result PASS "the first daemon and its nodes are unaffected by the second"
+    else
+        result FAIL "the first daemon and its nodes are unaffected by the second" "missing:$left"
+    fi
+else
+    result FAIL "$name2"
+    show_log "$DLOG2"
+fi
+kill "$DPID2" 2>/dev/null
+i=0
+while kill -0 "$DPID2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 "$DPID2" 2>/dev/null
+wait "$DPID2"
+rc2=$?
+i=0
+while [ $i -lt 100 ]; do
+    left=""
+    for n in $NODES2 "$SOCK2"; do [ -e "$n" ] && left="$left $n"; done
+    [ -z "$left" ] && break
+    sleep 0.05
+    i=$((i + 1))
+done
+if [ "$ok" != 1 ]; then
+    :
+elif [ -z "$left" ] && [ $rc2 = 0 ]; then
+    result PASS "the second fakedrid exits 0 on SIGTERM and its nodes and socket are gone"
+else
+    result FAIL "the second fakedrid exits 0 on SIGTERM and its nodes and socket are gone" \
+        "status $rc2, left:$left"
+    show_log "$DLOG2"
 fi
 
 stop_daemon

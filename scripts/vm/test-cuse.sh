@@ -11,9 +11,10 @@
 # (run-in-vm.sh: Debian's 6.1 kernel under qemu TCG with fuse, cuse, drm,
 # drm_shmem_helper and vgem) and runs scripts/vm/test-cuse-guest.sh in it:
 # fakedrid --cuse with /dev/fakedri, /dev/dri/card1 and /dev/dri/renderD129,
-# the static client test, the daemon SIGKILL test, and the core PRIME+mmap
+# the static client test, the daemon SIGKILL test, the core PRIME+mmap
 # integration test on the CUSE nodes with the shim (SKIP until the shim
-# binds CUSE nodes). Results are printed on the serial console
+# binds CUSE nodes), and a second fakedrid with two devices (vgem and
+# fakedri) whose nodes each serve their own device (test_cuse_devices). Results are printed on the serial console
 # ("TEST-CUSE: PASS|FAIL|SKIP ...", "TEST-CUSE-SUMMARY: ...").
 #
 # Exit status: 0 all passed (skips allowed), 1 a test failed, 77 qemu or the
@@ -62,7 +63,7 @@ mkdir -p "$TREE/bin" "$TREE/lib" "$TREE/tests"
 
 DRM_CFLAGS=$(pkg-config --cflags libdrm) || { say "ERROR: pkg-config libdrm"; exit 2; }
 CFLAGS="-O2 -g -Wall -Wextra $DRM_CFLAGS -I$SRC/uapi"
-for t in test_cuse_static test_daemon_kill; do
+for t in test_cuse_static test_daemon_kill test_cuse_devices; do
     # shellcheck disable=SC2086
     $CC $CFLAGS -static -o "$TREE/tests/$t" "$SRC/tests/cuse/$t.c" \
         || { say "ERROR: building $t (gcc -static) failed"; exit 2; }
