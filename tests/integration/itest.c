@@ -247,8 +247,13 @@ void itest_stats(int fd, struct drm_fakedri_device_stats *st)
 
 void itest_check_device_clean(void)
 {
+	itest_check_node_clean(ITEST_CARD);
+}
+
+void itest_check_node_clean(const char *path)
+{
 	struct drm_fakedri_device_stats st;
-	int fd = itest_open(ITEST_CARD);
+	int fd = itest_open(path);
 
 	itest_stats(fd, &st);
 	CHECK_EQ(st.files, 1);

@@ -133,6 +133,8 @@ void itest_stats(int fd, struct drm_fakedri_device_stats *st);
  * and a request on an fd connected earlier can be served before an EOF
  * that happened first; a new connection's requests cannot. */
 void itest_check_device_clean(void);
+/* The same from a fresh fd of @path, a node of a fakedri device. */
+void itest_check_node_clean(const char *path);
 
 /* a position-dependent byte pattern */
 void itest_fill(void *p, size_t len, uint32_t seed);

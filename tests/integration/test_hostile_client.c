@@ -21,31 +21,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fdri_msg.h"
-#include "fdri_wire.h"
+#include "itest_wire.h"
 
 static int connect_raw(void)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	const char *path = getenv("FAKEDRI_SOCKET");
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	CHECK(path && s >= 0);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	CHECK_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	return s;
+	return itest_wire_connect(getenv("FAKEDRI_SOCKET"));
 }
 
-/* A channel attached to main socket s with message msg; returns our end. */
-static int channel(int s, const void *msg, size_t len)
-{
-	int sv[2];
-
-	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	CHECK(fdri_msg_send(s, msg, len, sv[1]) >= 0);
-	close(sv[1]);
-	return sv[0];
-}
+#define channel itest_wire_channel
 
 /* The daemon still serves a normal client, and DEVICE_STATS is sane. */
 static void normal_client_works(void)

@@ -32,15 +32,7 @@ static void check_driver(int fd, const char *name)
 /* fakedri's counts from a fresh fd of its card (see itest.h) */
 static void check_fakedri_clean(void)
 {
-	struct drm_fakedri_device_stats st;
-	int fd = itest_open(FAKEDRI_CARD);
-
-	itest_stats(fd, &st);
-	CHECK_EQ(st.files, 1);
-	CHECK_EQ(st.objects, 0);
-	CHECK_EQ(st.dmabufs, 0);
-	CHECK_EQ(st.backed_bytes, 0);
-	CHECK_EQ(close(fd), 0);
+	itest_check_node_clean(FAKEDRI_CARD);
 }
 
 /* a dumb buffer of vgem's card0, exported and imported into renderD129 */

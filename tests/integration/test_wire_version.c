@@ -23,8 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fdri_msg.h"
-#include "fdri_wire.h"
+#include "itest_wire.h"
 
 /* version 1's HELLO: no device field */
 struct v1_hello {
@@ -77,27 +76,9 @@ static int count_lines(const char *s)
 	return n;
 }
 
-static int connect_to(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+#define connect_to itest_wire_connect
+#define channel itest_wire_channel
 
-	CHECK(s >= 0);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	CHECK_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
-	return s;
-}
-
-/* Sends @msg with a new channel on main socket @s; returns our end. */
-static int channel(int s, const void *msg, size_t len)
-{
-	int sv[2];
-
-	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-	CHECK_EQ(fdri_msg_send(s, msg, len, sv[1]), (ssize_t)len);
-	close(sv[1]);
-	return sv[0];
-}
 
 /* The reply to a HELLO on channel @ch, or a failed CHECK after 10 s. */
 static ssize_t recv_reply(int ch, void *buf, size_t cap)
