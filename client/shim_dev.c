@@ -649,11 +649,10 @@ static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd)
 
 	spin_for_reply(ch);
 	for (;;) {
-		ssize_t n;
+		ssize_t n = fdri_msg_recv_flags(ch, buf, FDRI_WIRE_MAX_MSG, rfd, NULL, MSG_DONTWAIT);
 
-		*rfd = -1;
-		n = recv(ch, buf, 0, MSG_PEEK | MSG_DONTWAIT);
-		if (n < 0 && errno == EAGAIN) {
+		if (n == -EAGAIN) {
+			/* not yet: wait where a signal handler interrupts us */
 			if (poll(&p, 1, -1) < 0) {
 				if (errno == EINTR)
 					return chan_cancel(ch, id, buf, rfd);
@@ -661,7 +660,6 @@ static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd)
 			}
 			continue;
 		}
-		n = fdri_msg_recv(ch, buf, FDRI_WIRE_MAX_MSG, rfd, NULL);
 		if (n == 0 || n == -ECONNRESET)
 			return -ENODEV;
 		if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))

@@ -36,6 +36,12 @@ ssize_t fdri_msg_send(int sock, const void *buf, size_t len, int sendfd)
 
 ssize_t fdri_msg_recv(int sock, void *buf, size_t cap, int *recvfd, struct ucred *cred)
 {
+	return fdri_msg_recv_flags(sock, buf, cap, recvfd, cred, 0);
+}
+
+ssize_t fdri_msg_recv_flags(int sock, void *buf, size_t cap, int *recvfd, struct ucred *cred,
+			    int flags)
+{
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int) * 4) + CMSG_SPACE(sizeof(struct ucred))];
@@ -47,7 +53,7 @@ ssize_t fdri_msg_recv(int sock, void *buf, size_t cap, int *recvfd, struct ucred
 
 	*recvfd = -1;
 	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

@@ -21,6 +21,9 @@ ssize_t fdri_msg_send(int sock, const void *buf, size_t len, int sendfd);
  * if one was sent but could not be received (the receiver is out of fds).
  * cred may be NULL. Retries EINTR. */
 #define FDRI_MSG_FD_LOST (-2)
+/* The same with recvmsg() @flags (e.g. MSG_DONTWAIT: -EAGAIN if none). */
+ssize_t fdri_msg_recv_flags(int sock, void *buf, size_t cap, int *recvfd, struct ucred *cred,
+			    int flags);
 ssize_t fdri_msg_recv(int sock, void *buf, size_t cap, int *recvfd, struct ucred *cred);
 
 #endif
