@@ -596,75 +596,66 @@ static bool dev_connected(struct shim_dev *d, int fd)
 }
 
 /*
- * A signal handler ran while request @id waited: CANCEL it and read until
- * the daemon's answer (common/fdri_wire.h). Returns the length of a REPLY
- * for @id that arrived first (the call completed after all), left in buf,
- * or -EINTR, or a transport error.
+ * The next message of request @id. A signal handler that runs while we
+ * wait (poll() returns EINTR whatever SA_RESTART says) sends CANCEL; the
+ * daemon cancels only a call that waits in it (a parked request), as the
+ * kernel interrupts only its interruptible waits, and answers every
+ * CANCEL: ret 1, cancelled (we return -EINTR); ret 0, it was not waiting
+ * (its NEEDs and REPLY keep coming and are returned as usual). *pending
+ * counts the answers still owed, which the caller drains after the REPLY
+ * (chan_drain_cancels), so none is left for the channel's next call.
  */
-static ssize_t chan_cancel(int ch, uint64_t id, unsigned char *buf, int *rfd)
-{
-	struct fdri_wire_cancel c = { .hdr = { FDRI_MSG_CANCEL, sizeof(c) }, .id = id };
-	const struct fdri_wire_hdr *h = (const void *)buf;
-	ssize_t n, reply = 0;
-
-	n = fdri_msg_send(ch, &c, sizeof(c), -1);
-	while (n >= 0) {
-		int fd = -1;
-
-		/* after a REPLY only the answer can come: read it elsewhere */
-		n = reply ? fdri_msg_recv(ch, &c, sizeof(c), &fd, NULL) :
-			    fdri_msg_recv(ch, buf, FDRI_WIRE_MAX_MSG, &fd, NULL);
-		if (n == 0)
-			n = -ENODEV;
-		if (n < (ssize_t)sizeof(struct fdri_wire_hdr)) {
-			if (fd >= 0)
-				shim_real_close(fd);
-			break;
-		}
-		if (!reply && h->type == FDRI_MSG_REPLY && ((const struct fdri_wire_reply *)buf)->id == id) {
-			reply = n;
-			*rfd = fd;
-			continue;
-		}
-		if (fd >= 0)
-			shim_real_close(fd);
-		if (reply && c.hdr.type == FDRI_MSG_CANCEL && c.id == id)
-			return reply;
-		if (!reply && h->type == FDRI_MSG_CANCEL &&
-		    ((const struct fdri_wire_cancel *)buf)->id == id)
-			return -EINTR;
-		/* a NEED of the cancelled exchange, or a stale message: dropped */
-	}
-	if (reply && *rfd >= 0) {
-		shim_real_close(*rfd);
-		*rfd = -1;
-	}
-	return n < 0 ? n : -EPROTO;
-}
-
-/* The next message of request @id, interruptible by signal handlers. */
-static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd)
+static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd, int *pending)
 {
 	struct pollfd p = { .fd = ch, .events = POLLIN };
 
 	spin_for_reply(ch);
 	for (;;) {
+		const struct fdri_wire_cancel *c = (const void *)buf;
 		ssize_t n = fdri_msg_recv_flags(ch, buf, FDRI_WIRE_MAX_MSG, rfd, NULL, MSG_DONTWAIT);
 
 		if (n == -EAGAIN) {
-			/* not yet: wait where a signal handler interrupts us */
-			if (poll(&p, 1, -1) < 0) {
-				if (errno == EINTR)
-					return chan_cancel(ch, id, buf, rfd);
+			struct fdri_wire_cancel cm = { .hdr = { FDRI_MSG_CANCEL, sizeof(cm) }, .id = id };
+
+			if (poll(&p, 1, -1) >= 0)
+				continue;
+			if (errno != EINTR)
 				return -errno;
-			}
+			n = fdri_msg_send(ch, &cm, sizeof(cm), -1);
+			if (n < 0)
+				return n;
+			++*pending;
 			continue;
 		}
 		if (n == 0 || n == -ECONNRESET)
 			return -ENODEV;
 		if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))
 			return -EPROTO;
+		if (n >= (ssize_t)sizeof(*c) && c->hdr.type == FDRI_MSG_CANCEL && c->id == id) {
+			--*pending;
+			if (c->ret == 1)
+				return -EINTR; /* the daemon holds nothing of it any more */
+			continue;
+		}
 		return n;
+	}
+}
+
+/* Reads the CANCEL answers still owed for request @id (after its REPLY:
+ * they follow it at once). */
+static void chan_drain_cancels(int ch, uint64_t id, int pending)
+{
+	while (pending > 0) {
+		struct fdri_wire_cancel c;
+		int fd;
+		ssize_t n = fdri_msg_recv(ch, &c, sizeof(c), &fd, NULL);
+
+		if (fd >= 0)
+			shim_real_close(fd);
+		if (n <= 0)
+			return;
+		if (n == sizeof(c) && c.hdr.type == FDRI_MSG_CANCEL && c.id == id)
+			pending--;
 	}
 }
 
@@ -676,7 +667,7 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	struct fdri_wire_reply *r;
 	uint32_t size = _IOC_SIZE(cmd);
 	uint64_t id = atomic_fetch_add(&next_id, 1) + 1;
-	int ch, rfd = -1, ret;
+	int ch, rfd = -1, ret, pending = 0;
 	bool fresh, answered = false;
 	ssize_t n;
 
@@ -707,9 +698,10 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	n = fdri_msg_send(ch, m, m->hdr.len, -1);
 	for (;;) {
 		if (n >= 0)
-			n = chan_wait(ch, id, rbuf, &rfd);
+			n = chan_wait(ch, id, rbuf, &rfd, &pending);
 		if (n < 0) {
 			if (n == -EINTR) {
+				chan_drain_cancels(ch, id, pending);
 				chan_put(d, ch, false);
 				return -EINTR;
 			}
@@ -734,6 +726,7 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 		if (rfd >= 0)
 			shim_real_close(rfd);
 	}
+	chan_drain_cancels(ch, id, pending);
 	chan_put(d, ch, false);
 	if ((size_t)n < sizeof(*r) + r->out_len) {
 		if (rfd >= 0)

@@ -27,13 +27,13 @@
  *
  * - A call may wait in the daemon (a parked request, fdri_req.h): the
  *   channel then simply has no answer yet. If a signal interrupts the
- *   waiting client, it sends CANCEL with the request's id and reads until
- *   the daemon's CANCEL answer with that id: a REPLY with the id that
- *   arrives before it is the call's real result (it completed first),
- *   NEEDs are dropped. The daemon answers every CANCEL, with ret 1 if it
- *   cancelled a request and 0 if none with that id was active; after the
- *   answer the channel holds nothing of the cancelled call, so a late
- *   completion can never reach the next call.
+ *   waiting client, it sends CANCEL with the request's id. The daemon
+ *   answers every CANCEL: ret 1 if it cancelled the request, which it does
+ *   only while the request waits (as the kernel interrupts only its
+ *   interruptible waits), else ret 0, and the exchange goes on (NEEDs,
+ *   then the REPLY) as if no signal had come. The client reads every
+ *   answer it is owed before the channel's next call, so a late
+ *   completion can never reach that call.
  * - HELLO names a device (its index in the daemon) and a node type, or
  *   FDRI_NODE_NONE for a connection without a DRM file (for operations on
  *   fence and dma-buf fds).

@@ -415,7 +415,9 @@ static void handle_cancel(struct srv_chan *ch, const struct fdri_wire_cancel *m,
 	if (n < sizeof(*m))
 		return;
 	r.id = m->id;
-	if (ch->req && fdri_req_active(ch->req) && ch->req->id == m->id) {
+	/* only a waiting call is interrupted, as the kernel interrupts only
+	 * its interruptible waits; any other finishes as if no signal came */
+	if (ch->req && ch->req->state == FDRI_REQ_PARKED && ch->req->id == m->id) {
 		fdri_req_cancel(ch->req);
 		chan_req_ended(ch);
 		r.ret = 1;

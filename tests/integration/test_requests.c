@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -318,6 +319,42 @@ struct wait_result {
 	int ret;
 	int err;
 };
+
+/*
+ * The kernel interrupts only its interruptible waits: an ioctl that does
+ * not wait never fails with EINTR, however many signals come, even with
+ * no SA_RESTART. Raw ioctl() (no drmIoctl restart) of calls with a whole
+ * NEED/DATA/probe exchange (VERSION) and of plain ones (GEM create and
+ * close), under a SIGALRM every 100 us, with no spinning so the shim waits
+ * in poll() where signals reach it.
+ */
+static void signals_never_interrupt_calls_that_do_not_wait(void)
+{
+	int fd, fails = 0;
+
+	setenv("FAKEDRI_SPIN_US", "0", 1); /* read by the shim at its first wait */
+	fd = itest_open(ITEST_RENDER);
+	install_alarm_handler();
+	alarm_start((pid_t)syscall(SYS_gettid), 100 * 1000);
+	for (int i = 0; i < 1000; i++) {
+		char name[64], date[64], desc[128];
+		struct drm_version v = { .name = name, .name_len = sizeof(name), .date = date,
+					 .date_len = sizeof(date), .desc = desc,
+					 .desc_len = sizeof(desc) };
+		struct drm_fakedri_gem_create c = { .size = 4096 };
+		struct drm_gem_close cl = { 0 };
+
+		fails += ioctl(fd, DRM_IOCTL_VERSION, &v) != 0;
+		fails += ioctl(fd, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c) != 0;
+		cl.handle = c.handle;
+		fails += ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl) != 0;
+	}
+	alarm_stop();
+	CHECK_EQ(fails, 0);
+	CHECK(atomic_load(&sig_count) > 20); /* the signals did come */
+	CHECK_EQ(close(fd), 0);
+	itest_check_device_clean();
+}
 
 static void *blocking_waiter(void *arg)
 {
@@ -711,6 +748,8 @@ int main(int argc, char **argv)
 		{ "late_completion_after_cancel_never_reaches_the_next_call",
 		  late_completion_after_cancel_never_reaches_the_next_call },
 		{ "wait_with_past_deadline_is_etime", wait_with_past_deadline_is_etime },
+		{ "signals_never_interrupt_calls_that_do_not_wait",
+		  signals_never_interrupt_calls_that_do_not_wait },
 		{ "wait_with_bad_flags_is_einval", wait_with_bad_flags_is_einval },
 		{ "wait_with_future_deadline_is_etime_at_the_deadline",
 		  wait_with_future_deadline_is_etime_at_the_deadline },
