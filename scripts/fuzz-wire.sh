@@ -21,4 +21,4 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 cp tests/fuzz/wire-corpus/seed-* "$out/corpus/" 2>/dev/null || true
 cd "$out"
 export FUZZ_WIRE_AVOID="${FUZZ_WIRE_AVOID-}"
-./fuzz_wire -max_total_time="$secs" -max_len=1024 "$@" corpus
+./fuzz_wire -max_total_time="$secs" -max_len="${FUZZ_WIRE_MAX_LEN:-128}" "$@" corpus

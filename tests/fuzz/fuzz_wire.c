@@ -20,9 +20,11 @@
  * daemon has seen the EOFs, a well-behaved client does HELLO, GET_CAP,
  * CREATE_DUMB, VERSION (with the NEED/probe exchange) and DESTROY_DUMB and
  * checks every answer, and then the oracle checks that the daemon is back
- * to its baseline: as many open fds as after start-up, device stats
- * (files, objects, dma-bufs, backed bytes, memory) zero, no parked
- * TEST_WAIT requests. Any violation aborts.
+ * to its baseline: as many open fds as after start-up (pipes aside,
+ * which libFuzzer and the sanitizers make), no client socket held by the
+ * server, a heap no bigger than after the first input (plus a small
+ * slack), device stats (files, objects, dma-bufs, backed bytes, memory)
+ * zero, no parked TEST_WAIT requests. Any violation aborts.
  *
  * Channels: the server accepts only a channel whose peer is the process
  * that sent it and not the daemon itself. The daemon runs in this process,
@@ -906,6 +908,34 @@ static void settle(void)
 		event_base_loop(base, EVLOOP_NONBLOCK);
 }
 
+/* Heap bytes in use: the sanitizer allocator's count under ASan, else
+ * malloc's. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define FUZZ_WIRE_ASAN 1
+#endif
+#endif
+#ifdef FUZZ_WIRE_ASAN
+#include <sanitizer/allocator_interface.h>
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+#include <malloc.h>
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+#endif
+
+/* The heap after the first input (libevent and the daemon have grown
+ * their tables to the fds of this harness by then), and how far above it
+ * an input may leave it: a client that goes must not leave the daemon
+ * bigger, input after input. */
+static size_t baseline_heap;
+#define HEAP_SLACK (4u << 20)
+
 static void oracle(void)
 {
 	int n = count_fds();
@@ -941,6 +971,14 @@ static void oracle(void)
 		event_base_dump_events(base, stderr);
 	}
 	CHECK(n == baseline_fds, "%d fds open, %d at start", n, baseline_fds);
+	{
+		size_t heap = heap_in_use();
+
+		if (!baseline_heap)
+			baseline_heap = heap;
+		CHECK(heap <= baseline_heap + HEAP_SLACK, "heap %zu bytes, %zu after the first input",
+		      heap, baseline_heap);
+	}
 	for (int d = 0; d < NDEVS; d++) {
 		const struct fdri_stats *s = &devs[d]->stats;
 
