@@ -910,13 +910,16 @@ static void settle(void)
 
 /* Heap bytes in use: the sanitizer allocator's count under ASan, else
  * malloc's. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_WIRE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
 #define FUZZ_WIRE_ASAN 1
 #endif
 #endif
 #ifdef FUZZ_WIRE_ASAN
-#include <sanitizer/allocator_interface.h>
+/* the sanitizer runtime's, in gcc's libasan and clang's alike */
+size_t __sanitizer_get_current_allocated_bytes(void);
 static size_t heap_in_use(void)
 {
 	return __sanitizer_get_current_allocated_bytes();
