@@ -598,6 +598,8 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	d->srv = fdri_server_create(base, d->devs, d->ndevs, sock);
 	if (!d->srv) {
 		fdri_log(FDRI_LOG_ERROR, "cannot listen on %s: %s", sock,
+			 errno == EADDRINUSE ? "another daemon is serving it" :
+			 errno == EEXIST ? "something that is not a socket is there" :
 			 errno ? strerror(errno) : "event loop setup failed");
 		goto fail;
 	}

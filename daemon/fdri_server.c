@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sched.h>
 #include <time.h>
@@ -731,6 +732,37 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	event_add(sf->ev, NULL);
 }
 
+/*
+ * Clears the way for our socket at @path: nothing there, or a socket no
+ * daemon listens on any more (removed). A live daemon's socket gives
+ * EADDRINUSE (taking it over would orphan that daemon's clients), and
+ * anything else at the path (a file, a directory) EEXIST: never removed.
+ */
+static int stale_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int s, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -1;
+	r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	close(s);
+	if (r == 0 || errno == EAGAIN) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
 struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *const *devs,
 				       unsigned int ndevs, const char *path)
 {
@@ -763,7 +795,17 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	fdri_list_init(&srv->files);
 	fdri_list_init(&srv->chans);
 	strcpy(addr.sun_path, path);
-	unlink(path);
+	if (stale_socket(path) < 0) {
+		int e = errno;
+
+		if (srv->spare_fd >= 0)
+			close(srv->spare_fd);
+		free(srv->path);
+		free(srv->devs);
+		free(srv);
+		errno = e;
+		return NULL;
+	}
 	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (srv->listen_fd < 0 ||
 	    setsockopt(srv->listen_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||

@@ -21,7 +21,8 @@ struct fdri_server;
 
 /* Listens on @path (created; its directory must already be private) and
  * serves @devs, which HELLO selects by index. The devices outlive the
- * server. Returns NULL with errno set. */
+ * server. A stale socket at @path is replaced; a live daemon's gives
+ * EADDRINUSE, anything else there EEXIST. Returns NULL with errno set. */
 struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_device *const *devs,
 				       unsigned int ndevs, const char *path);
 void fdri_server_destroy(struct fdri_server *srv);

@@ -68,8 +68,21 @@ socket_path_too_long)
 	expect "$long" "too long" "at most 107" -- "$fakedrid" --socket "$long" ;;
 listen_fails)
 	mkdir -m 700 "$work/busy" "$work/busy/s"
-	expect "cannot listen on $work/busy/s" "Address already in use" -- \
-		"$fakedrid" --socket "$work/busy/s" ;;
+	expect "cannot listen on $work/busy/s" "not a socket" -- \
+		"$fakedrid" --socket "$work/busy/s"
+	[ -d "$work/busy/s" ] || fail "the directory at the socket path was removed" ;;
+socket_of_a_live_daemon_is_not_taken)
+	mkdir -m 700 "$work/live"
+	mkfifo "$work/ready"
+	"$fakedrid" --socket "$work/live/s" --ready-fd 3 3>"$work/ready" 2>/dev/null &
+	first=$!
+	read -r _ <"$work/ready" || fail "the first daemon did not start"
+	expect "cannot listen on $work/live/s" "another daemon is serving it" -- \
+		"$fakedrid" --socket "$work/live/s"
+	kill -0 "$first" 2>/dev/null || fail "the first daemon died"
+	[ -S "$work/live/s" ] || fail "the first daemon's socket is gone"
+	kill "$first"
+	wait "$first" ;;
 no_socket_path)
 	expect "no socket path" "--socket PATH" -- "$fakedrid" ;;
 cuse_unavailable)
