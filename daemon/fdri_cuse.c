@@ -3,21 +3,25 @@
  *
  * DOC: the ioctl retry exchange
  * With CUSE_UNRESTRICTED_IOCTL the kernel first sends an ioctl with no data.
- * The same four steps every transport takes (fdri_ioctl.h) then decide what
- * to ask for:
- *   1. decode: errors (ENOTTY, EINVAL, ENODEV) are answered at once, with
- *      nothing copied, as drm_ioctl() does; otherwise ask for the struct
- *      (in_size bytes in, out_size bytes out) if it was not sent yet. The
- *      kernel's copy of it gives the caller EFAULT for a bad pointer, before
- *      any permission check, as in drm_ioctl().
+ * Each round submits a request (fdri_req.h) with what the kernel delivered;
+ * the core takes the steps every transport shares, and this adapter's
+ * fetch callback answers from the round's data, or, when something is
+ * missing, replies with a retry naming it and drops the request:
+ *   1. decode: errors (ENOTTY, EINVAL) are answered at once, with nothing
+ *      copied, as drm_ioctl() does; otherwise the struct is fetched (in_size
+ *      bytes in, out_size bytes out). The kernel's copy of it gives the
+ *      caller EFAULT for a bad pointer, before any permission check, as in
+ *      drm_ioctl().
  *   2. permit: EACCES is answered with the struct copied back.
- *   3. nested buffers: ask again, for input buffers and for output buffers
- *      (fetched too, so bytes the handler leaves alone are written back
- *      unchanged), sized from the struct and capped at FDRI_WIRE_MAX_BUF.
+ *   3. nested buffers: input and output buffers are fetched (output too,
+ *      ops->fetch_out, so bytes the handler leaves alone are written back
+ *      unchanged), sized from the struct and capped at FDRI_IOCTL_MAX_BUF.
  *   4. run, and reply with the struct and the output buffers.
  * The rounds are told apart by the sizes the kernel delivered, so no state
  * is kept between them and nothing runs twice. _IO commands have no data and
- * are answered directly.
+ * are answered directly. A call that waits (a parked request) keeps its
+ * FUSE request; FUSE_INTERRUPT cancels it (EINTR). Calls are pooled per
+ * CUSE device (struct cuse_call), so a warm ioctl allocates nothing.
  *
  * fds cannot travel through a CUSE reply: PRIME_HANDLE_TO_FD runs (so bad
  * handles and flags get their usual errors, and the export is cached as
