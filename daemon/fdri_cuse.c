@@ -310,7 +310,8 @@ static void call_fetch(struct fdri_req *req)
 		return;
 	}
 	if (req->want_arg) {
-		memcpy(req->kdata, call->in_buf, a->in_size);
+		if (a->in_size) /* an _IOR struct comes with no input at all */
+			memcpy(req->kdata, call->in_buf, a->in_size);
 		fdri_req_input_done(req);
 		return;
 	}
