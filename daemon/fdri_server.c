@@ -795,19 +795,9 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	fdri_list_init(&srv->files);
 	fdri_list_init(&srv->chans);
 	strcpy(addr.sun_path, path);
-	if (stale_socket(path) < 0) {
-		int e = errno;
-
-		if (srv->spare_fd >= 0)
-			close(srv->spare_fd);
-		free(srv->path);
-		free(srv->devs);
-		free(srv);
-		errno = e;
-		return NULL;
-	}
-	srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (srv->listen_fd < 0 ||
+	srv->listen_fd = -1;
+	if (stale_socket(path) < 0 ||
+	    (srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    setsockopt(srv->listen_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
 	    bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(srv->listen_fd, 128) < 0) {
