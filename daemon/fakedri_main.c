@@ -24,6 +24,7 @@
 
 #include "fdri_daemon.h"
 #include "fdri_daemon_cmd.h"
+#include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
 
@@ -153,7 +154,7 @@ static int cmd_run(int argc, char **argv)
 	o.socket = sock;
 	signal(SIGPIPE, SIG_IGN);
 	getrlimit(RLIMIT_NOFILE, &nofile); /* the daemon raises its own */
-	st.base = event_base_new();
+	st.base = fdri_host_loop_new();
 	if (!st.base) {
 		fprintf(stderr, "fakedri run: cannot create the event loop\n");
 		rmdir(tmpl);

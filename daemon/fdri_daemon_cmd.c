@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "fdri_daemon.h"
+#include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
 #include "fdri_daemon_cmd.h"
@@ -49,7 +50,7 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
+	base = fdri_host_loop_new();
 	if (!base) {
 		fdri_log(FDRI_LOG_ERROR, "cannot create the event loop");
 		return 1;

@@ -144,28 +144,39 @@ static int64_t host_now(void *ctx)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* (Re)schedules @t's event for what is left until its deadline. */
+static int timer_schedule(struct fdri_timer *t, int64_t left)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (left > 0) {
+		tv.tv_sec = (time_t)(left / 1000000000);
+		tv.tv_usec = (suseconds_t)((left % 1000000000 + 999) / 1000);
+	}
+	return evtimer_add((struct event *)t->host, &tv) < 0 ? -ENOMEM : 0;
+}
+
+/* A loop's timers may run a little early by CLOCK_MONOTONIC (libevent
+ * can use a coarse clock): a deadline is a promise, so wait out the rest. */
 static void timer_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_timer *t = data;
+	int64_t left = t->deadline - host_now(NULL);
 
 	(void)fd; (void)what;
+	if (left > 0 && timer_schedule(t, left) == 0)
+		return;
 	t->func(t);
 }
 
 static int host_timer_arm(void *ctx, struct fdri_timer *t, int64_t deadline)
 {
-	int64_t left = deadline - host_now(ctx);
-	struct timeval tv = { 0, 0 };
-
 	if (!ctx)
 		return -ENOTSUP; /* no loop to serve timers */
 	if (!t->host && !(t->host = evtimer_new((struct event_base *)ctx, timer_cb, t)))
 		return -ENOMEM;
-	if (left > 0) {
-		tv.tv_sec = (time_t)(left / 1000000000);
-		tv.tv_usec = (suseconds_t)(left % 1000000000 + 999) / 1000;
-	}
-	return evtimer_add((struct event *)t->host, &tv) < 0 ? -ENOMEM : 0;
+	t->deadline = deadline;
+	return timer_schedule(t, deadline - host_now(ctx));
 }
 
 static void host_timer_disarm(void *ctx, struct fdri_timer *t)
@@ -204,6 +215,20 @@ static int host_signal_fd_set(void *ctx, int fd, bool readable)
 	if (n < 0 && errno != EAGAIN)
 		return -errno;
 	return 0;
+}
+
+struct event_base *fdri_host_loop_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (!cfg)
+		return NULL;
+	/* timers by CLOCK_MONOTONIC itself, not its coarse variant */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
 }
 
 const struct fdri_host_ops fdri_host_ops = {

@@ -97,6 +97,7 @@ struct fdri_fd_ident {
 struct fdri_timer {
 	void (*func)(struct fdri_timer *t);
 	void *host;
+	int64_t deadline;   /* set by timer_arm; @func never runs before it */
 };
 
 /*
@@ -116,7 +117,8 @@ struct fdri_host_ops {
 	void (*close)(void *ctx, int fd);
 	/* CLOCK_MONOTONIC in nanoseconds. */
 	int64_t (*now)(void *ctx);
-	/* (Re)arms @t to fire once at @deadline_ns (CLOCK_MONOTONIC). */
+	/* (Re)arms @t to fire once at @deadline_ns (CLOCK_MONOTONIC), never
+	 * before it by now()'s clock. */
 	int (*timer_arm)(void *ctx, struct fdri_timer *t, int64_t deadline_ns);
 	/* Disarms @t; it does not fire afterwards. Harmless if not armed. */
 	void (*timer_disarm)(void *ctx, struct fdri_timer *t);

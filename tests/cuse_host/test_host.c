@@ -56,7 +56,7 @@ static void clock_is_clock_monotonic_in_ns(void **state)
 
 static void timer_fires_once_not_before_its_deadline(void **state)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base = fdri_host_loop_new();
 	struct fired f = { .t.func = on_fire, .base = base };
 	int64_t deadline = fdri_host_ops.now(base) + 20 * 1000 * 1000;
 
@@ -70,9 +70,41 @@ static void timer_fires_once_not_before_its_deadline(void **state)
 	event_base_free(base);
 }
 
+/* libevent adds a timeout to the time it cached when its loop woke up, so
+ * a timer armed from a callback that ran a while would fire that much
+ * early; a deadline must still hold by CLOCK_MONOTONIC. */
+static struct fired late_armed;
+static int64_t late_deadline;
+
+static void arm_after_working(evutil_socket_t fd, short what, void *arg)
+{
+	int64_t t0 = mono_ns();
+
+	(void)fd; (void)what; (void)arg;
+	while (mono_ns() - t0 < 5 * 1000 * 1000)
+		; /* a callback that takes 5 ms */
+	late_deadline = fdri_host_ops.now(late_armed.base) + 1000 * 1000;
+	assert_int_equal(fdri_host_ops.timer_arm(late_armed.base, &late_armed.t, late_deadline), 0);
+}
+
+static void timer_armed_late_in_a_loop_turn_is_not_early(void **state)
+{
+	struct event_base *base = fdri_host_loop_new();
+	struct timeval zero = { 0, 0 };
+
+	(void)state;
+	late_armed = (struct fired){ .t.func = on_fire, .base = base };
+	assert_int_equal(event_base_once(base, -1, EV_TIMEOUT, arm_after_working, NULL, &zero), 0);
+	event_base_dispatch(base);
+	assert_int_equal(late_armed.count, 1);
+	assert_true(late_armed.at >= late_deadline);
+	fdri_host_ops.timer_fini(base, &late_armed.t);
+	event_base_free(base);
+}
+
 static void disarmed_timer_never_fires(void **state)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base = fdri_host_loop_new();
 	struct fired f = { .t.func = on_fire, .base = base };
 
 	(void)state;
@@ -86,7 +118,7 @@ static void disarmed_timer_never_fires(void **state)
 
 static void rearmed_timer_fires_at_the_new_deadline_only(void **state)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base = fdri_host_loop_new();
 	struct fired f = { .t.func = on_fire, .base = base };
 	int64_t now = fdri_host_ops.now(base);
 
@@ -102,7 +134,7 @@ static void rearmed_timer_fires_at_the_new_deadline_only(void **state)
 
 static void past_deadline_fires_at_the_next_loop_turn(void **state)
 {
-	struct event_base *base = event_base_new();
+	struct event_base *base = fdri_host_loop_new();
 	struct fired f = { .t.func = on_fire, .base = base };
 
 	(void)state;
@@ -153,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(clock_is_clock_monotonic_in_ns),
 		cmocka_unit_test(timer_fires_once_not_before_its_deadline),
+		cmocka_unit_test(timer_armed_late_in_a_loop_turn_is_not_early),
 		cmocka_unit_test(disarmed_timer_never_fires),
 		cmocka_unit_test(rearmed_timer_fires_at_the_new_deadline_only),
 		cmocka_unit_test(past_deadline_fires_at_the_next_loop_turn),
