@@ -259,9 +259,22 @@ static void fd_exhaustion_fails_only_the_call_that_lost_its_fd(void)
 	if (hog == 0) {
 		char c;
 
+		struct fdri_wire_hello h = { .hdr = { FDRI_MSG_HELLO, sizeof(h) },
+					 .version = FDRI_WIRE_VERSION, .node = FDRI_NODE_RENDER,
+					 .open_flags = O_RDWR };
+
 		close(go[1]);
-		while (opened < 200 && open(ITEST_RENDER, O_RDWR | O_CLOEXEC) >= 0)
+		/* raw opens, so the last, failed one keeps its connection
+		 * (the shim would close it, and so give the daemon an fd back) */
+		while (opened < 200) {
+			unsigned char r[sizeof(struct fdri_wire_reply)];
+			int fdr, s = itest_wire_connect(getenv("FAKEDRI_SOCKET"));
+			int ch = itest_wire_channel(s, &h, sizeof(h));
+
+			if (fdri_msg_recv(ch, r, sizeof(r), &fdr, NULL) <= 0)
+				break; /* the daemon could not take the channel */
 			opened++;
+		}
 		itest_write(hogged[1], &opened, sizeof(opened));
 		CHECK_EQ(read(go[0], &c, 1), 0); /* until the parent lets go */
 		_exit(0);
