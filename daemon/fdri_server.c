@@ -540,25 +540,23 @@ static bool chan_acceptable(int fd, const struct ucred *sender)
 	return false;
 }
 
-/* A new channel of @sf, which takes @fd; NULL (and @fd closed) when out
- * of memory or past the process's quota of channels (*over set). */
-static struct srv_chan *chan_add(struct srv_file *sf, int fd, bool *over)
+/* A new channel of @sf on @fd, which it takes (and the process's quota of
+ * channels is charged); *out, if asked, is the channel. -EMFILE past the
+ * quota, -ENOMEM: @fd stays the caller's. */
+static int chan_add(struct srv_file *sf, int fd, struct srv_chan **out)
 {
 	struct srv_chan *ch;
 	int on = 1;
 
-	*over = !fdri_client_charge(sf->client, FDRI_Q_CHANNELS, 1);
-	if (*over) {
+	if (!fdri_client_charge(sf->client, FDRI_Q_CHANNELS, 1)) {
 		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused one",
 			 sf->client ? sf->client->tgid : 0);
-		close(fd);
-		return NULL;
+		return -EMFILE;
 	}
 	ch = calloc(1, sizeof(*ch));
 	if (!ch) {
 		fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
-		close(fd);
-		return NULL;
+		return -ENOMEM;
 	}
 	evutil_make_socket_nonblocking(fd);
 	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
@@ -569,7 +567,9 @@ static struct srv_chan *chan_add(struct srv_file *sf, int fd, bool *over)
 	event_priority_set(ch->ev, PRIO_CHAN);
 	event_add(ch->ev, NULL);
 	sf->refs++;
-	return ch;
+	if (out)
+		*out = ch;
+	return 0;
 }
 
 /* HELLO: open (or bind, or not open) the connection's DRM file. */
@@ -622,7 +622,6 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	struct ucred cr = { 0 };
 	struct srv_chan *ch;
 	int rfd, err;
-	bool over;
 	ssize_t n;
 
 	(void)what;
@@ -648,9 +647,8 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	if (!chan_acceptable(rfd, &cr))
 		return;
 	if (hello->hdr.type == FDRI_MSG_ATTACH) {
-		if (sf->hello_done)
-			chan_add(sf, rfd, &over);
-		else
+		/* a channel refused is closed unread: the shim reports EMFILE */
+		if (!sf->hello_done || chan_add(sf, rfd, NULL))
 			close(rfd);
 		return;
 	}
@@ -658,21 +656,16 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 		close(rfd);
 		return;
 	}
-	if (!fdri_client_charge(sf->client, FDRI_Q_CHANNELS, 1)) {
+	err = chan_add(sf, rfd, &ch);
+	if (err) {
 		/* answered on the channel, which then goes: open() fails EMFILE */
-		struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .ret = -EMFILE,
+		struct fdri_wire_reply r = { .hdr = { FDRI_MSG_REPLY, sizeof(r) }, .ret = err,
 					     .version = FDRI_WIRE_VERSION, .fd_off = -1 };
 
-		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused an open",
-			 sf->client ? sf->client->tgid : 0);
 		fdri_msg_send(rfd, &r, sizeof(r), -1);
 		close(rfd);
 		return;
 	}
-	fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
-	ch = chan_add(sf, rfd, &over);
-	if (!ch)
-		return;
 	if ((size_t)n < sizeof(*hello) && hello->version == FDRI_WIRE_VERSION)
 		err = -EINVAL;
 	else
