@@ -7,7 +7,11 @@
 #ifndef ITEST_WIRE_H
 #define ITEST_WIRE_H
 
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -38,6 +42,45 @@ static inline int itest_wire_channel(int s, const void *msg, size_t len)
 	CHECK_EQ(fdri_msg_send(s, msg, len, sv[1]), (ssize_t)len);
 	close(sv[1]);
 	return sv[0];
+}
+
+/*
+ * Starts $FAKEDRI_TEST_FAKEDRID on @sock, with at most @nofile fds (0: as
+ * we have) and its stderr in @errpath (NULL: ours), without the shim and
+ * killed if we die (a failed CHECK leaves no daemon behind); returns its
+ * pid once it says it is ready.
+ */
+static inline pid_t itest_wire_start_daemon(const char *sock, rlim_t nofile, const char *errpath)
+{
+	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
+	char line[8];
+	int ready[2];
+	pid_t pid;
+
+	CHECK(fakedrid);
+	CHECK_EQ(pipe2(ready, O_CLOEXEC), 0);
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { nofile, nofile };
+		char fdarg[16];
+		int wfd = dup(ready[1]); /* without O_CLOEXEC */
+		int err = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600) : 2;
+
+		if (wfd < 0 || err < 0 || dup2(err, 2) < 0 ||
+		    (nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			_exit(126);
+		snprintf(fdarg, sizeof(fdarg), "%d", wfd);
+		unsetenv("LD_PRELOAD");
+		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
+	close(ready[0]);
+	return pid;
 }
 
 #endif

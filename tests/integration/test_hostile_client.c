@@ -132,6 +132,15 @@ static void garbage_on_every_socket_is_survived(void)
 	itest_check_device_clean();
 }
 
+/* Starts a private fakedrid ($FAKEDRI_TEST_FAKEDRID) on dir/run/s with at
+ * most @nofile fds; returns its pid once it is ready. */
+static pid_t start_private_daemon(char *dir, char *sock, size_t len, rlim_t nofile)
+{
+	CHECK(mkdtemp(dir));
+	snprintf(sock, len, "%s/run/s", dir);
+	return itest_wire_start_daemon(sock, nofile, NULL);
+}
+
 /* A private fakedrid ($FAKEDRI_TEST_FAKEDRID) limited to 48 fds, and more
  * connections than it has fds for. Those it cannot take must be dropped at
  * once (not left pending, which would make its loop spin and the client
@@ -140,30 +149,13 @@ static void out_of_fds_refuses_promptly_then_recovers(void)
 {
 	struct fdri_wire_hello hello = { .hdr = { FDRI_MSG_HELLO, sizeof(hello) },
 					 .version = FDRI_WIRE_VERSION, .open_flags = O_RDWR };
-	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
-	char dir[] = "/tmp/fakedri-fds.XXXXXX", sock[128], line[8];
+	char dir[] = "/tmp/fakedri-fds.XXXXXX", sock[128];
 	unsigned char buf[256];
-	int socks[100], ch, rfd, ready[2];
+	int socks[100], ch, rfd;
 	pid_t pid;
 	ssize_t r;
 
-	CHECK(fakedrid && mkdtemp(dir));
-	snprintf(sock, sizeof(sock), "%s/run/s", dir);
-	CHECK_EQ(pipe(ready), 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct rlimit rl = { 48, 48 };
-		char fdarg[16];
-
-		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
-		setrlimit(RLIMIT_NOFILE, &rl);
-		unsetenv("LD_PRELOAD");
-		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
+	pid = start_private_daemon(dir, sock, sizeof(sock), 48);
 	setenv("FAKEDRI_SOCKET", sock, 1);
 	for (int i = 0; i < 100; i++)
 		socks[i] = connect_raw();  /* no HELLO: one daemon fd each */
@@ -187,36 +179,6 @@ static void out_of_fds_refuses_promptly_then_recovers(void)
 	rmdir(dir);
 }
 
-/* Starts a private fakedrid ($FAKEDRI_TEST_FAKEDRID) on dir/run/s with at
- * most @nofile fds; returns its pid once it is ready. */
-static pid_t start_private_daemon(char *dir, char *sock, size_t len, rlim_t nofile)
-{
-	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
-	char line[8];
-	int ready[2];
-	pid_t pid;
-
-	CHECK(fakedrid && mkdtemp(dir));
-	snprintf(sock, len, "%s/run/s", dir);
-	CHECK_EQ(pipe(ready), 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		struct rlimit rl = { nofile, nofile };
-		char fdarg[16];
-
-		snprintf(fdarg, sizeof(fdarg), "%d", ready[1]);
-		setrlimit(RLIMIT_NOFILE, &rl);
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test leaves no daemon */
-		unsetenv("LD_PRELOAD");
-		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
-	close(ready[0]);
-	return pid;
-}
 
 /*
  * A daemon out of fds loses the fd a message carries (MSG_CTRUNC). That

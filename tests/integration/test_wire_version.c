@@ -101,7 +101,6 @@ static ssize_t recv_reply(int ch, void *buf, size_t cap)
  */
 static void daemon_refuses_v1_hello_naming_both_versions(void)
 {
-	const char *fakedrid = getenv("FAKEDRI_TEST_FAKEDRID");
 	struct v1_hello v1 = {
 		.hdr = { FDRI_MSG_HELLO, sizeof(v1) }, .version = 1, .node = 0,
 		.open_flags = O_RDWR, .tid = (int32_t)getpid(),
@@ -110,36 +109,17 @@ static void daemon_refuses_v1_hello_naming_both_versions(void)
 		.hdr = { FDRI_MSG_HELLO, sizeof(v2) }, .version = FDRI_WIRE_VERSION,
 		.open_flags = O_RDWR,
 	};
-	char sock[128], errpath[128], log[4096], want[256], line[8];
+	char sock[128], errpath[128], log[4096], want[256];
 	unsigned char buf[512];
-	int ready[2], s, ch, s2, ch2, ret;
+	int s, ch, s2, ch2, ret;
 	uint32_t version;
 	pid_t pid;
 	ssize_t n;
 
-	CHECK(fakedrid && mkdtemp(tmpdir));
+	CHECK(mkdtemp(tmpdir));
 	snprintf(sock, sizeof(sock), "%s/run/s", tmpdir);
 	snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
-	CHECK_EQ(pipe2(ready, O_CLOEXEC), 0);
-	fflush(NULL);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		char fdarg[16];
-		int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int wfd = dup(ready[1]); /* without O_CLOEXEC */
-
-		/* a failed CHECK leaves no daemon behind */
-		if (err < 0 || dup2(err, 2) < 0 || wfd < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-			_exit(126);
-		snprintf(fdarg, sizeof(fdarg), "%d", wfd);
-		unsetenv("LD_PRELOAD");
-		execl(fakedrid, fakedrid, "--socket", sock, "--ready-fd", fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	CHECK_EQ(read(ready[0], line, sizeof(line)), 6); /* "ready\n" */
-	close(ready[0]);
+	pid = itest_wire_start_daemon(sock, 0, errpath);
 
 	s = connect_to(sock);
 	ch = channel(s, &v1, sizeof(v1));
