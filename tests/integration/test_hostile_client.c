@@ -229,12 +229,21 @@ static void fd_exhaustion_fails_only_the_call_that_lost_its_fd(void)
 		/* raw opens, so the last, failed one keeps its connection
 		 * (the shim would close it, and so give the daemon an fd back) */
 		while (opened < 200) {
+			struct sockaddr_un a = { .sun_family = AF_UNIX };
 			unsigned char r[sizeof(struct fdri_wire_reply)];
-			int fdr, s = itest_wire_connect(getenv("FAKEDRI_SOCKET"));
-			int ch = itest_wire_channel(s, &h, sizeof(h));
+			int fdr, sv[2], s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
-			if (fdri_msg_recv(ch, r, sizeof(r), &fdr, NULL) <= 0)
-				break; /* the daemon could not take the channel */
+			/* the daemon could not take the connection (it drops
+			 * it, so the send may fail too) or the channel */
+			snprintf(a.sun_path, sizeof(a.sun_path), "%s", getenv("FAKEDRI_SOCKET"));
+			CHECK(s >= 0);
+			CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+			if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+			    fdri_msg_send(s, &h, sizeof(h), sv[1]) != (ssize_t)sizeof(h))
+				break;
+			close(sv[1]);
+			if (fdri_msg_recv(sv[0], r, sizeof(r), &fdr, NULL) <= 0)
+				break;
 			opened++;
 		}
 		itest_write(hogged[1], &opened, sizeof(opened));
@@ -242,6 +251,7 @@ static void fd_exhaustion_fails_only_the_call_that_lost_its_fd(void)
 		_exit(0);
 	}
 	close(go[0]);
+	close(hogged[1]); /* a hog that dies is EOF here, not a hang */
 	itest_read(hogged[0], &opened, sizeof(opened));
 	CHECK(opened > 0 && opened < 200); /* the daemon did run out */
 
