@@ -25,6 +25,7 @@
 #include "fakedri_drm.h"
 #include "fdri_core.h"
 #include "fdri_ioctl.h"
+#include "fuzz_input.h"
 
 #define MAX_FDS 1024
 #define MAX_FILES 8
@@ -118,29 +119,6 @@ static const struct fdri_host_ops host = {
 	.timer_disarm = h_timer_none,
 	.timer_fini = h_timer_none,
 };
-
-/* --- the input, consumed byte by byte --- */
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t take32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | take8(in);
-	return v;
-}
 
 /* Commands worth hitting often, plus whatever the input makes up. */
 static const unsigned int cmds[] = {

@@ -67,6 +67,7 @@
 #include "fdri_msg.h"
 #include "fdri_server.h"
 #include "fdri_wire.h"
+#include "fuzz_input.h"
 
 #define NDEVS 2
 #define NCONN 3
@@ -422,29 +423,6 @@ static void run_loop(void)
 		}
 	}
 	CHECK(0, "the daemon leaves messages unread");
-}
-
-/* --- the input --- */
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint32_t take32(struct input *in)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | take8(in);
-	return v;
 }
 
 static const unsigned int cmds[] = {
