@@ -233,7 +233,6 @@ static void chan_put(struct shim_dev *d, int ch, bool broken)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Receives one message; a dead daemon is an unplugged device. */
 /* How long a caller polls for its reply before sleeping: the daemon
  * usually answers in a few microseconds, far less than a sleep and a
  * cross-CPU wake-up cost on small VMs. FAKEDRI_SPIN_US overrides it. */
@@ -272,18 +271,21 @@ static void spin_for_reply(int ch)
 	} while (now_ns() - t0 < spin_ns);
 }
 
-static ssize_t chan_recv(int ch, void *buf, size_t cap, int *fd)
+/* A received message's length, or what its failure means to the caller:
+ * a dead daemon is an unplugged device (ENODEV), a runt a protocol error. */
+static ssize_t recv_result(ssize_t n)
 {
-	ssize_t n;
-
-	spin_for_reply(ch);
-	n = fdri_msg_recv(ch, buf, cap, fd, NULL);
-
 	if (n == 0 || n == -ECONNRESET)
 		return -ENODEV;
 	if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))
 		return -EPROTO;
 	return n;
+}
+
+static ssize_t chan_recv(int ch, void *buf, size_t cap, int *fd)
+{
+	spin_for_reply(ch);
+	return recv_result(fdri_msg_recv(ch, buf, cap, fd, NULL));
 }
 
 void shim_dev_atfork_child(void)
@@ -627,10 +629,7 @@ static ssize_t chan_wait(int ch, uint64_t id, unsigned char *buf, int *rfd, int 
 			++*pending;
 			continue;
 		}
-		if (n == 0 || n == -ECONNRESET)
-			return -ENODEV;
-		if (n > 0 && (size_t)n < sizeof(struct fdri_wire_hdr))
-			return -EPROTO;
+		n = recv_result(n);
 		if (n >= (ssize_t)sizeof(*c) && c->hdr.type == FDRI_MSG_CANCEL && c->id == id) {
 			--*pending;
 			if (c->ret == 1)
