@@ -68,7 +68,6 @@ struct srv_file {
 	bool hello_done;
 	struct fdri_client *client; /* the connecting process: charged for sockets */
 	unsigned int refs;         /* the main socket + each channel */
-	unsigned int active;       /* channels with an active request */
 };
 
 struct srv_chan {
@@ -95,11 +94,22 @@ struct fdri_server {
 
 static void sf_close_file(struct srv_file *sf)
 {
-	if (sf->file && !sf->borrowed) {
-		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)sf->file->id);
-		fdri_file_close(sf->file);
+	struct fdri_file *file = sf->file;
+
+	sf->file = NULL; /* before the close, whose cancellations call back */
+	if (file && !sf->borrowed) {
+		fdri_log(FDRI_LOG_DEBUG, "file %llu released", (unsigned long long)file->id);
+		fdri_file_close(file);
 	}
-	sf->file = NULL;
+}
+
+/* After the client's last close (EOF on the main socket), the file goes as
+ * soon as no request is active on it (the core unlinks a request from
+ * file->reqs before its transport hears it ended). */
+static void sf_release_if_idle(struct srv_file *sf)
+{
+	if (sf->fd < 0 && sf->file && fdri_list_empty(&sf->file->reqs))
+		sf_close_file(sf);
 }
 
 static void sf_unref(struct srv_file *sf)
@@ -120,18 +130,14 @@ static void sf_release(struct srv_file *sf)
 	close(sf->fd);
 	sf->fd = -1;
 	fdri_client_uncharge(sf->client, FDRI_Q_CHANNELS, 1);
-	if (!sf->active)
-		sf_close_file(sf);
+	sf_release_if_idle(sf);
 	sf_unref(sf);
 }
 
 /* A channel's request ended (completed or cancelled). */
 static void chan_req_ended(struct srv_chan *ch)
 {
-	struct srv_file *sf = ch->sf;
-
-	if (--sf->active == 0 && sf->fd < 0)
-		sf_close_file(sf);
+	sf_release_if_idle(ch->sf);
 }
 
 static void chan_free(struct srv_chan *ch)
@@ -348,7 +354,6 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 	}
 	caller_from(&who, cr, m->tid);
 	ch->req->id = m->id;
-	sf->active++;
 	fdri_req_submit(ch->req, sf->file, &who, m->cmd, m->arg, m + 1, m->arg_len,
 			m->flags & FDRI_IOCTL_ARG_FAULT);
 }
@@ -879,9 +884,10 @@ void fdri_server_dump(struct fdri_server *srv, FILE *out)
 	for (struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next) {
 		struct srv_file *sf = fdri_container_of(l, struct srv_file, link);
 
-		fprintf(out, "connection: fd %d, file %llu%s, refs %u, active %u\n", sf->fd,
+		fprintf(out, "connection: fd %d, file %llu%s, refs %u, requests %s\n", sf->fd,
 			sf->file ? (unsigned long long)sf->file->id : 0ull,
-			sf->borrowed ? " (borrowed)" : "", sf->refs, sf->active);
+			sf->borrowed ? " (borrowed)" : "", sf->refs,
+			sf->file && !fdri_list_empty(&sf->file->reqs) ? "active" : "none");
 	}
 	for (struct fdri_list *l = srv->chans.next; l != &srv->chans; l = l->next) {
 		struct srv_chan *ch = fdri_container_of(l, struct srv_chan, link);
