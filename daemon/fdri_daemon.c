@@ -254,6 +254,12 @@ static int device_spec(const char *v, const struct fdri_personality **p, char *n
 	return 0;
 }
 
+static void bad_device(const char *opt, const char *v)
+{
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not PERSONALITY[,name=DRIVER_NAME] with PERSONALITY "
+		 "fakedri or vgem", opt, v);
+}
+
 static int check_device(const char *opt, const char *v)
 {
 	const struct fdri_personality *p;
@@ -261,8 +267,7 @@ static int check_device(const char *opt, const char *v)
 
 	if (!device_spec(v, &p, name, sizeof(name)))
 		return 0;
-	fdri_log(FDRI_LOG_ERROR, "%s '%s': not PERSONALITY[,name=DRIVER_NAME] with PERSONALITY "
-		 "fakedri or vgem", opt, v);
+	bad_device(opt, v);
 	return -1;
 }
 
@@ -495,7 +500,7 @@ static int daemon_devices(struct fdri_daemon *d, const struct fdri_daemon_opts *
 		const struct fdri_personality *p;
 
 		if (device_spec(o->devices[k], &p, d->ddev[k].name, sizeof(d->ddev[k].name))) {
-			check_device("--device", o->devices[k]);
+			bad_device("--device", o->devices[k]);
 			return -1;
 		}
 		d->ddev[k].pers = *p;

@@ -26,12 +26,6 @@ void fdri_req_init(struct fdri_req *req, const struct fdri_req_ops *ops, void *p
 	fdri_list_init(&req->wait_link);
 }
 
-static const struct fdri_host_ops *req_host(const struct fdri_req *req, void **ctx)
-{
-	*ctx = req->file->dev->host_ctx;
-	return req->file->dev->host;
-}
-
 void fdri_req_fini(struct fdri_req *req)
 {
 	fdri_req_cancel(req);
@@ -65,12 +59,8 @@ static void req_unpark(struct fdri_req *req)
 /* Back to IDLE: drop the fd it owns and its place on the file. */
 static void req_release(struct fdri_req *req)
 {
-	if (req->args.in_fd >= 0 && req->owns_in_fd) {
-		void *ctx;
-		const struct fdri_host_ops *h = req_host(req, &ctx);
-
-		h->close(ctx, req->args.in_fd);
-	}
+	if (req->args.in_fd >= 0 && req->owns_in_fd)
+		req->file->dev->host->close(req->file->dev->host_ctx, req->args.in_fd);
 	req->args.in_fd = -1;
 	req->owns_in_fd = false;
 	fdri_list_del(&req->file_link);
