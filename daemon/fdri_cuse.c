@@ -95,23 +95,6 @@ struct fdri_cuse {
 static struct fdri_cuse *all_cuse;
 
 
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = tid;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return tid;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
 static void caller_of(fuse_req_t req, struct fdri_caller *who)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -221,15 +204,17 @@ static void reply_bind(fuse_req_t req, struct cuse_file *cf, void *arg, size_t o
 	fuse_reply_ioctl(req, 0, &b, sizeof(b));
 }
 
-/* The caller's fd for PRIME_FD_TO_HANDLE, through pidfd_getfd(). Returns a
- * local fd, -1 for a number that is not an fd (-> EBADF), or -errno. */
-static int fetch_fd(pid_t tid, int fd)
+/* The caller's fd for PRIME_FD_TO_HANDLE, through pidfd_getfd() on its
+ * process (the host's tid -> tgid lookup). Returns a local fd, -1 for a
+ * number that is not an fd (-> EBADF), or -errno. */
+static int fetch_fd(const struct fdri_device *dev, pid_t tid, int fd)
 {
+	pid_t tgid = dev->host->tgid ? dev->host->tgid(dev->host_ctx, tid) : tid;
 	int pidfd, local;
 
 	if (fd < 0)
 		return -1;
-	pidfd = (int)syscall(SYS_pidfd_open, tgid_of(tid), 0);
+	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;
 	local = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -325,7 +310,7 @@ static void call_fetch(struct fdri_req *req)
 		src += b->len;
 	}
 	if (req->want_fd) {
-		a->in_fd = fetch_fd(req->who.tid, req->fd_value);
+		a->in_fd = fetch_fd(req->file->dev, req->who.tid, req->fd_value);
 		if (a->in_fd < -1) {
 			fuse_req_t freq = call->freq;
 			int err = a->in_fd;
