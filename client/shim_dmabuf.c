@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "fdri_memfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,6 @@ struct shim_dmabuf *shim_dmabuf_adopt(int fd)
 {
 	char path[64], link[128];
 	struct shim_dmabuf *b;
-	const int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	struct stat st;
 	ssize_t n;
 	int seals;
@@ -61,7 +61,7 @@ struct shim_dmabuf *shim_dmabuf_adopt(int fd)
 	if (strncmp(link, "/memfd:" FDRI_MEMFD_PREFIX, strlen("/memfd:" FDRI_MEMFD_PREFIX)))
 		return NULL;
 	seals = shim_real_fcntl(fd, F_GET_SEALS, 0);
-	if (seals < 0 || (seals & need) != need || (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+	if (!fdri_memfd_seals_ok(seals))
 		return NULL;
 	b = shim_dmabuf_new((uint64_t)st.st_size);
 	if (!b)

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "fdri_host.h"
+#include "fdri_memfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,21 +40,12 @@ static int host_backing_create(void *ctx, uint64_t instance, uint64_t size)
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)size) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+	    fcntl(fd, F_ADD_SEALS, FDRI_MEMFD_SEALS) < 0) {
 		err = errno == EFBIG ? ENOMEM : errno;
 		close(fd);
 		return -err;
 	}
 	return fd;
-}
-
-/* Seals as host_backing_create() leaves them: shrink, grow and seal, and
- * never a write seal (which would break the writable mappings of others). */
-static bool fdri_memfd_seals_ok(int seals)
-{
-	int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
-
-	return (seals & need) == need && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
 }
 
 static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
@@ -69,7 +61,7 @@ static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || !fdri_memfd_seals_ok(seals))
+	if (!fdri_memfd_seals_ok(seals))
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
