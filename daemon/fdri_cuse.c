@@ -59,6 +59,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fdri_caps.h"
+#include "fdri_host.h"
 #include "fdri_req.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
@@ -100,7 +101,7 @@ static void caller_of(fuse_req_t req, struct fdri_caller *who)
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
 	who->tid = ctx->pid;
-	who->pid = ctx->pid; /* the tgid is looked up only when needed */
+	who->pid = ctx->pid; /* a thread: the tgid is looked up where needed (open) */
 	who->uid = ctx->uid;
 	who->gid = ctx->gid;
 	who->cap_sys_admin = ctx->uid == 0;
@@ -115,6 +116,7 @@ static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 	int err = 0;
 
 	caller_of(req, &who);
+	who.pid = fdri_host_tgid(who.tid); /* the file's owner, for its quotas */
 	cf = calloc(1, sizeof(*cf));
 	if (!cf) {
 		fuse_reply_err(req, ENOMEM);
@@ -205,16 +207,15 @@ static void reply_bind(fuse_req_t req, struct cuse_file *cf, void *arg, size_t o
 }
 
 /* The caller's fd for PRIME_FD_TO_HANDLE, through pidfd_getfd() on its
- * process (the host's tid -> tgid lookup). Returns a local fd, -1 for a
+ * process (fdri_host_tgid()). Returns a local fd, -1 for a
  * number that is not an fd (-> EBADF), or -errno. */
-static int fetch_fd(const struct fdri_device *dev, pid_t tid, int fd)
+static int fetch_fd(pid_t tid, int fd)
 {
-	pid_t tgid = dev->host->tgid ? dev->host->tgid(dev->host_ctx, tid) : tid;
 	int pidfd, local;
 
 	if (fd < 0)
 		return -1;
-	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, fdri_host_tgid(tid), 0);
 	if (pidfd < 0)
 		return -errno;
 	local = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -310,7 +311,7 @@ static void call_fetch(struct fdri_req *req)
 		src += b->len;
 	}
 	if (req->want_fd) {
-		a->in_fd = fetch_fd(req->file->dev, req->who.tid, req->fd_value);
+		a->in_fd = fetch_fd(req->who.tid, req->fd_value);
 		if (a->in_fd < -1) {
 			fuse_req_t freq = call->freq;
 			int err = a->in_fd;

@@ -76,15 +76,13 @@ static int host_identify(void *ctx, int fd, struct fdri_fd_ident *id)
 	return 0;
 }
 
-/* The process of thread @tid, from /proc: asked at each open of a file. */
-static pid_t host_tgid(void *ctx, pid_t tid)
+pid_t fdri_host_tgid(pid_t tid)
 {
 	char path[64], buf[512];
 	const char *p;
 	ssize_t n;
 	int fd;
 
-	(void)ctx;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -235,5 +233,4 @@ const struct fdri_host_ops fdri_host_ops = {
 	.reopen = host_reopen,
 	.dup = host_dup,
 	.close = host_close,
-	.tgid = host_tgid,
 };

@@ -20,4 +20,8 @@ extern const struct fdri_host_ops fdri_host_ops;
  * NULL if libevent cannot make one. */
 struct event_base *fdri_host_loop_new(void);
 
+/* The process (thread-group id) of thread @tid, from /proc; @tid itself if
+ * it cannot be read. For transports whose callers come as threads (CUSE). */
+pid_t fdri_host_tgid(pid_t tid);
+
 #endif

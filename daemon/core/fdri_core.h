@@ -128,10 +128,6 @@ struct fdri_host_ops {
 	 * clients to poll; owned by the core, closed with close(). */
 	int (*signal_fd_create)(void *ctx);
 	int (*signal_fd_set)(void *ctx, int fd, bool readable);
-	/* The thread-group id of thread @tid (the key of its quotas), or
-	 * @tid itself if unknown. Asked only at open. Optional: without it
-	 * the caller's pid is taken as its tgid. */
-	pid_t (*tgid)(void *ctx, pid_t tid);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */

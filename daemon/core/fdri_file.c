@@ -24,14 +24,12 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	static uint64_t next_id;
 	struct fdri_client *client;
 	struct fdri_file *f;
-	pid_t tgid;
 
 	if (open_flags & O_EXCL) {
 		*err = -EBUSY;
 		return NULL;
 	}
-	tgid = dev->host->tgid ? dev->host->tgid(dev->host_ctx, who->pid) : who->pid;
-	client = fdri_client_get(dev->clients, tgid);
+	client = fdri_client_get(dev->clients, who->pid); /* the caller's tgid */
 	if (!client) {
 		*err = -ENOMEM;
 		return NULL;
