@@ -39,8 +39,33 @@ result() { # STATUS NAME [DETAIL]
 }
 show_log() { echo "---- $1 ----"; cat "$1" 2>/dev/null; echo "---- end ----"; }
 
-# start_daemon: starts fakedrid, waits (deadline 20 s) for the socket and
-# all nodes; returns 1 (and shows the log) if they do not appear
+# wait_for_daemon LABEL PID SOCK NODES T0: waits (deadline 20 s) until
+# daemon PID serves SOCK with every node of NODES, then says how long it
+# took; returns 1 if they do not appear (or it died)
+wait_for_daemon() {
+    wlabel=$1 wpid=$2 wsock=$3 wnodes=$4 wt0=$5
+    i=0 ok=0
+    while [ $i -lt 400 ]; do
+        ok=1
+        [ -S "$wsock" ] || ok=0
+        for n in $wnodes; do [ -c "$n" ] || ok=0; done
+        # the daemon records each node in its sysroot just after the node
+        # appears; the shim reads that list when a program starts
+        # shellcheck disable=SC2086
+        [ "$(grep -c '^cuse' "$wsock.root/nodes" 2>/dev/null)" = "$(echo $wnodes | wc -w)" ] || ok=0
+        [ "$ok" = 1 ] && break
+        kill -0 "$wpid" 2>/dev/null || break
+        sleep 0.05
+        i=$((i + 1))
+    done
+    [ "$ok" = 1 ] || return 1
+    # shellcheck disable=SC2012,SC2086
+    echo "test-cuse: $wlabel (pid $wpid) up in $(awk -v a="$wt0" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}') s:" \
+        "$(ls -l $wnodes | awk '{print $1, $5, $6, $NF}' | tr '\n' ';')"
+}
+
+# start_daemon: starts fakedrid and waits for it; returns 1 (and shows the
+# log) if its socket and nodes do not appear
 start_daemon() {
     NSTART=$((NSTART + 1))
     DLOG=/tmp/fakedrid.$NSTART.log
@@ -49,25 +74,7 @@ start_daemon() {
         --cuse-node fakedri:primary --cuse-node dri/card1:primary \
         --cuse-node dri/renderD129:render >"$DLOG" 2>&1 &
     DPID=$!
-    i=0
-    while [ $i -lt 400 ]; do
-        ok=1
-        [ -S "$SOCK" ] || ok=0
-        for n in $NODES; do [ -c "$n" ] || ok=0; done
-        # the daemon records each node in its sysroot just after the node
-        # appears; the shim reads that list when a program starts
-        [ "$(grep -c '^cuse' "$SOCK.root/nodes" 2>/dev/null)" = "$(echo $NODES | wc -w)" ] || ok=0
-        [ "$ok" = 1 ] && break
-        kill -0 "$DPID" 2>/dev/null || break
-        sleep 0.05
-        i=$((i + 1))
-    done
-    if [ "$ok" = 1 ]; then
-        # shellcheck disable=SC2012,SC2086
-        echo "test-cuse: fakedrid (pid $DPID) up in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}') s:" \
-            "$(ls -l $NODES | awk '{print $1, $5, $6, $NF}' | tr '\n' ';')"
-        return 0
-    fi
+    wait_for_daemon fakedrid "$DPID" "$SOCK" "$NODES" "$t0" && return 0
     show_log "$DLOG"
     return 1
 }
@@ -197,23 +204,8 @@ t0=$(now)
     --cuse-node 0:dri/card2:primary --cuse-node 1:dri/renderD130:render \
     --cuse-node 1:dri/card3:primary >"$DLOG2" 2>&1 &
 DPID2=$!
-i=0 ok=0
-while [ $i -lt 400 ]; do
-    ok=1
-    [ -S "$SOCK2" ] || ok=0
-    for n in $NODES2; do [ -c "$n" ] || ok=0; done
-    # shellcheck disable=SC2086
-    [ "$(grep -c '^cuse' "$SOCK2.root/nodes" 2>/dev/null)" = "$(echo $NODES2 | wc -w)" ] || ok=0
-    [ "$ok" = 1 ] && break
-    kill -0 "$DPID2" 2>/dev/null || break
-    sleep 0.05
-    i=$((i + 1))
-done
 name2="fakedrid --device vgem --device fakedri --cuse starts and creates $NODES2"
-if [ "$ok" = 1 ]; then
-    # shellcheck disable=SC2012,SC2086
-    echo "test-cuse: second fakedrid (pid $DPID2) up in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}') s:" \
-        "$(ls -l $NODES2 | awk '{print $1, $5, $6, $NF}' | tr '\n' ';')"
+if wait_for_daemon "second fakedrid" "$DPID2" "$SOCK2" "$NODES2" "$t0"; then
     result PASS "$name2"
     # run_step shows $DLOG on failure: this step's daemon log
     DLOG1=$DLOG DLOG=$DLOG2
