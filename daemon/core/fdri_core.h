@@ -60,6 +60,7 @@ enum fdri_node_type {
 };
 
 struct fdri_device;
+struct fdri_fdobjs;
 struct fdri_file;
 struct fdri_ioctl_desc;
 
@@ -146,6 +147,8 @@ struct fdri_personality {
 	const struct fdri_ioctl_desc *ioctls; /* driver ioctls, index nr - DRM_COMMAND_BASE */
 	unsigned int num_ioctls;
 	bool modeset;                /* DRIVER_MODESET: an output-less KMS device */
+	bool syncobj;                /* DRIVER_SYNCOBJ */
+	bool syncobj_timeline;       /* DRIVER_SYNCOBJ_TIMELINE */
 };
 
 struct fdri_master {
@@ -178,6 +181,7 @@ struct fdri_device {
 	uint64_t mem_used;
 
 	struct fdri_clients *clients;    /* per-process quotas (holds a reference) */
+	struct fdri_fdobjs *fdobjs;      /* fence fds of the daemon (holds a reference) */
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	struct fdri_stats stats;

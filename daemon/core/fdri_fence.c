@@ -21,9 +21,15 @@ uint64_t fdri_fence_context_alloc(unsigned int num)
 	return c;
 }
 
-static void fence_init(struct fdri_fence *f, uint64_t context, uint64_t seqno)
+void fdri_fence_init(struct fdri_fence *f, const struct fdri_fence_ops *ops,
+		     uint64_t context, uint64_t seqno)
 {
+	f->ops = ops;
 	f->refcount = 1;
+	f->signaled = false;
+	f->error = 0;
+	f->timestamp = 0;
+	f->array = NULL;
 	f->context = context;
 	f->seqno = seqno;
 	fdri_list_init(&f->cbs);
@@ -35,7 +41,7 @@ struct fdri_fence *fdri_fence_create(uint64_t context, uint64_t seqno)
 	struct fdri_fence *f = calloc(1, sizeof(*f));
 
 	if (f)
-		fence_init(f, context, seqno);
+		fdri_fence_init(f, NULL, context, seqno);
 	return f;
 }
 
@@ -68,7 +74,24 @@ void fdri_fence_put(struct fdri_fence *fence)
 		free(a);
 		return;
 	}
-	free(fence);
+	if (fence->ops && fence->ops->release)
+		fence->ops->release(fence);
+	else
+		free(fence);
+}
+
+const char *fdri_fence_driver_name(struct fdri_fence *fence)
+{
+	if (fence->ops && fence->ops->driver_name)
+		return fence->ops->driver_name(fence);
+	return "fakedri";
+}
+
+const char *fdri_fence_timeline_name(struct fdri_fence *fence)
+{
+	if (fence->ops && fence->ops->timeline_name)
+		return fence->ops->timeline_name(fence);
+	return "unbound";
 }
 
 void fdri_fence_set_error(struct fdri_fence *fence, int error)
@@ -139,6 +162,24 @@ static void array_fence_done(struct fdri_fence_array *a, struct fdri_fence *f, i
 	}
 }
 
+/* dma_fence_array_ops */
+static const char *array_driver_name(struct fdri_fence *f)
+{
+	(void)f;
+	return "dma_fence_array";
+}
+
+static const char *array_timeline_name(struct fdri_fence *f)
+{
+	(void)f;
+	return "unbound";
+}
+
+static const struct fdri_fence_ops array_ops = {
+	.driver_name = array_driver_name,
+	.timeline_name = array_timeline_name,
+};
+
 static void array_cb(struct fdri_fence *f, struct fdri_fence_cb *cb)
 {
 	struct fdri_fence_array *a = fdri_container_of(cb, struct fdri_fence_array_cb, cb)->array;
@@ -161,7 +202,7 @@ struct fdri_fence *fdri_fence_array_create(struct fdri_fence **fences, unsigned 
 		free(a);
 		return NULL;
 	}
-	fence_init(&a->base, context, seqno);
+	fdri_fence_init(&a->base, &array_ops, context, seqno);
 	a->base.array = a;
 	a->fences = fences;
 	a->num_fences = num;

@@ -34,6 +34,18 @@ struct fdri_fence_cb;
 
 typedef void (*fdri_fence_func_t)(struct fdri_fence *fence, struct fdri_fence_cb *cb);
 
+/*
+ * What a kind of fence says about itself (the parts of dma_fence_ops a
+ * user can observe): SYNC_IOC_FILE_INFO's driver and timeline names, and
+ * the destructor of a fence embedded in a bigger struct. Every member may
+ * be NULL: names then read "fakedri" and "unbound", and free() releases.
+ */
+struct fdri_fence_ops {
+	const char *(*driver_name)(struct fdri_fence *fence);
+	const char *(*timeline_name)(struct fdri_fence *fence);
+	void (*release)(struct fdri_fence *fence);
+};
+
 /* A waiter's node on a fence (dma_fence_cb): owned by the waiter. */
 struct fdri_fence_cb {
 	struct fdri_list node;
@@ -41,6 +53,7 @@ struct fdri_fence_cb {
 };
 
 struct fdri_fence {
+	const struct fdri_fence_ops *ops;  /* NULL: a plain fence */
 	unsigned int refcount;
 	uint64_t context;
 	uint64_t seqno;
@@ -71,6 +84,14 @@ struct fdri_fence_array {
 
 /* A new timeline (dma_fence_context_alloc): @num consecutive contexts. */
 uint64_t fdri_fence_context_alloc(unsigned int num);
+
+/* dma_fence_init: a pending fence embedded in a caller's struct, with
+ * one reference; @ops->release frees the struct at the last put. */
+void fdri_fence_init(struct fdri_fence *fence, const struct fdri_fence_ops *ops,
+		     uint64_t context, uint64_t seqno);
+/* The names SYNC_IOC_FILE_INFO reports. */
+const char *fdri_fence_driver_name(struct fdri_fence *fence);
+const char *fdri_fence_timeline_name(struct fdri_fence *fence);
 
 /* A pending fence; returns a reference, NULL without memory. */
 struct fdri_fence *fdri_fence_create(uint64_t context, uint64_t seqno);

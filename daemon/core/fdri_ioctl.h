@@ -82,6 +82,8 @@ enum fdri_fd_kind {
 	FDRI_FD_SYNC_FILE,
 	FDRI_FD_SYNCOBJ,
 	FDRI_FD_OTHER,
+	FDRI_FD_TIMELINE,       /* a sw_sync timeline */
+	FDRI_FD_POLL_PROXY,     /* a dma-buf's poll proxy */
 };
 
 struct fdri_req;
