@@ -147,7 +147,7 @@ if command -v pkg-config >/dev/null 2>&1; then
 fi
 if [ -n "$missing" ]; then
 	echo "$prog: SKIPPED: IGT's build dependencies are missing:$missing" \
-		"(scripts/install-deps.sh installs them)" | tee /dev/stderr
+		"(scripts/install-deps.sh installs them)"
 	exit 77
 fi
 
