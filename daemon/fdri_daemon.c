@@ -565,6 +565,10 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		}
 		d->devs[k]->mem_limit = mem_limit(o);
 		fdri_device_set_clients(d->devs[k], clients);
+		/* one registry of fence fds: a sync_file of one device is
+		 * usable on every other */
+		if (k)
+			fdri_device_set_fdobjs(d->devs[k], d->devs[0]->fdobjs);
 	}
 	fdri_clients_put(clients); /* the devices hold it */
 	clients = NULL;

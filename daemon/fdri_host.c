@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "fdri_host.h"
 #include "fdri_memfd.h"
+#include "fdri_fdobj.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -184,25 +186,191 @@ static void host_timer_fini(void *ctx, struct fdri_timer *t)
 	t->host = NULL;
 }
 
-static int host_signal_fd_create(void *ctx)
-{
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+/*
+ * Pollables: a SOCK_STREAM pair. The client end is readable (POLLIN) while
+ * a byte the daemon end sent waits in it; it is writable (POLLOUT) unless
+ * a blocker it sent sits unread in the daemon end, which holds its send
+ * buffer (set to the minimum) over a quarter full (unix_writable()); a
+ * tracked one's POLLIN is the daemon end's shutdown for writing, once. A
+ * tracked pollable's daemon end is watched for the peer's hangup
+ * (EPOLLRDHUP: EV_CLOSED), which comes when the last copy of the client
+ * end, in any process, is closed.
+ */
+struct host_pollable {
+	struct event *ev;    /* EV_CLOSED on @dfd, tracked ones only */
+	int dfd;             /* the daemon end */
+	int kfd;             /* the kept copy of the client end, or -1 */
+};
 
-	(void)ctx;
-	return fd < 0 ? -errno : fd;
+#define POLLABLE_BLOCKER 2048
+
+static int pollable_send(int fd, size_t len)
+{
+	static const char zero[POLLABLE_BLOCKER];
+
+	return send(fd, zero, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int host_signal_fd_set(void *ctx, int fd, bool readable)
+static void pollable_drain(int fd)
 {
-	uint64_t v = 1;
-	ssize_t n;
+	char buf[POLLABLE_BLOCKER];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void pollable_closed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fdri_pollable *p = arg;
+	struct pollfd pfd = { .fd = fd, .events = POLLRDHUP };
+
+	(void)what;
+	if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLRDHUP | POLLHUP)))
+		return;
+	event_del(((struct host_pollable *)p->host)->ev);
+	p->closed(p); /* may fini @p */
+}
+
+static int host_pollable_set(void *ctx, struct fdri_pollable *p, unsigned int events)
+{
+	struct host_pollable *hp = p->host;
+	int cfd = p->client_fd >= 0 ? p->client_fd : hp->kfd;
+	int ret = 0;
 
 	(void)ctx;
-	if (readable)
-		n = write(fd, &v, sizeof(v));
-	else
-		n = read(fd, &v, sizeof(v));
-	if (n < 0 && errno != EAGAIN)
+	if ((events & FDRI_POLLIN) && !(p->events & FDRI_POLLIN)) {
+		/* a tracked client end reads EOF instead of a byte: closed
+		 * with unread data it would reset the daemon end (EPOLLERR),
+		 * which libevent does not report as EV_CLOSED */
+		if (p->keep)
+			ret = pollable_send(hp->dfd, 1);
+		else if (shutdown(hp->dfd, SHUT_WR) < 0)
+			ret = -errno;
+	}
+	if (!(events & FDRI_POLLIN) && (p->events & FDRI_POLLIN)) {
+		if (cfd < 0 || !p->keep)
+			return -EINVAL;
+		pollable_drain(cfd);
+	}
+	if ((events & FDRI_POLLOUT) && !(p->events & FDRI_POLLOUT)) {
+		if (cfd < 0)
+			return -EINVAL;
+		pollable_drain(hp->dfd);
+	}
+	if (!(events & FDRI_POLLOUT) && (p->events & FDRI_POLLOUT)) {
+		if (cfd < 0)
+			return -EINVAL;
+		ret = pollable_send(cfd, POLLABLE_BLOCKER);
+	}
+	if (!ret)
+		p->events = events;
+	return ret;
+}
+
+static int host_pollable_create(void *ctx, struct fdri_pollable *p)
+{
+	struct host_pollable *hp = calloc(1, sizeof(*hp));
+	unsigned int events = p->events;
+	int sv[2], one = 1, err;
+	struct stat st;
+
+	if (!hp)
+		return -ENOMEM;
+	if (!p->keep && !ctx) {
+		free(hp);
+		return -EINVAL; /* nothing would watch for the hangup */
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		free(hp);
+		return err;
+	}
+	hp->dfd = sv[1];
+	hp->kfd = -1;
+	p->host = hp;
+	p->client_fd = sv[0];
+	/* the minimum: a blocker then keeps it "full" */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
+	err = fstat(sv[0], &st) < 0 ? -errno : 0;
+	p->ino = (uint64_t)st.st_ino;
+	if (!err && p->keep) {
+		hp->kfd = fcntl(sv[0], F_DUPFD_CLOEXEC, 0);
+		if (hp->kfd < 0)
+			err = -errno;
+	}
+	if (!err && !p->keep) {
+		hp->ev = event_new(ctx, hp->dfd, EV_CLOSED | EV_PERSIST, pollable_closed_cb, p);
+		if (!hp->ev || event_add(hp->ev, NULL) < 0)
+			err = -ENOMEM;
+	}
+	p->events = FDRI_POLLOUT; /* as made */
+	if (!err)
+		err = host_pollable_set(ctx, p, events);
+	if (err) {
+		if (hp->ev)
+			event_free(hp->ev);
+		if (hp->kfd >= 0)
+			close(hp->kfd);
+		close(sv[0]);
+		close(sv[1]);
+		free(hp);
+		p->host = NULL;
+		p->client_fd = -1;
+	}
+	return err;
+}
+
+static void host_pollable_fini(void *ctx, struct fdri_pollable *p)
+{
+	struct host_pollable *hp = p->host;
+
+	(void)ctx;
+	if (!hp)
+		return;
+	if (hp->ev)
+		event_free(hp->ev);
+	if (hp->kfd >= 0)
+		close(hp->kfd);
+	close(hp->dfd);
+	free(hp);
+	p->host = NULL;
+}
+
+static int host_pollable_identify(void *ctx, int fd, uint64_t *ino)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct stat st;
+
+	(void)ctx;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -EBADF;
+	if (!S_ISSOCK(st.st_mode) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid != getpid())
+		return -EINVAL;
+	*ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+static bool host_pollable_alive(void *ctx, struct fdri_pollable *p)
+{
+	struct host_pollable *hp = p->host;
+	struct pollfd pfd = { .events = POLLRDHUP };
+
+	(void)ctx;
+	if (!hp)
+		return false;
+	pfd.fd = hp->dfd;
+	return poll(&pfd, 1, 0) == 0;
+}
+
+static int host_eventfd_signal(void *ctx, int fd)
+{
+	uint64_t one = 1;
+
+	(void)ctx;
+	/* eventfd_signal() saturates rather than fail: so does EAGAIN here */
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return -errno;
 	return 0;
 }
@@ -226,8 +394,12 @@ const struct fdri_host_ops fdri_host_ops = {
 	.timer_arm = host_timer_arm,
 	.timer_disarm = host_timer_disarm,
 	.timer_fini = host_timer_fini,
-	.signal_fd_create = host_signal_fd_create,
-	.signal_fd_set = host_signal_fd_set,
+	.pollable_create = host_pollable_create,
+	.pollable_set = host_pollable_set,
+	.pollable_fini = host_pollable_fini,
+	.pollable_identify = host_pollable_identify,
+	.pollable_alive = host_pollable_alive,
+	.eventfd_signal = host_eventfd_signal,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_identify,
 	.reopen = host_reopen,

@@ -61,6 +61,7 @@ enum fdri_node_type {
 
 struct fdri_device;
 struct fdri_fdobjs;
+struct fdri_pollable;
 struct fdri_file;
 struct fdri_ioctl_desc;
 
@@ -125,10 +126,25 @@ struct fdri_host_ops {
 	void (*timer_disarm)(void *ctx, struct fdri_timer *t);
 	/* Disarms @t and frees the host's state for it. */
 	void (*timer_fini)(void *ctx, struct fdri_timer *t);
-	/* A new fd the core can make readable or not (an eventfd), for
-	 * clients to poll; owned by the core, closed with close(). */
-	int (*signal_fd_create)(void *ctx);
-	int (*signal_fd_set)(void *ctx, int fd, bool readable);
+	/*
+	 * Pollables (struct fdri_pollable, fdri_fdobj.h): creates the socket
+	 * pair with readiness p->events; p->client_fd becomes the client end
+	 * (the core's until it closes it with close()), p->ino its inode. For
+	 * a tracked one (!p->keep) the host calls p->closed on its loop once
+	 * no copy of the client end is left anywhere.
+	 */
+	int (*pollable_create)(void *ctx, struct fdri_pollable *p);
+	/* Sets POLLIN/POLLOUT readiness (FDRI_POLLIN | FDRI_POLLOUT). */
+	int (*pollable_set)(void *ctx, struct fdri_pollable *p, unsigned int events);
+	/* Frees the host's state and the daemon's ends; no callback after. */
+	void (*pollable_fini)(void *ctx, struct fdri_pollable *p);
+	/* The inode of @fd if it is the client end of one of this host's
+	 * pollables: -EBADF for a bad fd, -EINVAL for anything else. */
+	int (*pollable_identify)(void *ctx, int fd, uint64_t *ino);
+	/* Whether @p's client end still exists somewhere (not closed yet). */
+	bool (*pollable_alive)(void *ctx, struct fdri_pollable *p);
+	/* eventfd_signal(): adds 1 to the client's eventfd @fd (borrowed). */
+	int (*eventfd_signal)(void *ctx, int fd);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
@@ -251,6 +267,9 @@ void fdri_device_destroy(struct fdri_device *dev);
 /* Makes the device charge quotas to @reg (taking a reference) instead of
  * the registry without limits it was created with; before any file opens. */
 void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg);
+/* Makes the device share the fd-object registry @reg (fdri_fdobj.h,
+ * taking a reference) instead of its own; before any file opens. */
+void fdri_device_set_fdobjs(struct fdri_device *dev, struct fdri_fdobjs *reg);
 const struct fdri_personality *fdri_personality_find(const char *name);
 
 /* --- files --- */

@@ -6,6 +6,7 @@
  * outlives every file; fdri_device_destroy() expects all files closed.
  */
 #include "fdri_ioctl.h"
+#include "fdri_fdobj.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +43,11 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	dev->host_ctx = host_ctx;
 	dev->instance = instance;
 	dev->clients = fdri_clients_create();
-	if (!dev->clients ||
+	dev->fdobjs = fdri_fdobjs_create(host, host_ctx);
+	if (!dev->clients || !dev->fdobjs ||
 	    fdri_range_init(&dev->offset_space, FDRI_MMAP_OFFSET_START, FDRI_MMAP_OFFSET_SIZE)) {
 		fdri_clients_put(dev->clients);
+		fdri_fdobjs_put(dev->fdobjs);
 		free(dev);
 		return NULL;
 	}
@@ -65,7 +68,15 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_range_fini(&dev->offset_space);
 	fdri_map_fini(&dev->dmabufs);
 	fdri_clients_put(dev->clients);
+	fdri_fdobjs_put(dev->fdobjs);
 	free(dev);
+}
+
+void fdri_device_set_fdobjs(struct fdri_device *dev, struct fdri_fdobjs *reg)
+{
+	fdri_fdobjs_get(reg);
+	fdri_fdobjs_put(dev->fdobjs);
+	dev->fdobjs = reg;
 }
 
 void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg)

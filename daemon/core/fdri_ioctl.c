@@ -232,6 +232,25 @@ int fdri_ioctl_decode(const struct fdri_device *dev, unsigned int cmd,
 	return 0;
 }
 
+int fdri_ioctl_decode_table(const struct fdri_ioctl_desc *table, unsigned int n,
+			    unsigned int cmd, struct fdri_ioctl_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	a->in_fd = -1;
+	a->out_fd = -1;
+	for (unsigned int i = 0; i < n; i++) {
+		if (table[i].cmd != cmd)
+			continue;
+		a->desc = &table[i];
+		a->in_size = (cmd & IOC_IN) ? _IOC_SIZE(cmd) : 0;
+		a->out_size = (cmd & IOC_OUT) ? _IOC_SIZE(cmd) : 0;
+		a->ksize = _IOC_SIZE(cmd);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static bool is_render_client(const struct fdri_file *f)
 {
 	return f->node == FDRI_NODE_RENDER;

@@ -103,6 +103,14 @@ struct fdri_ioctl_args {
 	int out_fd_flags;
 	enum fdri_fd_kind out_fd_kind;
 	uint64_t out_fd_size;    /* the dma-buf's size, for the shim's checks */
+	bool owns_out_fd;        /* out_fd is the request's: closed once sent */
+	/* An ioctl on an fd that is not a DRM file (a dma-buf, sync_file,
+	 * syncobj file or timeline): the object, with a reference the request
+	 * holds (struct fdri_dmabuf * or struct fdri_fdobj *), else NULL. */
+	enum fdri_target_kind { FDRI_TARGET_NONE, FDRI_TARGET_DMABUF,
+				FDRI_TARGET_FDOBJ } target_kind;
+	void *target;
+	struct fdri_device *dev;  /* the device the request runs on */
 };
 
 /* Largest struct any ioctl may declare (_IOC_SIZE is 14 bits). */
@@ -112,6 +120,10 @@ struct fdri_ioctl_args {
 
 int fdri_ioctl_decode(const struct fdri_device *dev, unsigned int cmd,
 		      struct fdri_ioctl_args *args);
+/* Decoding for an fd object's ioctls: @cmd matched whole in @table
+ * (-ENOTTY if absent, as an unknown ioctl on any file), sizes from @cmd. */
+int fdri_ioctl_decode_table(const struct fdri_ioctl_desc *table, unsigned int n,
+			    unsigned int cmd, struct fdri_ioctl_args *args);
 int fdri_ioctl_permit(const struct fdri_file *file, const struct fdri_caller *who,
 		      const struct fdri_ioctl_args *args);
 void fdri_ioctl_bufs(struct fdri_ioctl_args *args, const void *data);
@@ -123,6 +135,10 @@ int fdri_ioctl_run(struct fdri_file *file, const struct fdri_caller *who,
  * Returns 0 or a negative errno, like the kernel's drm_ioctl(). */
 int fdri_ioctl_direct(struct fdri_file *file, const struct fdri_caller *who,
 		      unsigned int cmd, void *arg, int in_fd, int *out_fd);
+
+/* A dma-buf fd's ioctls that reach the daemon (fdri_dmabuf_sync.c). */
+extern const struct fdri_ioctl_desc fdri_dmabuf_ioctls[];
+extern const unsigned int fdri_dmabuf_num_ioctls;
 
 /* Name of an ioctl for logs and traces ("?" if unknown). */
 const char *fdri_ioctl_name(const struct fdri_device *dev, unsigned int cmd);

@@ -9,6 +9,7 @@
  * synchronously from inside the callback.
  */
 #include "fdri_req.h"
+#include "fdri_fdobj.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -47,7 +48,8 @@ static void req_unpark(struct fdri_req *req)
 	req->unpark = NULL;
 	fdri_list_del(&req->wait_link);
 	if (req->park_charged) {
-		fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
+		if (req->file)
+			fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
 		req->park_charged = false;
 	}
 	if (req->timer_armed) {
@@ -56,21 +58,51 @@ static void req_unpark(struct fdri_req *req)
 	}
 }
 
-/* Back to IDLE: drop the fd it owns and its place on the file. */
-static void req_release(struct fdri_req *req)
+/* Drops the request's reference on the object its ioctl targets. */
+static void req_drop_target(struct fdri_ioctl_args *a)
 {
+	if (a->target_kind == FDRI_TARGET_DMABUF)
+		fdri_dmabuf_put(a->target);
+	else if (a->target_kind == FDRI_TARGET_FDOBJ)
+		fdri_fdobj_put(a->target);
+	a->target = NULL;
+	a->target_kind = FDRI_TARGET_NONE;
+}
+
+/* Back to IDLE: drop the fds it owns, its target and its place on the
+ * file. An fd for the reply is closed by req_complete() once sent, and
+ * here when there will be no reply. */
+static void req_release(struct fdri_req *req, bool replying)
+{
+	struct fdri_device *dev = req->args.dev;
+
 	if (req->args.in_fd >= 0 && req->owns_in_fd)
-		req->file->dev->host->close(req->file->dev->host_ctx, req->args.in_fd);
+		dev->host->close(dev->host_ctx, req->args.in_fd);
 	req->args.in_fd = -1;
 	req->owns_in_fd = false;
+	if (!replying && req->args.owns_out_fd && req->args.out_fd >= 0) {
+		dev->host->close(dev->host_ctx, req->args.out_fd);
+		req->args.out_fd = -1;
+	}
+	if (!replying)
+		req->args.owns_out_fd = false;
+	req_drop_target(&req->args);
 	fdri_list_del(&req->file_link);
 	req->state = FDRI_REQ_IDLE;
 }
 
 static void req_complete(struct fdri_req *req, int ret)
 {
+	struct fdri_device *dev = req->args.dev;
+
 	req->ret = ret;
-	req_release(req);
+	if (ret && req->args.owns_out_fd) {
+		if (req->args.out_fd >= 0)
+			dev->host->close(dev->host_ctx, req->args.out_fd);
+		req->args.out_fd = -1;
+		req->args.owns_out_fd = false;
+	}
+	req_release(req, true);
 	req->ops->complete(req);
 }
 
@@ -104,7 +136,10 @@ static void req_run(struct fdri_req *req)
 	if (req->args.desc->nptrs && req->ops->probe)
 		memcpy(req->kdata_in, req->kdata, req->args.ksize);
 	req->state = FDRI_REQ_RUNNING;
-	ret = fdri_ioctl_run(req->file, &req->who, req->kdata, &req->args);
+	if (req->file)
+		ret = fdri_ioctl_run(req->file, &req->who, req->kdata, &req->args);
+	else
+		ret = req->args.desc->func(NULL, &req->who, req->kdata, &req->args);
 	if (ret == FDRI_PARKED && req->state != FDRI_REQ_PARKED)
 		ret = -EINVAL; /* a handler bug: parked without fdri_req_park() */
 	req_after_run(req, ret);
@@ -147,7 +182,8 @@ static int req_bufs(struct fdri_req *req)
 /* Steps 2 and 3 once the struct is in kdata. */
 static void req_permit_and_fetch(struct fdri_req *req)
 {
-	int ret = fdri_ioctl_permit(req->file, &req->who, &req->args);
+	/* fd objects have no DRM permissions */
+	int ret = req->file ? fdri_ioctl_permit(req->file, &req->who, &req->args) : 0;
 
 	if (!ret)
 		ret = req_bufs(req);
@@ -163,34 +199,14 @@ static void req_permit_and_fetch(struct fdri_req *req)
 	req_run(req);
 }
 
-void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct fdri_caller *who,
-		     unsigned int cmd, uint64_t arg_uaddr, const void *arg, size_t arg_len,
-		     bool arg_fault)
+/* Step 1 was taken (@ret): take the caller's struct, or ask for it. */
+static void req_submitted(struct fdri_req *req, struct fdri_device *dev, const void *arg,
+			  size_t arg_len, bool arg_fault, int ret)
 {
 	struct fdri_ioctl_args *a = &req->args;
-	int ret;
 
-	req->file = file;
-	req->who = *who;
-	req->arg_uaddr = arg_uaddr;
-	req->want_arg = req->want_fd = false;
-	req->want_in = 0;
-	req->owns_in_fd = false;
-	req->ret = 0;
-	if (!file) {
-		memset(a, 0, sizeof(*a));
-		a->req = req;
-		a->cmd = cmd;
-		a->in_fd = a->out_fd = -1;
-		req->ret = -EBADF;
-		req->ops->complete(req);
-		return;
-	}
-	fdri_list_add_tail(&file->reqs, &req->file_link);
-	req->state = FDRI_REQ_RUNNING;
-	/* step 1: decode; errors copy nothing back */
-	ret = fdri_ioctl_decode(file->dev, cmd, a);
 	a->req = req;
+	a->dev = dev;
 	if (ret) {
 		a->desc = NULL;
 		a->in_size = a->out_size = 0;
@@ -214,6 +230,68 @@ void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct 
 		return;
 	}
 	req_permit_and_fetch(req);
+}
+
+static void req_start(struct fdri_req *req, struct fdri_file *file, const struct fdri_caller *who,
+		      uint64_t arg_uaddr)
+{
+	req->file = file;
+	req->who = *who;
+	req->arg_uaddr = arg_uaddr;
+	req->want_arg = req->want_fd = false;
+	req->want_in = 0;
+	req->owns_in_fd = false;
+	req->ret = 0;
+}
+
+void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct fdri_caller *who,
+		     unsigned int cmd, uint64_t arg_uaddr, const void *arg, size_t arg_len,
+		     bool arg_fault)
+{
+	struct fdri_ioctl_args *a = &req->args;
+	int ret;
+
+	req_start(req, file, who, arg_uaddr);
+	if (!file) {
+		memset(a, 0, sizeof(*a));
+		a->req = req;
+		a->cmd = cmd;
+		a->in_fd = a->out_fd = -1;
+		req->ret = -EBADF;
+		req->ops->complete(req);
+		return;
+	}
+	fdri_list_add_tail(&file->reqs, &req->file_link);
+	req->state = FDRI_REQ_RUNNING;
+	/* step 1: decode; errors copy nothing back */
+	ret = fdri_ioctl_decode(file->dev, cmd, a);
+	req_submitted(req, file->dev, arg, arg_len, arg_fault, ret);
+}
+
+void fdri_req_submit_target(struct fdri_req *req, struct fdri_device *dev,
+			    enum fdri_target_kind kind, void *target,
+			    const struct fdri_caller *who, unsigned int cmd, uint64_t arg_uaddr,
+			    const void *arg, size_t arg_len, bool arg_fault)
+{
+	struct fdri_ioctl_args *a = &req->args;
+	const struct fdri_ioctl_desc *table = NULL;
+	unsigned int n = 0;
+	int ret;
+
+	req_start(req, NULL, who, arg_uaddr);
+	req->state = FDRI_REQ_RUNNING;
+	if (kind == FDRI_TARGET_DMABUF) {
+		table = fdri_dmabuf_ioctls;
+		n = fdri_dmabuf_num_ioctls;
+	} else if (kind == FDRI_TARGET_FDOBJ) {
+		table = ((struct fdri_fdobj *)target)->type->ioctls;
+		n = ((struct fdri_fdobj *)target)->type->num_ioctls;
+	}
+	ret = fdri_ioctl_decode_table(table, n, cmd, a);
+	/* the request holds the caller's reference from here on */
+	a->target_kind = kind;
+	a->target = target;
+	req_submitted(req, dev, arg, arg_len, arg_fault, ret);
 }
 
 void fdri_req_input_done(struct fdri_req *req)
@@ -264,7 +342,7 @@ bool fdri_req_cancel(struct fdri_req *req)
 		return false;
 	if (req->state == FDRI_REQ_PARKED)
 		req_unpark(req);
-	req_release(req);
+	req_release(req, false);
 	return true;
 }
 
@@ -279,11 +357,14 @@ static void req_timer_fired(struct fdri_timer *t)
 int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 		  void (*unpark)(struct fdri_req *req), int64_t deadline_ns)
 {
-	if (!fdri_client_charge(req->file->client, FDRI_Q_PARKED, 1))
+	struct fdri_client *client = req->file ? req->file->client : NULL;
+
+	/* a request on an fd object is bounded by its connection's channels */
+	if (client && !fdri_client_charge(client, FDRI_Q_PARKED, 1))
 		return -ENOMEM;
 	if (deadline_ns) {
-		const struct fdri_host_ops *h = req->file->dev->host;
-		void *ctx = req->file->dev->host_ctx;
+		const struct fdri_host_ops *h = req->args.dev->host;
+		void *ctx = req->args.dev->host_ctx;
 		int ret;
 
 		if (req->timer.host && (h != req->timer_host || ctx != req->timer_ctx)) {
@@ -296,14 +377,15 @@ int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 		req->timer_ctx = ctx;
 		ret = h->timer_arm(ctx, &req->timer, deadline_ns);
 		if (ret) {
-			fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
+			if (client)
+				fdri_client_uncharge(client, FDRI_Q_PARKED, 1);
 			return ret;
 		}
 		req->timer_armed = true;
 	}
 	req->resume = resume;
 	req->unpark = unpark;
-	req->park_charged = true;
+	req->park_charged = client != NULL;
 	req->state = FDRI_REQ_PARKED;
 	return FDRI_PARKED;
 }
@@ -376,7 +458,9 @@ int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
 		}
 	}
 	if (out_fd)
-		*out_fd = req->args.out_fd;
+		*out_fd = req->args.out_fd; /* the caller's if the request owned it */
+	else if (req->args.owns_out_fd)
+		req->args.dev->host->close(req->args.dev->host_ctx, req->args.out_fd);
 	fdri_req_fini(req);
 	free(req);
 	return ret;

@@ -28,6 +28,9 @@
  * - ops->complete() is called exactly once per submit, unless the request
  *   is cancelled first; the request is IDLE when it is called, so the
  *   transport may reuse it from then on.
+ * - An fd the reply carries (args.out_fd) is borrowed from the core unless
+ *   args.owns_out_fd is set: then it passes to the transport with
+ *   ops->complete(), which closes it (through the host) once sent.
  *
  * DOC: cancellation and lifetime
  *
@@ -154,6 +157,18 @@ void fdri_req_fini(struct fdri_req *req);
 void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct fdri_caller *who,
 		     unsigned int cmd, uint64_t arg_uaddr, const void *arg, size_t arg_len,
 		     bool arg_fault);
+/*
+ * Starts ioctl @cmd on an fd that is not a DRM file: @target (a struct
+ * fdri_dmabuf * or struct fdri_fdobj *, by @kind) on device @dev, whose
+ * host and loop serve the request. The caller passes its reference on
+ * @target to the request. The ioctl is looked up in the target's table
+ * (ENOTTY if absent); there are no DRM permissions. Otherwise as
+ * fdri_req_submit().
+ */
+void fdri_req_submit_target(struct fdri_req *req, struct fdri_device *dev,
+			    enum fdri_target_kind kind, void *target,
+			    const struct fdri_caller *who, unsigned int cmd, uint64_t arg_uaddr,
+			    const void *arg, size_t arg_len, bool arg_fault);
 /* The transport delivered what ops->fetch() asked for. */
 void fdri_req_input_done(struct fdri_req *req);
 /* The transport checked the probed output; bit i of @faults: bufs[i] cannot be written. */

@@ -4,6 +4,8 @@
  * counter starting at 1000 and inodes are entries of a table.
  */
 #include "fixture.h"
+#include "fdri_fdobj.h"
+#include "fdri_fence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +92,18 @@ static int host_dup(void *ctx, int fd)
 	return fd_new(ctx, e->inode, e->flags, true);
 }
 
+/* A pollable's client end is gone once no fd refers to its inode. */
+static void fd_closed(struct fx_host *h, struct fx_inode *in)
+{
+	if (!in->pollable || in->pollable->keep || in->closed)
+		return;
+	for (unsigned i = 0; i < h->nfds; i++)
+		if (h->fds[i].open && h->fds[i].inode == in)
+			return;
+	in->closed = true;
+	h->hangups[h->nhangups++] = in;
+}
+
 static void host_close(void *ctx, int fd)
 {
 	struct fx_host *h = ctx;
@@ -101,6 +115,7 @@ static void host_close(void *ctx, int fd)
 	}
 	e->open = false;
 	h->core_closed++;
+	fd_closed(h, e->inode);
 }
 
 static int64_t host_now(void *ctx)
@@ -152,6 +167,7 @@ void fx_advance(struct fx_host *h, int64_t ns)
 {
 	int64_t until = h->now + ns;
 
+	fx_flush(h);
 	for (;;) {
 		struct fx_timer *next = NULL;
 
@@ -181,21 +197,110 @@ unsigned fx_timers_armed(const struct fx_host *h)
 	return n;
 }
 
-static int host_signal_fd_create(void *ctx)
+static int host_pollable_create(void *ctx, struct fdri_pollable *p)
 {
 	struct fx_host *h = ctx;
+	struct fx_inode *in = inode_new(h, false, 0, 0);
 
-	return fd_new(h, inode_new(h, false, 0, 0), O_RDWR, true);
+	in->pollable = p;
+	p->host = in;
+	p->ino = in->ino;
+	p->client_fd = fd_new(h, in, O_RDWR, true);
+	if (p->keep)
+		fd_new(h, in, O_RDWR, true); /* the host's kept copy */
+	h->pollables_live++;
+	return 0;
 }
 
-static int host_signal_fd_set(void *ctx, int fd, bool readable)
+static int host_pollable_set(void *ctx, struct fdri_pollable *p, unsigned int events)
+{
+	(void)ctx;
+	/* handed out and not kept: only POLLIN can be raised */
+	if (!p->keep && p->client_fd < 0 && (events & ~p->events & ~FDRI_POLLIN))
+		return -EINVAL;
+	if (!p->keep && p->client_fd < 0 && (p->events & ~events))
+		return -EINVAL;
+	p->events = events;
+	return 0;
+}
+
+static void host_pollable_fini(void *ctx, struct fdri_pollable *p)
+{
+	struct fx_host *h = ctx;
+	struct fx_inode *in = p->host;
+
+	if (!in)
+		return;
+	if (p->keep) {
+		for (unsigned i = 0; i < h->nfds; i++)
+			if (h->fds[i].open && h->fds[i].inode == in && h->fds[i].core) {
+				h->fds[i].open = false; /* the kept copy */
+				h->core_closed++;
+				break;
+			}
+	}
+	for (unsigned i = 0; i < h->nhangups; i++)
+		if (h->hangups[i] == in)
+			h->hangups[i] = NULL;
+	in->pollable = NULL;
+	p->host = NULL;
+	h->pollables_live--;
+}
+
+static int host_pollable_identify(void *ctx, int fd, uint64_t *ino)
 {
 	struct fx_fd *e = fd_find(ctx, fd);
 
 	if (!e)
 		return -EBADF;
-	e->inode->data[0] = readable;
+	if (!e->inode->pollable)
+		return -EINVAL;
+	*ino = e->inode->ino;
 	return 0;
+}
+
+static bool host_pollable_alive(void *ctx, struct fdri_pollable *p)
+{
+	struct fx_inode *in = p->host;
+
+	(void)ctx;
+	return in && !in->closed;
+}
+
+static int host_eventfd_signal(void *ctx, int fd)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	e->inode->eventfd_count++;
+	return 0;
+}
+
+unsigned fx_poll(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	assert_non_null(e->inode->pollable);
+	return e->inode->pollable->events;
+}
+
+void fx_flush(struct fx_host *h)
+{
+	for (unsigned i = 0; i < h->nhangups; i++) {
+		struct fx_inode *in = h->hangups[i];
+
+		h->hangups[i] = NULL;
+		if (in && in->pollable)
+			in->pollable->closed(in->pollable);
+	}
+	h->nhangups = 0;
+}
+
+int fx_client_eventfd(struct fx_host *h)
+{
+	return fd_new(h, inode_new(h, false, 0, 0), O_RDWR, false);
 }
 
 const struct fdri_host_ops fx_host_ops = {
@@ -203,8 +308,12 @@ const struct fdri_host_ops fx_host_ops = {
 	.timer_arm = host_timer_arm,
 	.timer_disarm = host_timer_disarm,
 	.timer_fini = host_timer_fini,
-	.signal_fd_create = host_signal_fd_create,
-	.signal_fd_set = host_signal_fd_set,
+	.pollable_create = host_pollable_create,
+	.pollable_set = host_pollable_set,
+	.pollable_fini = host_pollable_fini,
+	.pollable_identify = host_pollable_identify,
+	.pollable_alive = host_pollable_alive,
+	.eventfd_signal = host_eventfd_signal,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_dmabuf_identify,
 	.reopen = host_reopen,
@@ -232,6 +341,8 @@ void fx_client_close(struct fx_host *h, int fd)
 	assert_non_null(e);
 	assert_false(e->core);
 	e->open = false;
+	fd_closed(h, e->inode);
+	fx_flush(h);
 }
 
 struct fx_inode *fx_inode_of(struct fx_host *h, int fd)
@@ -303,6 +414,16 @@ int fx_teardown(void **state)
 		check_device_empty(fx->dev2);
 	if (fx->vgem)
 		check_device_empty(fx->vgem);
+	/* the test's process ends: its fds close, its fence fds hang up */
+	for (unsigned i = 0; i < fx->host.nfds; i++)
+		if (fx->host.fds[i].open && !fx->host.fds[i].core) {
+			fx->host.fds[i].open = false;
+			fd_closed(&fx->host, fx->host.fds[i].inode);
+		}
+	fx_flush(&fx->host);
+	assert_int_equal(fx->host.pollables_live, 0);
+	assert_int_equal(fx->dev->fdobjs->live, 0);
+	assert_int_equal(fdri_fence_live, 0);
 	assert_int_equal(fx_core_fds_open(&fx->host), 0);
 	assert_int_equal(fx->host.core_closed, fx->host.core_opened);
 	assert_int_equal(fx->host.bad_closes, 0);
@@ -320,6 +441,7 @@ struct fdri_device *fx_second_device(struct fx *fx)
 		fx->dev2 = fdri_device_create(fdri_personality_find(NULL), &fx_host_ops,
 					      &fx->host, 2);
 	assert_non_null(fx->dev2);
+	fdri_device_set_fdobjs(fx->dev2, fx->dev->fdobjs);
 	return fx->dev2;
 }
 
@@ -329,6 +451,7 @@ struct fdri_device *fx_vgem_device(struct fx *fx)
 		fx->vgem = fdri_device_create(fdri_personality_find("vgem"), &fx_host_ops,
 					      &fx->host, 3);
 	assert_non_null(fx->vgem);
+	fdri_device_set_fdobjs(fx->vgem, fx->dev->fdobjs);
 	return fx->vgem;
 }
 

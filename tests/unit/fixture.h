@@ -30,8 +30,8 @@
 #include "fdri_ioctl.h"
 #include "fakedri_drm.h"
 
-#define FX_MAX_FDS 256
-#define FX_MAX_INODES 128
+#define FX_MAX_FDS 1024
+#define FX_MAX_INODES 512
 #define FX_MAX_FILES 16
 #define FX_DATA_SIZE 64
 
@@ -41,6 +41,9 @@ struct fx_inode {
 	uint64_t instance;
 	bool fakedri;                    /* a fakedri memfd (identifies as dma-buf) */
 	unsigned char data[FX_DATA_SIZE];/* stand-in for the first bytes of content */
+	struct fdri_pollable *pollable;  /* a pollable's client end, until fini */
+	bool closed;                     /* every copy of that end was closed */
+	uint64_t eventfd_count;          /* what eventfd_signal() added */
 };
 
 struct fx_fd {
@@ -72,6 +75,9 @@ struct fx_host {
 	unsigned ninodes;
 	unsigned core_opened, core_closed;
 	unsigned bad_closes;             /* close of an unknown, closed or client fd */
+	struct fx_inode *hangups[FX_MAX_INODES]; /* pollables closed, not yet told */
+	unsigned nhangups;
+	unsigned pollables_live;
 };
 
 extern const struct fdri_host_ops fx_host_ops;
@@ -84,6 +90,13 @@ void fx_client_close(struct fx_host *h, int fd);
 struct fx_inode *fx_inode_of(struct fx_host *h, int fd);
 int fx_fd_flags(struct fx_host *h, int fd);
 unsigned fx_core_fds_open(const struct fx_host *h);
+/* A pollable's readiness (FDRI_POLLIN | FDRI_POLLOUT) seen through @fd. */
+unsigned fx_poll(struct fx_host *h, int fd);
+/* Tells the core of pollables whose last client end was closed, as the
+ * real host's loop does on the hangup (fx_client_close() calls it). */
+void fx_flush(struct fx_host *h);
+/* An eventfd of the test's: eventfd_signal() counts in its inode. */
+int fx_client_eventfd(struct fx_host *h);
 /* Moves the fake clock forward by @ns and fires the timers due, in order. */
 void fx_advance(struct fx_host *h, int64_t ns);
 unsigned fx_timers_armed(const struct fx_host *h);

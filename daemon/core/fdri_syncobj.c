@@ -1,0 +1,2 @@
+/* fdri_syncobj.c - placeholder, being written */
+#include "fdri_fence.h"

@@ -1,0 +1,2 @@
+/* fdri_vgem_fence.c - placeholder, being written */
+#include "fdri_fence.h"
