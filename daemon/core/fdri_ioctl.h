@@ -135,6 +135,12 @@ int fdri_ioctl_run(struct fdri_file *file, const struct fdri_caller *who,
  * Returns 0 or a negative errno, like the kernel's drm_ioctl(). */
 int fdri_ioctl_direct(struct fdri_file *file, const struct fdri_caller *who,
 		      unsigned int cmd, void *arg, int in_fd, int *out_fd);
+/* The same for an ioctl on an fd object or dma-buf (fdri_req_submit_target();
+ * the call takes over the caller's reference on @target). An fd the reply
+ * owned is the caller's afterwards. */
+int fdri_ioctl_direct_target(struct fdri_device *dev, enum fdri_target_kind kind, void *target,
+			     const struct fdri_caller *who, unsigned int cmd, void *arg,
+			     int in_fd, int *out_fd);
 
 /* A dma-buf fd's ioctls that reach the daemon (fdri_dmabuf_sync.c). */
 extern const struct fdri_ioctl_desc fdri_dmabuf_ioctls[];

@@ -434,8 +434,9 @@ static const struct fdri_req_ops direct_ops = {
 	.complete = direct_complete,
 };
 
-int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
-		      unsigned int cmd, void *arg, int in_fd, int *out_fd)
+static int direct_run(struct fdri_file *f, struct fdri_device *dev, enum fdri_target_kind kind,
+		      void *target, const struct fdri_caller *who, unsigned int cmd, void *arg,
+		      int in_fd, int *out_fd)
 {
 	struct direct_ctx c = { arg, in_fd };
 	struct fdri_req *req = malloc(sizeof(*req));
@@ -444,7 +445,11 @@ int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
 	if (!req)
 		return -ENOMEM;
 	fdri_req_init(req, &direct_ops, &c);
-	fdri_req_submit(req, f, who, cmd, (uintptr_t)arg, arg, _IOC_SIZE(cmd), !arg);
+	if (f)
+		fdri_req_submit(req, f, who, cmd, (uintptr_t)arg, arg, _IOC_SIZE(cmd), !arg);
+	else
+		fdri_req_submit_target(req, dev, kind, target, who, cmd, (uintptr_t)arg, arg,
+				       _IOC_SIZE(cmd), !arg);
 	if (req->state == FDRI_REQ_PARKED) {
 		fdri_req_cancel(req);
 		ret = -EINTR;
@@ -464,4 +469,17 @@ int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
 	fdri_req_fini(req);
 	free(req);
 	return ret;
+}
+
+int fdri_ioctl_direct(struct fdri_file *f, const struct fdri_caller *who,
+		      unsigned int cmd, void *arg, int in_fd, int *out_fd)
+{
+	return direct_run(f, NULL, FDRI_TARGET_NONE, NULL, who, cmd, arg, in_fd, out_fd);
+}
+
+int fdri_ioctl_direct_target(struct fdri_device *dev, enum fdri_target_kind kind, void *target,
+			     const struct fdri_caller *who, unsigned int cmd, void *arg,
+			     int in_fd, int *out_fd)
+{
+	return direct_run(NULL, dev, kind, target, who, cmd, arg, in_fd, out_fd);
 }

@@ -44,4 +44,8 @@ int fdri_sync_file_export(struct fdri_fdobjs *reg, struct fdri_fence *fence,
  */
 struct fdri_fence *fdri_sync_file_get_fence(struct fdri_fdobjs *reg, int fd);
 
+/* dma_fence_allocate_private_stub(): a fence signalled at @now, named
+ * "stub"; returns a reference, NULL without memory. */
+struct fdri_fence *fdri_fence_stub(int64_t now);
+
 #endif

@@ -277,6 +277,17 @@ static int host_eventfd_signal(void *ctx, int fd)
 	return 0;
 }
 
+int fx_take(struct fx_host *h, int fd)
+{
+	struct fx_fd *e = fd_find(h, fd);
+
+	assert_non_null(e);
+	assert_true(e->core);
+	e->core = false;
+	h->core_closed++;
+	return fd;
+}
+
 unsigned fx_poll(struct fx_host *h, int fd)
 {
 	struct fx_fd *e = fd_find(h, fd);

@@ -90,6 +90,9 @@ void fx_client_close(struct fx_host *h, int fd);
 struct fx_inode *fx_inode_of(struct fx_host *h, int fd);
 int fx_fd_flags(struct fx_host *h, int fd);
 unsigned fx_core_fds_open(const struct fx_host *h);
+/* An fd a reply owned (fdri_ioctl_direct*) becomes the test's, as the
+ * fd a client receives; returns @fd. */
+int fx_take(struct fx_host *h, int fd);
 /* A pollable's readiness (FDRI_POLLIN | FDRI_POLLOUT) seen through @fd. */
 unsigned fx_poll(struct fx_host *h, int fd);
 /* Tells the core of pollables whose last client end was closed, as the

@@ -1,8 +1,0 @@
-/* test_fdobj.c - placeholder, being written */
-#include "fixture.h"
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
