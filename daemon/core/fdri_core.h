@@ -44,6 +44,7 @@
 #include "fdri_list.h"
 #include "fdri_map.h"
 #include "fdri_range.h"
+#include "fdri_resv.h"
 
 #define FDRI_PAGE_SIZE 4096ull
 #define FDRI_PAGE_ALIGN(x) (((x) + FDRI_PAGE_SIZE - 1) & ~(FDRI_PAGE_SIZE - 1))
@@ -165,6 +166,11 @@ struct fdri_personality {
 	bool modeset;                /* DRIVER_MODESET: an output-less KMS device */
 	bool syncobj;                /* DRIVER_SYNCOBJ */
 	bool syncobj_timeline;       /* DRIVER_SYNCOBJ_TIMELINE */
+	/* drm_driver.open/postclose: the driver's per-file state in
+	 * file->driver_priv. open runs last in fdri_file_open (0 or -errno,
+	 * failing the open); postclose after the file's handles are gone. */
+	int (*open)(struct fdri_file *file);
+	void (*postclose)(struct fdri_file *file);
 };
 
 struct fdri_master {
@@ -201,6 +207,9 @@ struct fdri_device {
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	struct fdri_stats stats;
+	/* vgem: how long a fence lives before it signals by itself (ns;
+	 * 0 = VGEM_FENCE_TIMEOUT, 10 s) */
+	int64_t vgem_fence_timeout_ns;
 };
 
 /* Per-file view of one object: how many handles this file has to it. */
@@ -224,6 +233,10 @@ struct fdri_gem {
 	/* files allowed to mmap the object (drm_vma_node_allow) */
 	struct fdri_gem_file_ref *files;
 	uint32_t nfiles, files_cap;
+	/* obj->resv: fences of pending accesses (implicit sync). Holds fence
+	 * references; finished when the object is freed. Use fdri_gem_resv(),
+	 * which answers with the exporter's for an import. */
+	struct fdri_resv resv;
 };
 
 struct fdri_dmabuf {
@@ -257,6 +270,7 @@ struct fdri_file {
 	bool stereo_allowed, universal_planes, aspect_ratio_allowed; /* client caps */
 	pid_t pid;                       /* opener's thread id (drm_file->pid) */
 	struct fdri_list reqs;           /* active requests (struct fdri_req) */
+	void *driver_priv;               /* the personality's (pers->open/postclose) */
 };
 
 /* --- device --- */
@@ -300,6 +314,11 @@ int fdri_gem_create_with_handle(struct fdri_file *file, uint64_t size, struct fd
 int fdri_gem_handle_delete(struct fdri_file *file, uint32_t handle);
 void fdri_gem_release_all_handles(struct fdri_file *file);
 int fdri_gem_backing(struct fdri_gem *obj); /* creates lazily; fd or -errno */
+/* The reservation object guarding @obj's memory (obj->resv in the kernel,
+ * which for an import is the dma-buf's, i.e. the exporter's): the
+ * exporting object's if @obj wraps a dma-buf with an exporting object on
+ * this device, else @obj's own. Borrowed: lives as long as @obj. */
+struct fdri_resv *fdri_gem_resv(struct fdri_gem *obj);
 
 /* --- PRIME (fdri_prime.c) --- */
 int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t flags,

@@ -1,5 +1,6 @@
 /*
- * fdri_driver.c - the "fakedri" personality's driver ioctls (uapi/fakedri_drm.h).
+ * fdri_driver.c - the "fakedri" personality's driver ioctls (uapi/fakedri_drm.h),
+ * and the "vgem" personality (its ioctls are fdri_vgem_fence.c's).
  * Objects made here are ordinary GEM objects; see fdri_core.h for their
  * lifetime.
  */
@@ -9,6 +10,7 @@
 #include <stddef.h>
 
 #include "fakedri_drm.h"
+#include "fdri_vgem_fence.h"
 
 static int gem_create(struct fdri_file *f, const struct fdri_caller *w, void *data,
 		      struct fdri_ioctl_args *a)
@@ -158,8 +160,8 @@ const struct fdri_personality fdri_personality_fakedri = {
 	.modeset = true,
 };
 
-/* What Linux 6.1's vgem reports. Its fence ioctls (0x41, 0x42) are not
- * implemented yet, so the driver range answers EINVAL. */
+/* What Linux 6.1's vgem reports, with its fence ioctls (0x41, 0x42,
+ * fdri_vgem_fence.c) and their per-file state. */
 const struct fdri_personality fdri_personality_vgem = {
 	.name = "vgem",
 	.desc = "Virtual GEM provider",
@@ -167,6 +169,8 @@ const struct fdri_personality fdri_personality_vgem = {
 	.major = 1, .minor = 0, .patchlevel = 0,
 	.unique = "vgem",
 	.bus = "platform",
-	.ioctls = NULL,
-	.num_ioctls = 0,
+	.ioctls = fdri_vgem_ioctls,
+	.num_ioctls = FDRI_VGEM_NUM_IOCTLS,
+	.open = fdri_vgem_open,
+	.postclose = fdri_vgem_postclose,
 };

@@ -6,7 +6,9 @@
  * the last close of that open file (not of each fd: dup, fork and fd
  * passing share one file). Closing cancels the requests still active on
  * the file (fdri_req.h), then releases every handle, as
- * drm_gem_release() does, then the master state (drm_master_release).
+ * drm_gem_release() does, then the personality's per-file state
+ * (pers->postclose, file->driver_priv), then the master state
+ * (drm_master_release).
  *
  * A file is charged to its opener's process (fdri_client.h): its quota of
  * files is checked at open (EMFILE, as the open of any file past
@@ -68,6 +70,20 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 			return NULL;
 		}
 	}
+	if (dev->pers->open) {
+		int ret = dev->pers->open(f);
+
+		if (ret) {
+			fdri_master_release(f);
+			fdri_map_fini(&f->prime_by_buf);
+			fdri_map_fini(&f->prime_by_handle);
+			fdri_client_uncharge(client, FDRI_Q_FILES, 1);
+			fdri_client_put(client);
+			free(f);
+			*err = ret;
+			return NULL;
+		}
+	}
 	dev->stats.files_open++;
 	return f;
 }
@@ -85,6 +101,8 @@ void fdri_file_close(struct fdri_file *f)
 			req->ops->cancelled(req);
 	}
 	fdri_gem_release_all_handles(f);
+	if (f->dev->pers->postclose)
+		f->dev->pers->postclose(f);  /* driver state, after the handles */
 	fdri_master_release(f);
 	fdri_map_fini(&f->prime_by_buf);
 	fdri_map_fini(&f->prime_by_handle);

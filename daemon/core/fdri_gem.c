@@ -8,8 +8,9 @@
  * - release_handle() drops the file's PRIME cache entry and mmap permission,
  *   and on the 1 -> 0 transition removes the flink name, drops obj->dma_buf
  *   and the handles' reference (drm_gem_object_handle_put_unlocked).
- * - gem_free() runs at refcount 0: it forgets the mmap offset, drops the
- *   import link and closes the backing memfd.
+ * - gem_free() runs at refcount 0: it drops the fences of its reservation
+ *   object (obj->resv), forgets the mmap offset, drops the import link and
+ *   closes the backing memfd.
  */
 #include "fdri_ioctl.h"
 
@@ -50,6 +51,7 @@ struct fdri_gem *fdri_gem_create(struct fdri_device *dev, struct fdri_client *ch
 	obj->size = size;
 	obj->id = ++dev->next_obj_id;
 	obj->memfd = -1;
+	fdri_resv_init(&obj->resv);
 	/* shmem objects get their fake offset at creation (drm_gem_create_mmap_offset) */
 	*err = fdri_range_alloc(&dev->offset_space, size, &obj->mmap_offset);
 	if (!*err && fdri_map_put(&dev->offsets, obj->mmap_offset, obj)) {
@@ -79,6 +81,7 @@ static void gem_free(struct fdri_gem *obj)
 {
 	struct fdri_device *dev = obj->dev;
 
+	fdri_resv_fini(&obj->resv);
 	fdri_map_del(&dev->offsets, obj->mmap_offset);
 	fdri_range_free(&dev->offset_space, obj->mmap_offset, obj->size);
 	if (obj->import)
@@ -99,6 +102,13 @@ void fdri_gem_put(struct fdri_gem *obj)
 {
 	if (obj && --obj->refcount == 0)
 		gem_free(obj);
+}
+
+struct fdri_resv *fdri_gem_resv(struct fdri_gem *obj)
+{
+	if (obj->import && obj->import->obj)
+		return &obj->import->obj->resv;
+	return &obj->resv;
 }
 
 struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle)
