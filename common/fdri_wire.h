@@ -39,6 +39,10 @@
  *   fence and dma-buf fds).
  * - A reply's fd says what it is (enum fdri_wire_fd_kind) with that kind's
  *   metadata.
+ * - An IOCTL may carry the fd it is made on (FDRI_IOCTL_TARGET_FD): a
+ *   sync_file, syncobj file, sw_sync timeline or dma-buf. Such fds are
+ *   the client ends of the daemon's socket pairs (their peer is the
+ *   daemon) or its memfds; the shim forwards their ioctls this way.
  * - HELLO's version sits at the same offset in every version, so a daemon
  *   answers a client of any version: EPROTO, with its own version in the
  *   reply, and each side prints one line naming both.
@@ -78,6 +82,8 @@ enum fdri_wire_fd_kind {
 	FDRI_WIRE_FD_SYNC_FILE,
 	FDRI_WIRE_FD_SYNCOBJ,
 	FDRI_WIRE_FD_OTHER,      /* e.g. MMAP's answer: the backing memfd to map */
+	FDRI_WIRE_FD_TIMELINE,   /* a sw_sync timeline */
+	FDRI_WIRE_FD_POLL_PROXY, /* what to poll instead of a dma-buf */
 };
 
 struct fdri_wire_hdr {
@@ -115,6 +121,9 @@ struct fdri_cuse_bind {
 #define FDRI_CUSE_IOCTL_BIND _IOR('F', 0x01, struct fdri_cuse_bind)
 
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
+/* The ioctl is on a fence fd or dma-buf, sent with the message: any
+ * channel, fileless ones included, serves it (unknown fds: ENOTTY). */
+#define FDRI_IOCTL_TARGET_FD 2u
 
 struct fdri_wire_ioctl {
 	struct fdri_wire_hdr hdr;

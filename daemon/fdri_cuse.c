@@ -355,6 +355,12 @@ static void call_complete(struct fdri_req *req)
 				 req->who.tid, a->desc->name);
 		c->warned_export_pid = req->who.tid;
 		ret = -EOPNOTSUPP;
+		if (a->owns_out_fd) {
+			/* a fence fd nobody will have: its object goes */
+			close(a->out_fd);
+			a->out_fd = -1;
+			a->owns_out_fd = false;
+		}
 	}
 	if (a->out_size)
 		out_iov[nout++] = (struct iovec){ req->kdata, a->out_size };

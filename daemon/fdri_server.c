@@ -42,6 +42,8 @@
 #include <unistd.h>
 
 #include "fdri_caps.h"
+#include "fdri_fdobj.h"
+#include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
 #include "fdri_req.h"
@@ -256,6 +258,8 @@ static uint32_t wire_fd_kind(enum fdri_fd_kind k)
 	case FDRI_FD_DMABUF: return FDRI_WIRE_FD_DMABUF;
 	case FDRI_FD_SYNC_FILE: return FDRI_WIRE_FD_SYNC_FILE;
 	case FDRI_FD_SYNCOBJ: return FDRI_WIRE_FD_SYNCOBJ;
+	case FDRI_FD_TIMELINE: return FDRI_WIRE_FD_TIMELINE;
+	case FDRI_FD_POLL_PROXY: return FDRI_WIRE_FD_POLL_PROXY;
 	case FDRI_FD_NONE: return FDRI_WIRE_FD_NONE;
 	default: return FDRI_WIRE_FD_OTHER;
 	}
@@ -303,6 +307,12 @@ static void chan_complete(struct fdri_req *req)
 		fdri_log(FDRI_LOG_TRACE, "pid %d %s -> %d", req->who.tid,
 			 fdri_ioctl_name(ch->sf->dev, a->cmd), req->ret);
 	fdri_msg_send(ch->fd, srv->out, len, sendfd);
+	if (a->owns_out_fd) {
+		/* ours to close once sent (fdri_req.h) */
+		close(a->out_fd);
+		a->out_fd = -1;
+		a->owns_out_fd = false;
+	}
 	chan_req_ended(ch);
 }
 
@@ -325,11 +335,49 @@ static const struct fdri_req_ops chan_req_ops = {
 
 /* --- channel messages --- */
 
+/*
+ * The object behind the fd an ioctl was made on, if it is not a DRM file:
+ * a fence fd of the daemon's or a dma-buf a device knows. Returns the
+ * target kind (a reference in *target) or FDRI_TARGET_NONE; *dev is the
+ * device to run on.
+ */
+static enum fdri_target_kind find_target(struct srv_file *sf, int fd, void **target,
+					 struct fdri_device **dev)
+{
+	struct fdri_server *srv = sf->srv;
+	struct fdri_fd_ident id;
+	struct fdri_fdobj *obj;
+	int err;
+
+	*dev = sf->dev;
+	obj = fdri_fdobj_lookup(sf->dev->fdobjs, fd, NULL, &err);
+	if (obj) {
+		*target = obj;
+		return FDRI_TARGET_FDOBJ;
+	}
+	if (fdri_host_ops.dmabuf_identify(NULL, fd, &id))
+		return FDRI_TARGET_NONE;
+	for (unsigned i = 0; i < srv->ndevs; i++) {
+		struct fdri_dmabuf *buf = fdri_map_get(&srv->devs[i]->dmabufs, id.ino);
+
+		if (buf) {
+			fdri_dmabuf_get(buf);
+			*target = buf;
+			*dev = srv->devs[i];
+			return FDRI_TARGET_DMABUF;
+		}
+	}
+	return FDRI_TARGET_NONE;
+}
+
 static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, size_t n,
-			 const struct ucred *cr)
+			 const struct ucred *cr, int rfd)
 {
 	struct srv_file *sf = ch->sf;
 	struct fdri_caller who;
+	struct fdri_device *dev;
+	enum fdri_target_kind kind;
+	void *target = NULL;
 
 	if (n < sizeof(*m) || m->arg_len > n - sizeof(*m)) {
 		send_simple_reply(ch, n < sizeof(*m) ? 0 : m->id, -EINVAL);
@@ -340,7 +388,18 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 		send_simple_reply(ch, m->id, -EBUSY);
 		return;
 	}
-	if (!sf->file || sf->fd < 0) {
+	if (m->flags & FDRI_IOCTL_TARGET_FD) {
+		/* an ioctl on a fence fd or dma-buf, which rides along */
+		if (rfd < 0) {
+			send_simple_reply(ch, m->id, rfd == FDRI_MSG_FD_LOST ? -EMFILE : -EBADF);
+			return;
+		}
+		kind = find_target(sf, rfd, &target, &dev);
+		if (kind == FDRI_TARGET_NONE) {
+			send_simple_reply(ch, m->id, -ENOTTY);
+			return;
+		}
+	} else if (!sf->file || sf->fd < 0) {
 		send_simple_reply(ch, m->id, -EBADF);
 		return;
 	}
@@ -354,8 +413,12 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 	}
 	caller_from(&who, cr, m->tid);
 	ch->req->id = m->id;
-	fdri_req_submit(ch->req, sf->file, &who, m->cmd, m->arg, m + 1, m->arg_len,
-			m->flags & FDRI_IOCTL_ARG_FAULT);
+	if (target)
+		fdri_req_submit_target(ch->req, dev, kind, target, &who, m->cmd, m->arg, m + 1,
+				       m->arg_len, m->flags & FDRI_IOCTL_ARG_FAULT);
+	else
+		fdri_req_submit(ch->req, sf->file, &who, m->cmd, m->arg, m + 1, m->arg_len,
+				m->flags & FDRI_IOCTL_ARG_FAULT);
 }
 
 static void handle_data(struct srv_chan *ch, const struct fdri_wire_data *m, size_t n, int fd)
@@ -497,7 +560,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 	}
 	switch (h->type) {
 	case FDRI_MSG_IOCTL:
-		handle_ioctl(ch, (const void *)srv->in, (size_t)n, &cr);
+		handle_ioctl(ch, (const void *)srv->in, (size_t)n, &cr, rfd);
 		break;
 	case FDRI_MSG_DATA:
 		handle_data(ch, (const void *)srv->in, (size_t)n, rfd);
