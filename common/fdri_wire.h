@@ -120,6 +120,14 @@ struct fdri_cuse_bind {
 };
 #define FDRI_CUSE_IOCTL_BIND _IOR('F', 0x01, struct fdri_cuse_bind)
 
+/* Opens a sw_sync timeline (the shim's /dev/sw_sync): an ioctl of a
+ * connection without a DRM file; the timeline's fd comes back in @fd. */
+struct fdri_sw_sync_open {
+	int32_t fd;
+	uint32_t flags;      /* the open's O_CLOEXEC */
+};
+#define FDRI_IOCTL_SW_SYNC_OPEN _IOWR('F', 0x02, struct fdri_sw_sync_open)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */

@@ -399,6 +399,10 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 			send_simple_reply(ch, m->id, -ENOTTY);
 			return;
 		}
+	} else if (!sf->file && m->cmd == FDRI_IOCTL_SW_SYNC_OPEN) {
+		kind = FDRI_TARGET_NONE; /* a fileless connection's own ioctl */
+		dev = sf->dev;
+		target = sf;             /* marks the path; not a reference */
 	} else if (!sf->file || sf->fd < 0) {
 		send_simple_reply(ch, m->id, -EBADF);
 		return;
@@ -414,7 +418,8 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 	caller_from(&who, cr, m->tid);
 	ch->req->id = m->id;
 	if (target)
-		fdri_req_submit_target(ch->req, dev, kind, target, &who, m->cmd, m->arg, m + 1,
+		fdri_req_submit_target(ch->req, dev, kind, kind == FDRI_TARGET_NONE ? NULL : target,
+				       &who, m->cmd, m->arg, m + 1,
 				       m->arg_len, m->flags & FDRI_IOCTL_ARG_FAULT);
 	else
 		fdri_req_submit(ch->req, sf->file, &who, m->cmd, m->arg, m + 1, m->arg_len,

@@ -10,6 +10,7 @@
  */
 #include "fdri_req.h"
 #include "fdri_fdobj.h"
+#include "fdri_sw_sync.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -286,6 +287,9 @@ void fdri_req_submit_target(struct fdri_req *req, struct fdri_device *dev,
 	} else if (kind == FDRI_TARGET_FDOBJ) {
 		table = ((struct fdri_fdobj *)target)->type->ioctls;
 		n = ((struct fdri_fdobj *)target)->type->num_ioctls;
+	} else {
+		table = fdri_fileless_ioctls;
+		n = fdri_fileless_num_ioctls;
 	}
 	ret = fdri_ioctl_decode_table(table, n, cmd, a);
 	/* the request holds the caller's reference from here on */
