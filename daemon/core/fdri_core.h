@@ -168,7 +168,8 @@ struct fdri_personality {
 	bool syncobj_timeline;       /* DRIVER_SYNCOBJ_TIMELINE */
 	/* drm_driver.open/postclose: the driver's per-file state in
 	 * file->driver_priv. open runs last in fdri_file_open (0 or -errno,
-	 * failing the open); postclose after the file's handles are gone. */
+	 * failing the open); postclose after its handles and master state are
+	 * gone (drm_file_free). */
 	int (*open)(struct fdri_file *file);
 	void (*postclose)(struct fdri_file *file);
 };

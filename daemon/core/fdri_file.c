@@ -6,9 +6,9 @@
  * the last close of that open file (not of each fd: dup, fork and fd
  * passing share one file). Closing cancels the requests still active on
  * the file (fdri_req.h), then releases every handle, as
- * drm_gem_release() does, then the personality's per-file state
- * (pers->postclose, file->driver_priv), then the master state
- * (drm_master_release).
+ * drm_gem_release() does, then the master state (drm_master_release),
+ * then the personality's per-file state (pers->postclose,
+ * file->driver_priv).
  *
  * A file is charged to its opener's process (fdri_client.h): its quota of
  * files is checked at open (EMFILE, as the open of any file past
@@ -101,9 +101,9 @@ void fdri_file_close(struct fdri_file *f)
 			req->ops->cancelled(req);
 	}
 	fdri_gem_release_all_handles(f);
-	if (f->dev->pers->postclose)
-		f->dev->pers->postclose(f);  /* driver state, after the handles */
 	fdri_master_release(f);
+	if (f->dev->pers->postclose)
+		f->dev->pers->postclose(f);  /* driver state, as drm_file_free() orders it */
 	fdri_map_fini(&f->prime_by_buf);
 	fdri_map_fini(&f->prime_by_handle);
 	f->dev->stats.files_open--;
