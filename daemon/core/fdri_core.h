@@ -258,6 +258,7 @@ struct fdri_file {
 	struct fdri_client *client;      /* the opening process (holds a ref) */
 
 	struct fdri_idr handles;         /* handle -> object */
+	struct fdri_idr syncobjs;        /* handle -> struct fdri_syncobj (holds a ref each) */
 	/* The PRIME cache (drm_prime_file_private): one entry per handle that
 	 * was exported or imported. Several handles may share a dma-buf; a
 	 * lookup by dma-buf answers with the oldest of them. */

@@ -158,6 +158,7 @@ const struct fdri_personality fdri_personality_fakedri = {
 	.ioctls = driver_ioctls,
 	.num_ioctls = sizeof(driver_ioctls) / sizeof(driver_ioctls[0]),
 	.modeset = true,
+	.syncobj = true,
 };
 
 /* What Linux 6.1's vgem reports, with its fence ioctls (0x41, 0x42,

@@ -15,6 +15,7 @@
  * RLIMIT_NOFILE), and the file's handles are charged to the same client.
  */
 #include "fdri_req.h"
+#include "fdri_syncobj.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	f->pid = who->tid;
 	f->authenticated = fdri_capable(who);
 	fdri_idr_init(&f->handles);
+	fdri_syncobj_open(f);
 	fdri_map_init(&f->prime_by_buf);
 	fdri_map_init(&f->prime_by_handle);
 	fdri_list_init(&f->reqs);
@@ -100,6 +102,7 @@ void fdri_file_close(struct fdri_file *f)
 		if (req->ops->cancelled)
 			req->ops->cancelled(req);
 	}
+	fdri_syncobj_release_all(f);  /* before GEM, as drm_file_free() */
 	fdri_gem_release_all_handles(f);
 	fdri_master_release(f);
 	if (f->dev->pers->postclose)

@@ -4,6 +4,7 @@
  * drm_ioctl() dispatch algorithm. See fdri_ioctl.h for the transport steps.
  */
 #include "fdri_ioctl.h"
+#include "fdri_syncobj.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -36,6 +37,11 @@ static int ioctl_notsupp(struct fdri_file *f, const struct fdri_caller *w, void 
 #define DEF(ioctl, fn, fl) \
 	[_IOC_NR(DRM_IOCTL_##ioctl)] = { .cmd = DRM_IOCTL_##ioctl, .name = #ioctl, \
 		.flags = (fl), .func = (fn), .fd_in_off = -1, .fd_out_off = -1 }
+
+/* a syncobj ioctl's array of u32 handles, counted by count_handles */
+#define HANDLES_PTR(type) \
+	{ offsetof(type, handles), offsetof(type, count_handles), \
+	  sizeof(((type *)0)->count_handles), FDRI_PTR_IN, 4 }
 
 #define STR_PTR(type, field, lenfield) \
 	{ offsetof(type, field), offsetof(type, lenfield), \
@@ -167,14 +173,37 @@ static const struct fdri_ioctl_desc core_ioctls[] = {
 	DEF(MODE_CREATEPROPBLOB, ioctl_notsupp, 0),
 	DEF(MODE_DESTROYPROPBLOB, ioctl_notsupp, 0),
 
-	DEF(SYNCOBJ_CREATE, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_DESTROY, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_HANDLE_TO_FD, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_FD_TO_HANDLE, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_WAIT, ioctl_notsupp, FDRI_RENDER_ALLOW),
+	DEF(SYNCOBJ_CREATE, fdri_ioctl_syncobj_create, FDRI_RENDER_ALLOW),
+	DEF(SYNCOBJ_DESTROY, fdri_ioctl_syncobj_destroy, FDRI_RENDER_ALLOW),
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, .name = "SYNCOBJ_HANDLE_TO_FD",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_handle_to_fd,
+		.fd_in_off = -1, .fd_out_off = offsetof(struct drm_syncobj_handle, fd),
+	},
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, .name = "SYNCOBJ_FD_TO_HANDLE",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_fd_to_handle,
+		.fd_in_off = offsetof(struct drm_syncobj_handle, fd), .fd_out_off = -1,
+	},
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_WAIT)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_WAIT, .name = "SYNCOBJ_WAIT",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_wait,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 1,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_wait) },
+	},
 	DEF(SYNCOBJ_TIMELINE_WAIT, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_RESET, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_SIGNAL, ioctl_notsupp, FDRI_RENDER_ALLOW),
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_RESET)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_RESET, .name = "SYNCOBJ_RESET",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_reset,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 1,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_array) },
+	},
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_SIGNAL)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_SIGNAL, .name = "SYNCOBJ_SIGNAL",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_signal,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 1,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_array) },
+	},
 	DEF(SYNCOBJ_TIMELINE_SIGNAL, ioctl_notsupp, FDRI_RENDER_ALLOW),
 	DEF(SYNCOBJ_QUERY, ioctl_notsupp, FDRI_RENDER_ALLOW),
 	DEF(SYNCOBJ_TRANSFER, ioctl_notsupp, FDRI_RENDER_ALLOW),

@@ -192,8 +192,10 @@ int fdri_ioctl_getcap(struct fdri_file *f, const struct fdri_caller *w, void *da
 		req->value = DRM_PRIME_CAP_IMPORT | DRM_PRIME_CAP_EXPORT;
 		return 0;
 	case DRM_CAP_SYNCOBJ:
+		req->value = f->dev->pers->syncobj;
+		return 0;
 	case DRM_CAP_SYNCOBJ_TIMELINE:
-		req->value = 0;
+		req->value = f->dev->pers->syncobj_timeline;
 		return 0;
 	}
 	/* every other cap needs DRIVER_MODESET */

@@ -1,2 +1,673 @@
-/* fdri_syncobj.c - placeholder, being written */
-#include "fdri_fence.h"
+/*
+ * fdri_syncobj.c - DRM sync objects, after drivers/gpu/drm/drm_syncobj.c of
+ * Linux 6.1 (binary syncobjs): CREATE, DESTROY, HANDLE_TO_FD and
+ * FD_TO_HANDLE (opaque fds and sync_file export/import), WAIT, RESET and
+ * SIGNAL, with drm_syncobj.c's errnos. See fdri_syncobj.h for lifetimes.
+ *
+ * DOC: waits
+ * A wait never blocks the daemon: its state (struct wait_state, one per
+ * WAIT ioctl, allocated as the kernel allocates its entries) holds a
+ * reference on each syncobj and on each entry's fence, and the request
+ * parks (fdri_req_park) with fence callbacks on the pending fences and,
+ * for WAIT_FOR_SUBMIT, waiters on the syncobjs without a fence. The wait
+ * arms its own timer for the deadline, so that it alone decides when the
+ * request is woken: the state's @waking is set right before each
+ * fdri_req_wake() of ours, and unpark - run on every exit from the parked
+ * state - removes every callback and waiter, then frees the state unless
+ * @waking says the request is about to resume (so a cancel frees it). The
+ * resume function re-checks as the kernel's loop does, then completes
+ * (freeing the state) or parks again.
+ */
+#include "fdri_syncobj.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <drm.h>
+
+#include "fdri_req.h"
+#include "fdri_sync_file.h"
+
+/* --- the object --- */
+
+struct fdri_syncobj *fdri_syncobj_get(struct fdri_syncobj *s)
+{
+	s->refcount++;
+	return s;
+}
+
+void fdri_syncobj_put(struct fdri_syncobj *s)
+{
+	if (!s || --s->refcount)
+		return;
+	fdri_fence_put(s->fence);
+	free(s);
+}
+
+struct fdri_fence *fdri_syncobj_fence_get(struct fdri_syncobj *s)
+{
+	return fdri_fence_get(s->fence);
+}
+
+void fdri_syncobj_replace_fence(struct fdri_syncobj *s, struct fdri_fence *fence)
+{
+	struct fdri_fence *old = s->fence;
+	struct fdri_list run;
+
+	s->fence = fdri_fence_get(fence);
+	if (fence == old) {
+		fdri_fence_put(old);
+		return;
+	}
+	fdri_syncobj_get(s); /* a woken request may drop the last other reference */
+	fdri_fence_put(old);
+	/* take the list first: a woken waiter may complete its request,
+	 * whose unpark removes nodes here, or park again on this syncobj */
+	fdri_list_init(&run);
+	if (fence)
+		fdri_list_splice(&s->cb_list, &run);
+	while (!fdri_list_empty(&run)) {
+		struct fdri_syncobj_waiter *w =
+			fdri_container_of(run.next, struct fdri_syncobj_waiter, node);
+
+		fdri_list_del(&w->node);
+		w->func(s, w);
+	}
+	fdri_syncobj_put(s);
+}
+
+/* drm_syncobj_assign_null_handle: a signalled stub fence */
+static int assign_null_handle(struct fdri_syncobj *s)
+{
+	struct fdri_fence *stub = fdri_fence_stub(s->dev->host->now(s->dev->host_ctx));
+
+	if (!stub)
+		return -ENOMEM;
+	fdri_syncobj_replace_fence(s, stub);
+	fdri_fence_put(stub);
+	return 0;
+}
+
+struct fdri_syncobj *fdri_syncobj_create(struct fdri_device *dev, uint32_t flags)
+{
+	struct fdri_syncobj *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->refcount = 1;
+	s->dev = dev;
+	fdri_list_init(&s->cb_list);
+	if ((flags & DRM_SYNCOBJ_CREATE_SIGNALED) && assign_null_handle(s)) {
+		fdri_syncobj_put(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct fdri_syncobj *fdri_syncobj_find(struct fdri_file *file, uint32_t handle)
+{
+	struct fdri_syncobj *s = fdri_idr_find(&file->syncobjs, handle);
+
+	return s ? fdri_syncobj_get(s) : NULL;
+}
+
+void fdri_syncobj_open(struct fdri_file *file)
+{
+	fdri_idr_init(&file->syncobjs);
+}
+
+static void release_one(uint32_t id, void *ptr, void *data)
+{
+	(void)id; (void)data;
+	fdri_syncobj_put(ptr);
+}
+
+void fdri_syncobj_release_all(struct fdri_file *file)
+{
+	fdri_idr_for_each(&file->syncobjs, release_one, NULL);
+	fdri_idr_fini(&file->syncobjs);
+}
+
+/* --- the opaque fd --- */
+
+static void syncobj_file_release(struct fdri_fdobj *obj)
+{
+	struct fdri_syncobj_file *sf = fdri_container_of(obj, struct fdri_syncobj_file, base);
+
+	fdri_syncobj_put(sf->syncobj);
+	free(sf);
+}
+
+const struct fdri_fdobj_type fdri_syncobj_file_type = {
+	.name = "syncobj_file",
+	.kind = FDRI_FD_SYNCOBJ,
+	.ioctls = NULL,
+	.num_ioctls = 0,
+	.release = syncobj_file_release,
+};
+
+/* --- ioctls --- */
+
+static bool has_syncobj(const struct fdri_file *f)
+{
+	return f->dev->pers->syncobj;
+}
+
+/* drm_syncobj_create_as_handle */
+int fdri_ioctl_syncobj_create(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			      struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_create *args = data;
+	struct fdri_syncobj *s;
+	int id;
+
+	(void)w; (void)a;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->flags & ~DRM_SYNCOBJ_CREATE_SIGNALED)
+		return -EINVAL;
+	s = fdri_syncobj_create(f->dev, args->flags);
+	if (!s)
+		return -ENOMEM;
+	id = fdri_idr_alloc(&f->syncobjs, s); /* the handle takes the reference */
+	if (id < 0) {
+		fdri_syncobj_put(s);
+		return id;
+	}
+	args->handle = (uint32_t)id;
+	return 0;
+}
+
+int fdri_ioctl_syncobj_destroy(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			       struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_destroy *args = data;
+	struct fdri_syncobj *s;
+
+	(void)w; (void)a;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	if (!fdri_idr_find(&f->syncobjs, args->handle))
+		return -EINVAL;
+	s = fdri_idr_remove(&f->syncobjs, args->handle);
+	fdri_syncobj_put(s);
+	return 0;
+}
+
+/* drm_syncobj_handle_to_fd: a new opaque fd (O_CLOEXEC, as the kernel) */
+static int handle_to_fd(struct fdri_file *f, uint32_t handle, struct fdri_ioctl_args *a)
+{
+	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
+	struct fdri_syncobj_file *sf;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	sf = calloc(1, sizeof(*sf));
+	if (!sf) {
+		fdri_syncobj_put(s);
+		return -ENOMEM;
+	}
+	sf->syncobj = s; /* the file takes the reference */
+	ret = fdri_fdobj_init(f->dev->fdobjs, &sf->base, &fdri_syncobj_file_type,
+			      FDRI_POLLIN | FDRI_POLLOUT, false);
+	if (ret) {
+		fdri_syncobj_put(s);
+		free(sf);
+		return ret;
+	}
+	/* the request closes the client end on any completion; the host's
+	 * hangup then drops the client reference if it was never sent */
+	ret = fdri_fdobj_give_fd(&sf->base, a, O_CLOEXEC);
+	if (ret)
+		fdri_fdobj_put(&sf->base);
+	return ret;
+}
+
+/* drm_syncobj_export_sync_file */
+static int export_sync_file(struct fdri_file *f, uint32_t handle, struct fdri_ioctl_args *a)
+{
+	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
+	struct fdri_fence *fence;
+	int ret;
+
+	if (!s)
+		return -ENOENT;
+	fence = fdri_syncobj_fence_get(s);
+	fdri_syncobj_put(s);
+	if (!fence)
+		return -EINVAL;
+	ret = fdri_sync_file_export(f->dev->fdobjs, fence, a, O_CLOEXEC);
+	fdri_fence_put(fence);
+	return ret;
+}
+
+int fdri_ioctl_syncobj_handle_to_fd(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				    struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_handle *args = data;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	if (args->flags != 0 && args->flags != DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+		return -EINVAL;
+	if (args->flags & DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE)
+		return export_sync_file(f, args->handle, a);
+	return handle_to_fd(f, args->handle, a);
+}
+
+/* drm_syncobj_fd_to_handle: any fd that is not a syncobj file is EINVAL */
+static int fd_to_handle(struct fdri_file *f, int fd, uint32_t *handle)
+{
+	struct fdri_fdobj *obj;
+	struct fdri_syncobj *s;
+	int err = 0, id;
+
+	if (fd < 0)
+		return -EINVAL;
+	obj = fdri_fdobj_lookup(f->dev->fdobjs, fd, &fdri_syncobj_file_type, &err);
+	if (!obj)
+		return -EINVAL;
+	s = fdri_syncobj_get(fdri_container_of(obj, struct fdri_syncobj_file, base)->syncobj);
+	fdri_fdobj_put(obj);
+	id = fdri_idr_alloc(&f->syncobjs, s);
+	if (id < 0) {
+		fdri_syncobj_put(s);
+		return id;
+	}
+	*handle = (uint32_t)id;
+	return 0;
+}
+
+/* drm_syncobj_import_sync_file_fence */
+static int import_sync_file(struct fdri_file *f, int fd, uint32_t handle)
+{
+	struct fdri_fence *fence = fd >= 0 ? fdri_sync_file_get_fence(f->dev->fdobjs, fd) : NULL;
+	struct fdri_syncobj *s;
+
+	if (!fence)
+		return -EINVAL;
+	s = fdri_syncobj_find(f, handle);
+	if (!s) {
+		fdri_fence_put(fence);
+		return -ENOENT;
+	}
+	fdri_syncobj_replace_fence(s, fence);
+	fdri_fence_put(fence);
+	fdri_syncobj_put(s);
+	return 0;
+}
+
+int fdri_ioctl_syncobj_fd_to_handle(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				    struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_handle *args = data;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	if (args->flags != 0 && args->flags != DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+		return -EINVAL;
+	if (args->flags & DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE)
+		return import_sync_file(f, a->in_fd, args->handle);
+	return fd_to_handle(f, a->in_fd, &args->handle);
+}
+
+/*
+ * drm_syncobj_array_find: the syncobjs of @count handles in buffer @b,
+ * each with a reference, into a new array (*out). -EFAULT if the handles
+ * cannot be read, -ENOENT for a handle without a syncobj.
+ */
+static int array_find(struct fdri_file *f, const struct fdri_ubuf *b, uint32_t count,
+		      struct fdri_syncobj ***out)
+{
+	const uint32_t *handles = b->data;
+	struct fdri_syncobj **s;
+
+	if (b->fault || !b->data || b->len < (uint64_t)count * sizeof(uint32_t))
+		return -EFAULT;
+	s = calloc(count, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++) {
+		s[i] = fdri_syncobj_find(f, handles[i]);
+		if (!s[i]) {
+			while (i--)
+				fdri_syncobj_put(s[i]);
+			free(s);
+			return -ENOENT;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+static void array_free(struct fdri_syncobj **s, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		fdri_syncobj_put(s[i]);
+	free(s);
+}
+
+int fdri_ioctl_syncobj_reset(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			     struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_array *args = data;
+	struct fdri_syncobj **s;
+	int ret;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < args->count_handles; i++)
+		fdri_syncobj_replace_fence(s[i], NULL);
+	array_free(s, args->count_handles);
+	return 0;
+}
+
+int fdri_ioctl_syncobj_signal(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			      struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_array *args = data;
+	struct fdri_syncobj **s;
+	int ret;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < args->count_handles; i++) {
+		ret = assign_null_handle(s[i]);
+		if (ret)
+			break;
+	}
+	array_free(s, args->count_handles);
+	return ret;
+}
+
+/* --- WAIT --- */
+
+struct wait_state;
+
+/* syncobj_wait_entry */
+struct wait_entry {
+	struct wait_state *w;
+	struct fdri_syncobj *syncobj;      /* holds a reference */
+	struct fdri_fence *fence;          /* holds a reference, or NULL */
+	struct fdri_fence_cb fence_cb;     /* on @fence while parked */
+	struct fdri_syncobj_waiter waiter; /* on syncobj->cb_list while parked */
+};
+
+struct wait_state {
+	struct fdri_req *req;
+	struct fdri_device *dev;
+	uint32_t count, flags;
+	uint32_t first;                    /* first_signaled, ~0u if none */
+	bool waking;                       /* our own fdri_req_wake() is running */
+	bool timer_armed;
+	struct fdri_timer timer;           /* the deadline */
+	struct wait_entry e[];
+};
+
+static struct wait_state *req_wait(struct fdri_req *req)
+{
+	return (struct wait_state *)(uintptr_t)req->wait_key;
+}
+
+static void wait_free(struct wait_state *ws)
+{
+	const struct fdri_host_ops *h = ws->dev->host;
+
+	if (ws->timer.host)
+		h->timer_fini(ws->dev->host_ctx, &ws->timer);
+	for (uint32_t i = 0; i < ws->count; i++) {
+		fdri_fence_put(ws->e[i].fence);
+		fdri_syncobj_put(ws->e[i].syncobj);
+	}
+	free(ws);
+}
+
+/* Removes every fence callback and syncobj waiter of the wait. */
+static void wait_detach(struct wait_state *ws)
+{
+	for (uint32_t i = 0; i < ws->count; i++) {
+		struct wait_entry *e = &ws->e[i];
+
+		if (e->fence)
+			fdri_fence_remove_callback(e->fence, &e->fence_cb);
+		fdri_list_del(&e->waiter.node);
+	}
+}
+
+/* The request leaves the parked state: for our wake-ups it resumes and
+ * needs the state; for anything else (cancel) it is gone. */
+static void wait_unpark(struct fdri_req *req)
+{
+	struct wait_state *ws = req_wait(req);
+
+	wait_detach(ws);
+	if (ws->waking) {
+		ws->waking = false;
+		return;
+	}
+	req->wait_key = 0;
+	wait_free(ws);
+}
+
+static void wait_wake(struct wait_state *ws, int why)
+{
+	if (ws->req->state != FDRI_REQ_PARKED)
+		return;
+	ws->waking = true;
+	fdri_req_wake(ws->req, why);
+}
+
+static void wait_fence_func(struct fdri_fence *fence, struct fdri_fence_cb *cb)
+{
+	struct wait_entry *e = fdri_container_of(cb, struct wait_entry, fence_cb);
+
+	(void)fence;
+	wait_wake(e->w, 0);
+}
+
+/* syncobj_wait_syncobj_func: a fence was installed */
+static void wait_syncobj_func(struct fdri_syncobj *s, struct fdri_syncobj_waiter *wt)
+{
+	struct wait_entry *e = fdri_container_of(wt, struct wait_entry, waiter);
+
+	if (!s->fence) {
+		fdri_list_add_tail(&s->cb_list, &wt->node);
+		return;
+	}
+	e->fence = fdri_fence_get(s->fence);
+	wait_wake(e->w, 0);
+}
+
+static void wait_timer_func(struct fdri_timer *t)
+{
+	struct wait_state *ws = fdri_container_of(t, struct wait_state, timer);
+
+	ws->timer_armed = false;
+	wait_wake(ws, -ETIME);
+}
+
+/* One pass of the kernel's wait loop: true when the wait is over. */
+static bool wait_check(struct wait_state *ws)
+{
+	uint32_t signaled = 0;
+
+	for (uint32_t i = 0; i < ws->count; i++) {
+		struct fdri_fence *fence = ws->e[i].fence;
+
+		if (!fence)
+			continue;
+		if (fdri_fence_is_signaled(fence)) {
+			if (ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL) {
+				signaled++;
+			} else {
+				ws->first = i;
+				return true;
+			}
+		}
+	}
+	return signaled == ws->count;
+}
+
+/* Parks (again) with callbacks on the pending fences and waiters on the
+ * syncobjs still without one. FDRI_PARKED or a negative errno. */
+static int wait_park(struct wait_state *ws);
+
+static int wait_finish(struct fdri_req *req, struct wait_state *ws, int ret)
+{
+	struct drm_syncobj_wait *args = (struct drm_syncobj_wait *)(void *)req->kdata;
+
+	if (ret == 0)
+		args->first_signaled = ws->first;
+	req->wait_key = 0;
+	wait_free(ws);
+	return ret;
+}
+
+static int wait_resume(struct fdri_req *req, int why)
+{
+	struct wait_state *ws = req_wait(req);
+	int ret;
+
+	if (wait_check(ws))
+		return wait_finish(req, ws, 0);
+	if (why == -ETIME || !ws->timer_armed)
+		return wait_finish(req, ws, -ETIME);
+	ret = wait_park(ws);
+	if (ret != FDRI_PARKED)
+		return wait_finish(req, ws, ret);
+	return ret;
+}
+
+static int wait_park(struct wait_state *ws)
+{
+	struct fdri_req *req = ws->req;
+	int ret = fdri_req_park(req, wait_resume, wait_unpark, 0);
+
+	if (ret != FDRI_PARKED)
+		return ret;
+	req->wait_key = (uint64_t)(uintptr_t)ws;
+	for (uint32_t i = 0; i < ws->count; i++) {
+		struct wait_entry *e = &ws->e[i];
+
+		if (e->fence)
+			fdri_fence_add_callback(e->fence, &e->fence_cb, wait_fence_func);
+		else
+			fdri_list_add_tail(&e->syncobj->cb_list, &e->waiter.node);
+	}
+	return FDRI_PARKED;
+}
+
+int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			    struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_wait *args = data;
+	const struct fdri_host_ops *h = f->dev->host;
+	struct fdri_syncobj **s;
+	struct wait_state *ws;
+	uint32_t signaled = 0;
+	int64_t now;
+	int ret;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	if (ret)
+		return ret;
+	ws = calloc(1, sizeof(*ws) + args->count_handles * sizeof(ws->e[0]));
+	if (!ws) {
+		array_free(s, args->count_handles);
+		return -ENOMEM;
+	}
+	ws->req = a->req;
+	ws->dev = f->dev;
+	ws->count = args->count_handles;
+	ws->flags = args->flags;
+	ws->first = ~0u;
+	for (uint32_t i = 0; i < ws->count; i++) {
+		ws->e[i].w = ws;
+		ws->e[i].syncobj = s[i]; /* the entry takes the reference */
+		fdri_list_init(&ws->e[i].fence_cb.node);
+		fdri_list_init(&ws->e[i].waiter.node);
+		ws->e[i].waiter.func = wait_syncobj_func;
+	}
+	free(s);
+
+	/* find every fence up front, so that a syncobj without one is EINVAL
+	 * now and never later */
+	for (uint32_t i = 0; i < ws->count; i++) {
+		struct fdri_fence *fence = fdri_syncobj_fence_get(ws->e[i].syncobj);
+
+		if (!fence) {
+			if (ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)
+				continue;
+			wait_free(ws);
+			return -EINVAL;
+		}
+		ws->e[i].fence = fence;
+		if (fdri_fence_is_signaled(fence)) {
+			if (signaled == 0)
+				ws->first = i;
+			signaled++;
+		}
+	}
+	if (signaled == ws->count ||
+	    (signaled > 0 && !(ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL))) {
+		args->first_signaled = ws->first;
+		wait_free(ws);
+		return 0;
+	}
+	if (wait_check(ws)) {
+		args->first_signaled = ws->first;
+		wait_free(ws);
+		return 0;
+	}
+	/* drm_timeout_abs_to_jiffies: 0 or a time not after now polls */
+	now = h->now(f->dev->host_ctx);
+	if (args->timeout_nsec == 0 || args->timeout_nsec <= now) {
+		wait_free(ws);
+		return -ETIME;
+	}
+	ws->timer.func = wait_timer_func;
+	ret = h->timer_arm(f->dev->host_ctx, &ws->timer, args->timeout_nsec);
+	if (ret) {
+		wait_free(ws);
+		return ret;
+	}
+	ws->timer_armed = true;
+	ret = wait_park(ws);
+	if (ret != FDRI_PARKED)
+		wait_free(ws);
+	return ret;
+}
