@@ -107,6 +107,7 @@ enum shim_fd_kind {
 	SHIM_FD_UNKNOWN = 0,
 	SHIM_FD_DEVICE = 2,
 	SHIM_FD_DMABUF,
+	SHIM_FD_FENCE,      /* a sync_file, syncobj file or sw_sync timeline: no object */
 };
 
 struct shim_dev;
@@ -116,6 +117,8 @@ int shim_fd_kind(int fd);                  /* lock-free */
 /* Returns the object with a reference, or NULL. */
 struct shim_dev *shim_fd_dev(int fd);
 struct shim_dmabuf *shim_fd_dmabuf(int fd);
+/* A fence fd's kind (enum fdri_wire_fd_kind, as a pointer; NULL: not known). */
+void *shim_fd_fence_kind(int fd);
 /* Sets fd's entry; takes over one reference of obj (may be NULL). */
 void shim_fd_set(int fd, int kind, void *obj);
 void shim_fd_clear(int fd);
@@ -156,6 +159,12 @@ static inline bool shim_dev_is_cuse(const struct shim_dev *d)
 	return d->main_sock >= 0;
 }
 int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg);
+/* The same for an ioctl made on fd @target (a fence fd or dma-buf), sent
+ * along; @fd is then the connection's own (main_sock). */
+int shim_dev_ioctl_target(int fd, struct shim_dev *d, unsigned long req, void *arg, int target);
+/* A connection without a DRM file to device @device, for fence fds: its
+ * main socket is d->main_sock, closed at the last reference. NULL/errno. */
+struct shim_dev *shim_dev_open_fileless(int device);
 void *shim_dev_mmap(int fd, struct shim_dev *d, void *addr, size_t len, int prot,
 		    int flags, off_t off);
 /* fstat of device fd fd: the node's (patched), or the real one for CUSE. */
@@ -178,6 +187,22 @@ int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *ar
 off_t shim_dmabuf_lseek(int fd, struct shim_dmabuf *b, off_t off, int whence);
 void *shim_dmabuf_mmap(int fd, struct shim_dmabuf *b, void *addr, size_t len, int prot,
 		       int flags, off_t off);
+
+/* --- fence fds (shim_fence.c) --- */
+/* An ioctl on a fence fd: forwarded to the daemon. 0 or -errno. */
+int shim_fence_ioctl(int fd, unsigned long req, void *arg);
+/* Whether fd is a fence fd of our daemon (one that came by SCM_RIGHTS or
+ * exec); if so it is entered in the fd table. */
+bool shim_fence_adopt(int fd);
+/* A sw_sync timeline's fd (the table says what kind of fence fd)? */
+bool shim_fence_is_timeline(int fd);
+/* close() of a fence fd whose last close the daemon must see before
+ * close() returns: 0 or -1/errno, the fd is closed in any case. */
+int shim_fence_close(int fd);
+/* open() of the sw_sync file: a new timeline. fd or -1/errno. */
+int shim_sw_sync_open(int flags);
+/* Is @path the sw_sync file (/dev/sw_sync, debugfs' sync/sw_sync)? */
+bool shim_sw_sync_path(const char *path);
 
 /* --- paths (shim_path.c) --- */
 void shim_config_load(void);

@@ -419,6 +419,26 @@ int shim_dev_open(int device, int type, int flags)
 	return s;
 }
 
+struct shim_dev *shim_dev_open_fileless(int device)
+{
+	struct fdri_wire_hello h = {
+		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
+		.node = FDRI_NODE_NONE, .open_flags = O_CLOEXEC, .tid = (int32_t)gettid(),
+		.device = (uint32_t)device,
+	};
+	struct shim_dev *d;
+	int s = connect_daemon(shim_cfg.sock, O_CLOEXEC);
+
+	if (s < 0) {
+		errno = -s;
+		return NULL;
+	}
+	d = dev_hello(s, &h, shim_cfg.sock, device, FDRI_NODE_NONE, O_CLOEXEC);
+	if (d)
+		d->main_sock = s; /* hidden: no fd of the caller's is it */
+	return d;
+}
+
 /* Binds CUSE fd fd (one of our nodes) to a new connection and enters it in
  * the fd table. Returns the device with a reference for the caller, or NULL
  * (errno kept): the fd then stays a plain CUSE fd, which serves every ioctl
@@ -576,6 +596,12 @@ static int install_fd(int rfd, const struct fdri_wire_reply *r)
 
 	if (!(r->fd_flags & O_CLOEXEC))
 		shim_real_fcntl(rfd, F_SETFD, 0);
+	if (r->fd_kind == FDRI_WIRE_FD_SYNC_FILE || r->fd_kind == FDRI_WIRE_FD_SYNCOBJ ||
+	    r->fd_kind == FDRI_WIRE_FD_TIMELINE) {
+		/* no object: the entry's pointer says which kind of fence fd */
+		shim_fd_set(rfd, SHIM_FD_FENCE, (void *)(uintptr_t)r->fd_kind);
+		return 0;
+	}
 	if (r->fd_kind != FDRI_WIRE_FD_DMABUF)
 		return 0; /* a plain fd to the caller */
 	b = shim_dmabuf_new(r->fd_meta[0]);
@@ -660,6 +686,11 @@ static void chan_drain_cancels(int ch, uint64_t id, int pending)
 
 int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 {
+	return shim_dev_ioctl_target(fd, d, req, arg, -1);
+}
+
+int shim_dev_ioctl_target(int fd, struct shim_dev *d, unsigned long req, void *arg, int target)
+{
 	unsigned int cmd = (unsigned int)req;
 	unsigned char *buf = thread_buf(), *rbuf;
 	struct fdri_wire_ioctl *m = (void *)buf;
@@ -676,7 +707,7 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 	r = (void *)rbuf;
 	/* what the VFS answers itself for any file (fs/ioctl.c) */
 	if (cmd == FIOCLEX || cmd == FIONCLEX || cmd == FIONBIO)
-		return shim_real_ioctl(fd, req, arg) < 0 ? -errno : 0;
+		return shim_real_ioctl(target >= 0 ? target : fd, req, arg) < 0 ? -errno : 0;
 	memset(m, 0, sizeof(*m));
 	m->hdr.type = FDRI_MSG_IOCTL;
 	m->cmd = cmd;
@@ -690,11 +721,18 @@ int shim_dev_ioctl(int fd, struct shim_dev *d, unsigned long req, void *arg)
 			m->arg_len = size;
 	}
 	m->hdr.len = (uint32_t)(sizeof(*m) + m->arg_len);
+	if (target >= 0)
+		m->flags |= FDRI_IOCTL_TARGET_FD;
 
 	ch = chan_get(d, fd, &fresh);
 	if (ch < 0)
 		return ch;
-	n = fdri_msg_send(ch, m, m->hdr.len, -1);
+	n = fdri_msg_send(ch, m, m->hdr.len, target);
+	if (cmd == FDRI_IOCTL_FENCE_CLOSE) {
+		/* the message's copy is the fd now; the daemon looks at the
+		 * file once ours is gone */
+		shim_real_close(target);
+	}
 	for (;;) {
 		if (n >= 0)
 			n = chan_wait(ch, id, rbuf, &rfd, &pending);

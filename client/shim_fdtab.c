@@ -95,6 +95,17 @@ struct shim_dmabuf *shim_fd_dmabuf(int fd)
 	return fd_take(fd, SHIM_FD_DMABUF);
 }
 
+void *shim_fd_fence_kind(int fd)
+{
+	void *v = NULL;
+
+	pthread_mutex_lock(&tab_lock);
+	if (fd >= 0 && fd < atomic_load(&tab_len) && atomic_load(&tab)[fd].kind == SHIM_FD_FENCE)
+		v = atomic_load(&tab)[fd].obj;
+	pthread_mutex_unlock(&tab_lock);
+	return v;
+}
+
 void shim_fd_set(int fd, int kind, void *obj)
 {
 	int oldkind = SHIM_FD_UNKNOWN;
@@ -136,6 +147,11 @@ void shim_fd_dup(int oldfd, int newfd)
 	int kind = shim_fd_kind(oldfd);
 	void *obj = NULL;
 
+	if (kind == SHIM_FD_FENCE) {
+		/* no object to share: the pointer is the fence fd's kind */
+		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));
+		return;
+	}
 	if (kind == SHIM_FD_DEVICE || kind == SHIM_FD_DMABUF)
 		obj = fd_take(oldfd, kind);
 	if (obj)

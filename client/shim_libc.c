@@ -138,6 +138,8 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 	n = shim_path_node(path);
 	if (n)
 		return shim_dev_open(n->device, n->type, flags);
+	if (shim_sw_sync_path(path))
+		return shim_sw_sync_open(flags);
 	pfd = shim_path_procfd(path);
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
 		/* reopening a DRM fd through /proc opens a new DRM file; a CUSE
@@ -256,6 +258,11 @@ PUBLIC FILE *fopen64(const char *path, const char *mode)
 
 PUBLIC int close(int fd)
 {
+	if (shim_fd_kind(fd) == SHIM_FD_FENCE && shim_fence_is_timeline(fd)) {
+		/* closing a timeline signals its points: at once, as in the kernel */
+		shim_fd_clear(fd);
+		return shim_fence_close(fd);
+	}
 	shim_fd_clear(fd);
 	return get_close()(fd);
 }
@@ -357,6 +364,11 @@ PUBLIC int ioctl(int fd, unsigned long req, ...)
 			return r < 0 ? fail(-r) : r;
 		}
 	}
+	if (kind == SHIM_FD_FENCE ||
+	    (kind == SHIM_FD_UNKNOWN && (type == '>' || type == 'W') && shim_fence_adopt(fd))) {
+		r = shim_fence_ioctl(fd, req, arg);
+		return r < 0 ? fail(-r) : r;
+	}
 	if (kind == SHIM_FD_DMABUF || (kind == SHIM_FD_UNKNOWN && type == 'b' && shim_cfg.enabled)) {
 		struct shim_dmabuf *b = kind == SHIM_FD_DMABUF ? shim_fd_dmabuf(fd) : shim_dmabuf_adopt(fd);
 
@@ -422,24 +434,33 @@ static bool is_device(int fd)
 	return shim_fd_kind(fd) == SHIM_FD_DEVICE;
 }
 
+/* Neither a DRM file nor a fence fd (sync_file, syncobj, sw_sync) has a
+ * write operation: vfs_write() answers EINVAL. */
+static bool no_write(int fd)
+{
+	int kind = shim_fd_kind(fd);
+
+	return kind == SHIM_FD_DEVICE || kind == SHIM_FD_FENCE;
+}
+
 PUBLIC ssize_t write(int fd, const void *buf, size_t len)
 {
-	return is_device(fd) ? fail(EINVAL) : get_write()(fd, buf, len);
+	return no_write(fd) ? fail(EINVAL) : get_write()(fd, buf, len);
 }
 
 PUBLIC ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	return is_device(fd) ? fail(EINVAL) : get_writev()(fd, iov, n);
+	return no_write(fd) ? fail(EINVAL) : get_writev()(fd, iov, n);
 }
 
 PUBLIC ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	return is_device(fd) ? fail(EINVAL) : get_pwrite()(fd, buf, len, off);
+	return no_write(fd) ? fail(EINVAL) : get_pwrite()(fd, buf, len, off);
 }
 
 PUBLIC ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 {
-	return is_device(fd) ? fail(EINVAL) : get_pwrite64()(fd, buf, len, off);
+	return no_write(fd) ? fail(EINVAL) : get_pwrite64()(fd, buf, len, off);
 }
 
 /* drm_poll() reports only POLLIN (events); a socket is always writable,
@@ -721,10 +742,18 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 	return get_statx()(dirfd, path, flags, mask, sx);
 }
 
+/* The sw_sync file is there (root-only rw, as debugfs makes it). */
+static int sw_sync_access(int mode)
+{
+	return (mode & X_OK) ? fail(EACCES) : 0;
+}
+
 PUBLIC int access(const char *path, int mode)
 {
 	char buf[PATH_MAX];
 
+	if (shim_cfg.enabled && shim_sw_sync_path(path))
+		return sw_sync_access(mode);
 	return get_access()(shim_path_map(path, buf, sizeof(buf)), mode);
 }
 
@@ -732,6 +761,8 @@ PUBLIC int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	char buf[PATH_MAX];
 
+	if (shim_cfg.enabled && shim_sw_sync_path(path))
+		return sw_sync_access(mode);
 	return get_faccessat()(dirfd, shim_path_map(path, buf, sizeof(buf)), mode, flags);
 }
 

@@ -128,6 +128,11 @@ struct fdri_sw_sync_open {
 };
 #define FDRI_IOCTL_SW_SYNC_OPEN _IOWR('F', 0x02, struct fdri_sw_sync_open)
 
+/* Sent with a fence fd the client closes right after sending: the daemon
+ * drops its copy and, if that was the last, releases the object before it
+ * answers (a timeline's close signals its points synchronously). */
+#define FDRI_IOCTL_FENCE_CLOSE _IO('F', 0x03)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */

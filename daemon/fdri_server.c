@@ -399,6 +399,18 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 			send_simple_reply(ch, m->id, -ENOTTY);
 			return;
 		}
+		if (m->cmd == FDRI_IOCTL_FENCE_CLOSE) {
+			/* the transport's own: drop the copy, see the last close */
+			close(rfd);
+			if (kind == FDRI_TARGET_FDOBJ) {
+				fdri_fdobj_check_closed(target);
+				fdri_fdobj_put(target);
+			} else {
+				fdri_dmabuf_put(target);
+			}
+			send_simple_reply(ch, m->id, 0);
+			return;
+		}
 	} else if (!sf->file && m->cmd == FDRI_IOCTL_SW_SYNC_OPEN) {
 		kind = FDRI_TARGET_NONE; /* a fileless connection's own ioctl */
 		dev = sf->dev;

@@ -61,8 +61,19 @@ static void fdobj_closed(struct fdri_pollable *p)
 {
 	struct fdri_fdobj *obj = fdri_container_of(p, struct fdri_fdobj, poll);
 
+	if (obj->clients_gone)
+		return;
+	obj->clients_gone = true;
 	unregister(obj);
 	fdri_fdobj_put(obj);
+}
+
+void fdri_fdobj_check_closed(struct fdri_fdobj *obj)
+{
+	if (!obj->reg || obj->clients_gone || obj->poll.keep || obj->poll.client_fd >= 0)
+		return;
+	if (!obj->reg->host->pollable_alive(obj->reg->host_ctx, &obj->poll))
+		fdobj_closed(&obj->poll);
 }
 
 int fdri_fdobj_init(struct fdri_fdobjs *reg, struct fdri_fdobj *obj,
@@ -75,6 +86,7 @@ int fdri_fdobj_init(struct fdri_fdobjs *reg, struct fdri_fdobj *obj,
 	obj->reg = reg;
 	obj->refcount = 1;
 	obj->registered = false;
+	obj->clients_gone = false;
 	obj->poll.closed = fdobj_closed;
 	obj->poll.host = NULL;
 	obj->poll.client_fd = -1;

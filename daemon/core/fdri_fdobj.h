@@ -86,6 +86,7 @@ struct fdri_fdobj {
 	struct fdri_fdobjs *reg;
 	unsigned int refcount;
 	bool registered;             /* in reg->by_ino */
+	bool clients_gone;           /* the client reference was dropped */
 	struct fdri_pollable poll;
 };
 
@@ -116,6 +117,11 @@ void fdri_fdobj_put(struct fdri_fdobj *obj);
  */
 struct fdri_fdobj *fdri_fdobj_lookup(struct fdri_fdobjs *reg, int fd,
 				     const struct fdri_fdobj_type *type, int *err);
+
+/* If every client fd of @obj is closed by now (the host has not told
+ * yet), drops the client reference at once; the host's later news is
+ * ignored. The caller holds a reference of its own. */
+void fdri_fdobj_check_closed(struct fdri_fdobj *obj);
 
 /* Sets POLLIN/POLLOUT readiness. A tracked object handed out can only
  * gain POLLIN (a sync_file's signal); kept ones change freely. */

@@ -204,7 +204,7 @@ static int sw_sync_open(struct fdri_file *f, const struct fdri_caller *w, void *
 	struct sw_timeline *tl = calloc(1, sizeof(*tl));
 	int ret;
 
-	(void)f; (void)o;
+	(void)f;
 	if (!tl)
 		return -ENOMEM;
 	/* a debugfs file has no poll: always ready, as DEFAULT_POLLMASK */
@@ -218,7 +218,7 @@ static int sw_sync_open(struct fdri_file *f, const struct fdri_caller *w, void *
 	tl->dev = a->dev;
 	fdri_list_init(&tl->pts);
 	snprintf(tl->name, sizeof(tl->name), "%d", w->pid);
-	ret = fdri_fdobj_give_fd(&tl->base, a, O_CLOEXEC);
+	ret = fdri_fdobj_give_fd(&tl->base, a, (int)(o->flags & O_CLOEXEC));
 	if (ret)
 		fdri_fdobj_put(&tl->base);
 	return ret;
