@@ -178,6 +178,8 @@ struct shim_dmabuf {
 	uint64_t size;
 	pthread_mutex_t lock;
 	char name[32];
+	int proxy;                 /* the daemon's poll proxy, -1 until asked */
+	bool no_proxy;             /* the daemon has none: poll the memfd */
 };
 
 struct shim_dmabuf *shim_dmabuf_new(uint64_t size);
@@ -185,6 +187,8 @@ void shim_dmabuf_put(struct shim_dmabuf *b);
 struct shim_dmabuf *shim_dmabuf_adopt(int fd);
 int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *arg);
 off_t shim_dmabuf_lseek(int fd, struct shim_dmabuf *b, off_t off, int whence);
+/* The fd to poll for dma-buf fd @fd (its implicit fences), or -1. */
+int shim_dmabuf_poll_fd(int fd);
 void *shim_dmabuf_mmap(int fd, struct shim_dmabuf *b, void *addr, size_t len, int prot,
 		       int flags, off_t off);
 

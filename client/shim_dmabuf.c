@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "shim.h"
 #include "fdri_memfd.h"
+#include "fdri_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@ struct shim_dmabuf *shim_dmabuf_new(uint64_t size)
 		return NULL;
 	atomic_init(&b->refs, 1);
 	b->size = size;
+	b->proxy = -1;
 	pthread_mutex_init(&b->lock, NULL);
 	return b;
 }
@@ -33,6 +35,8 @@ struct shim_dmabuf *shim_dmabuf_new(uint64_t size)
 void shim_dmabuf_put(struct shim_dmabuf *b)
 {
 	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		if (b->proxy >= 0)
+			shim_real_close(b->proxy);
 		pthread_mutex_destroy(&b->lock);
 		free(b);
 	}
@@ -103,29 +107,51 @@ int shim_dmabuf_ioctl(int fd, struct shim_dmabuf *b, unsigned long req, void *ar
 	case FIOASYNC:
 		/* the VFS answers these for any file, before dma_buf_ioctl() */
 		return shim_real_ioctl(fd, req, arg) < 0 ? -errno : 0;
-	case DMA_BUF_IOCTL_EXPORT_SYNC_FILE: {
-		struct dma_buf_export_sync_file ex;
+	case DMA_BUF_IOCTL_EXPORT_SYNC_FILE:
+	case DMA_BUF_IOCTL_IMPORT_SYNC_FILE:
+		/* the fences are the daemon's (daemon/core/fdri_dmabuf_sync.c) */
+		return shim_fence_ioctl(fd, req, arg);
+	case DMA_BUF_IOCTL_SYNC: {
+		int r = shim_fence_ioctl(fd, req, arg);
 
-		if (shim_copy_from_user(&ex, arg, sizeof(ex)))
-			return -EFAULT;
-		if ((ex.flags & ~DMA_BUF_SYNC_RW) || !(ex.flags & DMA_BUF_SYNC_RW))
-			return -EINVAL;
-		return -EOPNOTSUPP; /* sync_files arrive with the fence work */
-	}
-	case DMA_BUF_IOCTL_SYNC:
+		if (r != -ENOTTY)
+			return r;
+		/* a dma-buf the daemon forgot has no fences: check, don't wait */
 		if (shim_copy_from_user(&sync, arg, sizeof(sync)))
 			return -EFAULT;
 		if (sync.flags & ~DMA_BUF_SYNC_VALID_FLAGS_MASK)
 			return -EINVAL;
 		if (!(sync.flags & DMA_BUF_SYNC_RW))
 			return -EINVAL;
-		return 0; /* no fences yet: CPU access never has to wait */
+		return 0;
+	}
 	case DMA_BUF_SET_NAME_A:
 	case DMA_BUF_SET_NAME_B:
 		return set_name(b, arg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+int shim_dmabuf_poll_fd(int fd)
+{
+	struct shim_dmabuf *b = shim_fd_dmabuf(fd);
+	struct fdri_poll_proxy_arg a = { .fd = -1 };
+	int p;
+
+	if (!b)
+		return -1;
+	pthread_mutex_lock(&b->lock);
+	if (b->proxy < 0 && !b->no_proxy) {
+		if (shim_fence_ioctl(fd, FDRI_IOCTL_POLL_PROXY, &a) == 0)
+			b->proxy = a.fd;
+		else
+			b->no_proxy = true;
+	}
+	p = b->proxy;
+	pthread_mutex_unlock(&b->lock);
+	shim_dmabuf_put(b);
+	return p;
 }
 
 off_t shim_dmabuf_lseek(int fd, struct shim_dmabuf *b, off_t off, int whence)

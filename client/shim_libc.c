@@ -463,41 +463,62 @@ PUBLIC ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 	return no_write(fd) ? fail(EINVAL) : get_pwrite64()(fd, buf, len, off);
 }
 
-/* drm_poll() reports only POLLIN (events); a socket is always writable,
- * so writability is never asked of a device fd. Returns whether any was
- * masked, so the caller restores the caller's events. */
-static bool mask_poll(struct pollfd *fds, nfds_t n, short *saved)
+/*
+ * poll() on our fds: drm_poll() reports only POLLIN (events), and a socket
+ * is always writable, so writability is never asked of a device fd; a
+ * dma-buf (a memfd, always ready) is polled through its proxy, whose
+ * POLLIN and POLLOUT are dma_buf_poll()'s (shim_dmabuf_poll_fd()).
+ */
+struct poll_saved {
+	short events;
+	int fd;
+};
+
+/* Returns whether any entry was changed, so the caller restores them. */
+static bool poll_prepare(struct pollfd *fds, nfds_t n, struct poll_saved *saved)
 {
 	bool any = false;
 
 	for (nfds_t i = 0; i < n; i++) {
-		saved[i] = fds[i].events;
-		if (is_device(fds[i].fd)) {
+		int kind = shim_fd_kind(fds[i].fd), p;
+
+		saved[i].events = fds[i].events;
+		saved[i].fd = fds[i].fd;
+		if (kind == SHIM_FD_DEVICE) {
 			fds[i].events &= (short)~(POLLOUT | POLLWRNORM | POLLWRBAND);
+			any = true;
+		} else if (kind == SHIM_FD_DMABUF && (p = shim_dmabuf_poll_fd(fds[i].fd)) >= 0) {
+			fds[i].fd = p;
 			any = true;
 		}
 	}
 	return any;
 }
 
-static void unmask_poll(struct pollfd *fds, nfds_t n, const short *saved)
+static void poll_finish(struct pollfd *fds, nfds_t n, const struct poll_saved *saved)
 {
-	for (nfds_t i = 0; i < n; i++)
-		fds[i].events = saved[i];
+	for (nfds_t i = 0; i < n; i++) {
+		/* a proxy that hung up: the daemon forgot the dma-buf, and
+		 * with it its fences: idle */
+		if (fds[i].fd != saved[i].fd && (fds[i].revents & (POLLHUP | POLLERR)))
+			fds[i].revents = saved[i].events & (POLLIN | POLLOUT);
+		fds[i].fd = saved[i].fd;
+		fds[i].events = saved[i].events;
+	}
 }
 
 PUBLIC int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	short stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(short));
+	struct poll_saved stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(*saved));
 	int r;
 
-	if (!shim_cfg.enabled || !saved || !mask_poll(fds, n, saved)) {
+	if (!shim_cfg.enabled || !saved || !poll_prepare(fds, n, saved)) {
 		if (saved && saved != stack)
 			free(saved);
 		return get_poll()(fds, n, timeout);
 	}
 	r = get_poll()(fds, n, timeout);
-	unmask_poll(fds, n, saved);
+	poll_finish(fds, n, saved);
 	if (saved != stack)
 		free(saved);
 	return r;
@@ -505,16 +526,16 @@ PUBLIC int poll(struct pollfd *fds, nfds_t n, int timeout)
 
 PUBLIC int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
-	short stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(short));
+	struct poll_saved stack[64], *saved = n <= 64 ? stack : malloc(n * sizeof(*saved));
 	int r;
 
-	if (!shim_cfg.enabled || !saved || !mask_poll(fds, n, saved)) {
+	if (!shim_cfg.enabled || !saved || !poll_prepare(fds, n, saved)) {
 		if (saved && saved != stack)
 			free(saved);
 		return get_ppoll()(fds, n, ts, mask);
 	}
 	r = get_ppoll()(fds, n, ts, mask);
-	unmask_poll(fds, n, saved);
+	poll_finish(fds, n, saved);
 	if (saved != stack)
 		free(saved);
 	return r;
@@ -547,6 +568,13 @@ PUBLIC int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct epoll_event copy;
 
+	/* a dma-buf is watched through its proxy (see poll()) */
+	if (shim_cfg.enabled && shim_fd_kind(fd) == SHIM_FD_DMABUF) {
+		int p = shim_dmabuf_poll_fd(fd);
+
+		if (p >= 0)
+			return get_epoll_ctl()(epfd, op, p, ev);
+	}
 	if (ev && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && is_device(fd)) {
 		copy = *ev;
 		copy.events &= ~(uint32_t)(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND);

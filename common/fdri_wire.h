@@ -133,6 +133,14 @@ struct fdri_sw_sync_open {
  * answers (a timeline's close signals its points synchronously). */
 #define FDRI_IOCTL_FENCE_CLOSE _IO('F', 0x03)
 
+/* On a dma-buf: the fd to poll in its place (FDRI_WIRE_FD_POLL_PROXY),
+ * readable and writable as dma_buf_poll() would answer. */
+struct fdri_poll_proxy_arg {
+	int32_t fd;
+	uint32_t pad;
+};
+#define FDRI_IOCTL_POLL_PROXY _IOR('F', 0x04, struct fdri_poll_proxy_arg)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */

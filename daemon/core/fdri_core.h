@@ -248,6 +248,10 @@ struct fdri_dmabuf {
 	int fd;                          /* the daemon's fd on the dma-buf's file */
 	struct fdri_gem *obj;            /* exporting object of this device (holds a ref), or NULL */
 	struct fdri_client *client;      /* charged for @fd (holds a ref), or NULL */
+	/* the fences of a dma-buf without an exporting object here (a
+	 * foreign one); else those of @obj (fdri_dmabuf_resv()) */
+	struct fdri_resv resv;
+	struct fdri_poll_proxy *proxy;   /* made on first poll, dies with the dma-buf */
 };
 
 struct fdri_file {
@@ -321,6 +325,9 @@ int fdri_gem_backing(struct fdri_gem *obj); /* creates lazily; fd or -errno */
  * exporting object's if @obj wraps a dma-buf with an exporting object on
  * this device, else @obj's own. Borrowed: lives as long as @obj. */
 struct fdri_resv *fdri_gem_resv(struct fdri_gem *obj);
+/* A dma-buf's fences (dma_buf->resv): its exporting object's, or its own
+ * for a dma-buf exported elsewhere; borrowed, valid while @buf lives. */
+struct fdri_resv *fdri_dmabuf_resv(struct fdri_dmabuf *buf);
 
 /* --- PRIME (fdri_prime.c) --- */
 int fdri_prime_handle_to_fd(struct fdri_file *file, uint32_t handle, uint32_t flags,
@@ -329,6 +336,8 @@ int fdri_prime_fd_to_handle(struct fdri_file *file, int fd, uint32_t *handle);
 void fdri_prime_remove_handle(struct fdri_file *file, uint32_t handle);
 void fdri_dmabuf_get(struct fdri_dmabuf *buf);
 void fdri_dmabuf_put(struct fdri_dmabuf *buf);
+/* fdri_dmabuf_sync.c: frees what polling @buf made (its poll proxy). */
+void fdri_dmabuf_sync_release(struct fdri_dmabuf *buf);
 
 /* --- auth (fdri_auth.c) --- */
 int fdri_master_open(struct fdri_file *file);

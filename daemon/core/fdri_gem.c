@@ -106,9 +106,14 @@ void fdri_gem_put(struct fdri_gem *obj)
 
 struct fdri_resv *fdri_gem_resv(struct fdri_gem *obj)
 {
-	if (obj->import && obj->import->obj)
-		return &obj->import->obj->resv;
+	if (obj->import)
+		return fdri_dmabuf_resv(obj->import);
 	return &obj->resv;
+}
+
+struct fdri_resv *fdri_dmabuf_resv(struct fdri_dmabuf *buf)
+{
+	return buf->obj ? fdri_gem_resv(buf->obj) : &buf->resv;
 }
 
 struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle)

@@ -52,6 +52,8 @@ void fdri_dmabuf_put(struct fdri_dmabuf *buf)
 	fdri_map_del(&dev->dmabufs, buf->ino);
 	dev->host->close(dev->host_ctx, buf->fd);
 	dev->stats.dmabufs--;
+	fdri_dmabuf_sync_release(buf);
+	fdri_resv_fini(&buf->resv);
 	fdri_client_uncharge(buf->client, FDRI_Q_DMABUFS, 1);
 	fdri_client_put(buf->client);
 	if (buf->obj)

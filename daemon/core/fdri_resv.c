@@ -36,6 +36,8 @@ int fdri_resv_add_fence(struct fdri_resv *resv, struct fdri_fence *fence,
 			fdri_fence_put(e->fence);
 			e->fence = fdri_fence_get(fence);
 			e->usage = usage;
+			if (resv->watch)
+				resv->watch->changed(resv->watch);
 			return 0;
 		}
 	}
@@ -49,6 +51,8 @@ int fdri_resv_add_fence(struct fdri_resv *resv, struct fdri_fence *fence,
 		resv->cap = cap;
 	}
 	resv->entries[resv->n++] = (struct fdri_resv_entry){ fdri_fence_get(fence), usage };
+	if (resv->watch)
+		resv->watch->changed(resv->watch);
 	return 0;
 }
 

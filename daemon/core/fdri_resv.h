@@ -31,9 +31,16 @@ struct fdri_resv_entry {
 	enum fdri_resv_usage usage;
 };
 
+/* Who is told when a fence is added (a dma-buf's poll proxy): at most
+ * one, owned by the watcher, which unsets it before it goes. */
+struct fdri_resv_watch {
+	void (*changed)(struct fdri_resv_watch *w);
+};
+
 struct fdri_resv {
 	struct fdri_resv_entry *entries;
 	unsigned int n, cap;
+	struct fdri_resv_watch *watch;
 };
 
 void fdri_resv_init(struct fdri_resv *resv);
