@@ -159,6 +159,7 @@ const struct fdri_personality fdri_personality_fakedri = {
 	.num_ioctls = sizeof(driver_ioctls) / sizeof(driver_ioctls[0]),
 	.modeset = true,
 	.syncobj = true,
+	.syncobj_timeline = true,
 };
 
 /* What Linux 6.1's vgem reports, with its fence ioctls (0x41, 0x42,

@@ -1,6 +1,7 @@
 /*
  * fdri_ioctl.c - the core ioctl table (Linux 6.1's drm_ioctls[] for a
- * DRIVER_GEM | DRIVER_RENDER driver without KMS, legacy or syncobj) and the
+ * DRIVER_GEM | DRIVER_RENDER driver without legacy; KMS and syncobj as the
+ * personality says) and the
  * drm_ioctl() dispatch algorithm. See fdri_ioctl.h for the transport steps.
  */
 #include "fdri_ioctl.h"
@@ -42,6 +43,11 @@ static int ioctl_notsupp(struct fdri_file *f, const struct fdri_caller *w, void 
 #define HANDLES_PTR(type) \
 	{ offsetof(type, handles), offsetof(type, count_handles), \
 	  sizeof(((type *)0)->count_handles), FDRI_PTR_IN, 4 }
+
+/* its array of u64 points, also counted by count_handles */
+#define POINTS_PTR(type, dir) \
+	{ offsetof(type, points), offsetof(type, count_handles), \
+	  sizeof(((type *)0)->count_handles), (dir), 8 }
 
 #define STR_PTR(type, field, lenfield) \
 	{ offsetof(type, field), offsetof(type, lenfield), \
@@ -191,7 +197,13 @@ static const struct fdri_ioctl_desc core_ioctls[] = {
 		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 1,
 		.ptrs = { HANDLES_PTR(struct drm_syncobj_wait) },
 	},
-	DEF(SYNCOBJ_TIMELINE_WAIT, ioctl_notsupp, FDRI_RENDER_ALLOW),
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, .name = "SYNCOBJ_TIMELINE_WAIT",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_timeline_wait,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 2,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_timeline_wait),
+			  POINTS_PTR(struct drm_syncobj_timeline_wait, FDRI_PTR_IN) },
+	},
 	[_IOC_NR(DRM_IOCTL_SYNCOBJ_RESET)] = {
 		.cmd = DRM_IOCTL_SYNCOBJ_RESET, .name = "SYNCOBJ_RESET",
 		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_reset,
@@ -204,9 +216,21 @@ static const struct fdri_ioctl_desc core_ioctls[] = {
 		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 1,
 		.ptrs = { HANDLES_PTR(struct drm_syncobj_array) },
 	},
-	DEF(SYNCOBJ_TIMELINE_SIGNAL, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_QUERY, ioctl_notsupp, FDRI_RENDER_ALLOW),
-	DEF(SYNCOBJ_TRANSFER, ioctl_notsupp, FDRI_RENDER_ALLOW),
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, .name = "SYNCOBJ_TIMELINE_SIGNAL",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_timeline_signal,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 2,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_timeline_array),
+			  POINTS_PTR(struct drm_syncobj_timeline_array, FDRI_PTR_IN) },
+	},
+	[_IOC_NR(DRM_IOCTL_SYNCOBJ_QUERY)] = {
+		.cmd = DRM_IOCTL_SYNCOBJ_QUERY, .name = "SYNCOBJ_QUERY",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_query,
+		.fd_in_off = -1, .fd_out_off = -1, .nptrs = 2,
+		.ptrs = { HANDLES_PTR(struct drm_syncobj_timeline_array),
+			  POINTS_PTR(struct drm_syncobj_timeline_array, FDRI_PTR_OUT) },
+	},
+	DEF(SYNCOBJ_TRANSFER, fdri_ioctl_syncobj_transfer, FDRI_RENDER_ALLOW),
 
 	DEF(MODE_CREATE_LEASE, ioctl_notsupp, FDRI_MASTER),
 	DEF(MODE_LIST_LESSEES, ioctl_notsupp, FDRI_MASTER),

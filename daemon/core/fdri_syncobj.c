@@ -1,8 +1,12 @@
 /*
  * fdri_syncobj.c - DRM sync objects, after drivers/gpu/drm/drm_syncobj.c of
- * Linux 6.1 (binary syncobjs): CREATE, DESTROY, HANDLE_TO_FD and
- * FD_TO_HANDLE (opaque fds and sync_file export/import), WAIT, RESET and
- * SIGNAL, with drm_syncobj.c's errnos. See fdri_syncobj.h for lifetimes.
+ * Linux 6.1: CREATE, DESTROY, HANDLE_TO_FD and FD_TO_HANDLE (opaque fds
+ * and sync_file export/import), WAIT, RESET and SIGNAL, and for timelines
+ * (points are fence chain nodes, fdri_fence_chain.h) TIMELINE_WAIT,
+ * TIMELINE_SIGNAL, QUERY and TRANSFER, with drm_syncobj.c's errnos. See
+ * fdri_syncobj.h for lifetimes. Not modelled: TRANSFER's WAIT_FOR_SUBMIT
+ * wait (it answers as without the flag) and the flattening of the
+ * transferred fence (dma_fence_unwrap_merge).
  *
  * DOC: waits
  * A wait never blocks the daemon: its state (struct wait_state, one per
@@ -22,11 +26,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <drm.h>
 
+#include "fdri_fence_chain.h"
 #include "fdri_req.h"
 #include "fdri_sync_file.h"
 
@@ -407,6 +413,193 @@ int fdri_ioctl_syncobj_signal(struct fdri_file *f, const struct fdri_caller *w, 
 	return ret;
 }
 
+/* --- timelines --- */
+
+/*
+ * The fence that signals @point of @s (the whole fence for 0), with a
+ * reference, as the kernel's callers of dma_fence_chain_find_seqno() get
+ * it: a signalled stub if the point has signalled and been collected.
+ * -EINVAL if there is no fence or the point is not there yet.
+ */
+static int point_fence(struct fdri_syncobj *s, uint64_t point, struct fdri_fence **out)
+{
+	struct fdri_fence *fence = fdri_syncobj_fence_get(s);
+
+	if (!fence || fdri_fence_chain_find_seqno(&fence, point)) {
+		fdri_fence_put(fence);
+		return -EINVAL;
+	}
+	if (!fence) {
+		fence = fdri_fence_stub(s->dev->host->now(s->dev->host_ctx));
+		if (!fence)
+			return -ENOMEM;
+	}
+	*out = fence;
+	return 0;
+}
+
+/* drm_syncobj_add_point: a chain node for @fence at @point after the
+ * current fence becomes the syncobj's fence. */
+static int add_point(struct fdri_syncobj *s, struct fdri_fence *fence, uint64_t point)
+{
+	struct fdri_fence *prev = fdri_syncobj_fence_get(s);
+	struct fdri_fence *chain = fdri_fence_chain_create(prev, fence, point,
+							   s->dev->host->now(s->dev->host_ctx));
+
+	if (!chain) {
+		fdri_fence_put(prev);
+		return -ENOMEM;
+	}
+	fdri_syncobj_replace_fence(s, chain);
+	/* walk the chain once to collect what has signalled */
+	for (struct fdri_fence *it = prev; it; it = fdri_fence_chain_walk(it))
+		;
+	fdri_fence_put(prev);
+	fdri_fence_put(chain);
+	return 0;
+}
+
+static bool has_timeline(const struct fdri_file *f)
+{
+	return f->dev->pers->syncobj_timeline;
+}
+
+/* The u64 points of an IN buffer: -EFAULT if unreadable. */
+static int read_points(const struct fdri_ubuf *b, uint32_t count, const uint64_t **points)
+{
+	if (b->fault || !b->uaddr || !b->data || b->len < (uint64_t)count * sizeof(uint64_t))
+		return -EFAULT;
+	*points = b->data;
+	return 0;
+}
+
+int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				       struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_timeline_array *args = data;
+	const uint64_t *points;
+	struct fdri_syncobj **s;
+	int ret;
+
+	(void)w;
+	if (!has_timeline(f))
+		return -EOPNOTSUPP;
+	if (args->flags != 0)
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	if (ret)
+		return ret;
+	ret = read_points(&a->bufs[1], args->count_handles, &points);
+	for (uint32_t i = 0; !ret && i < args->count_handles; i++) {
+		struct fdri_fence *stub = fdri_fence_stub(f->dev->host->now(f->dev->host_ctx));
+
+		if (!stub) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = add_point(s[i], stub, points[i]);
+		fdri_fence_put(stub);
+	}
+	array_free(s, args->count_handles);
+	return ret;
+}
+
+/* QUERY writes only its output: it may be run again (fdri_ioctl.h). */
+int fdri_ioctl_syncobj_query(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			     struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_timeline_array *args = data;
+	struct fdri_ubuf *out = &a->bufs[1];
+	struct fdri_syncobj **s;
+	uint64_t *points = out->data;
+	int ret;
+
+	(void)w;
+	if (!has_timeline(f))
+		return -EOPNOTSUPP;
+	if (args->flags & ~DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED)
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	if (ret)
+		return ret;
+	if (out->fault || !out->uaddr || !points ||
+	    out->len < (uint64_t)args->count_handles * sizeof(uint64_t)) {
+		array_free(s, args->count_handles);
+		return -EFAULT;
+	}
+	for (uint32_t i = 0; i < args->count_handles; i++) {
+		struct fdri_fence *fence = fdri_syncobj_fence_get(s[i]);
+		uint64_t point = 0;
+
+		if (fdri_fence_chain_of(fence)) {
+			if (args->flags & DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED) {
+				point = fence->seqno;
+			} else {
+				struct fdri_fence *last = fence;
+
+				for (struct fdri_fence *it = fence; it; it = fdri_fence_chain_walk(it)) {
+					if (it->context != fence->context)
+						break; /* unordered points */
+					last = it;
+				}
+				point = fdri_fence_is_signaled(last) ? last->seqno :
+					fdri_fence_chain_of(last)->prev_seqno;
+			}
+		}
+		fdri_fence_put(fence);
+		points[i] = point;
+	}
+	out->out_len = (uint64_t)args->count_handles * sizeof(uint64_t);
+	array_free(s, args->count_handles);
+	return 0;
+}
+
+/* drm_syncobj_find_fence without WAIT_FOR_SUBMIT's wait */
+static int find_fence(struct fdri_file *f, uint32_t handle, uint64_t point,
+		      struct fdri_fence **fence)
+{
+	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
+	int ret;
+
+	if (!s)
+		return -ENOENT;
+	ret = point_fence(s, point, fence);
+	fdri_syncobj_put(s);
+	return ret;
+}
+
+int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_transfer *args = data;
+	struct fdri_syncobj *dst;
+	struct fdri_fence *fence;
+	int ret;
+
+	(void)w; (void)a;
+	if (!has_timeline(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	dst = fdri_syncobj_find(f, args->dst_handle);
+	if (!dst)
+		return -ENOENT;
+	ret = find_fence(f, args->src_handle, args->src_point, &fence);
+	if (!ret) {
+		if (args->dst_point)
+			ret = add_point(dst, fence, args->dst_point);
+		else
+			fdri_syncobj_replace_fence(dst, fence);
+		fdri_fence_put(fence);
+	}
+	fdri_syncobj_put(dst);
+	return ret;
+}
+
 /* --- WAIT --- */
 
 struct wait_state;
@@ -418,6 +611,7 @@ struct wait_entry {
 	struct fdri_fence *fence;          /* holds a reference, or NULL */
 	struct fdri_fence_cb fence_cb;     /* on @fence while parked */
 	struct fdri_syncobj_waiter waiter; /* on syncobj->cb_list while parked */
+	uint64_t point;                    /* timeline point, 0 for the fence itself */
 };
 
 struct wait_state {
@@ -425,6 +619,7 @@ struct wait_state {
 	struct fdri_device *dev;
 	uint32_t count, flags;
 	uint32_t first;                    /* first_signaled, ~0u if none */
+	uint16_t first_off;                /* where the ioctl struct has first_signaled */
 	bool waking;                       /* our own fdri_req_wake() is running */
 	bool timer_armed;
 	struct fdri_timer timer;           /* the deadline */
@@ -496,12 +691,13 @@ static void wait_fence_func(struct fdri_fence *fence, struct fdri_fence_cb *cb)
 static void wait_syncobj_func(struct fdri_syncobj *s, struct fdri_syncobj_waiter *wt)
 {
 	struct wait_entry *e = fdri_container_of(wt, struct wait_entry, waiter);
+	struct fdri_fence *fence;
 
-	if (!s->fence) {
-		fdri_list_add_tail(&s->cb_list, &wt->node);
+	if (point_fence(s, e->point, &fence)) {
+		fdri_list_add_tail(&s->cb_list, &wt->node); /* not there yet */
 		return;
 	}
-	e->fence = fdri_fence_get(s->fence);
+	e->fence = fence;
 	wait_wake(e->w, 0);
 }
 
@@ -523,7 +719,8 @@ static bool wait_check(struct wait_state *ws)
 
 		if (!fence)
 			continue;
-		if (fdri_fence_is_signaled(fence)) {
+		if ((ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE) ||
+		    fdri_fence_is_signaled(fence)) {
 			if (ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL) {
 				signaled++;
 			} else {
@@ -541,10 +738,8 @@ static int wait_park(struct wait_state *ws);
 
 static int wait_finish(struct fdri_req *req, struct wait_state *ws, int ret)
 {
-	struct drm_syncobj_wait *args = (struct drm_syncobj_wait *)(void *)req->kdata;
-
 	if (ret == 0)
-		args->first_signaled = ws->first;
+		memcpy(req->kdata + ws->first_off, &ws->first, sizeof(ws->first));
 	req->wait_key = 0;
 	wait_free(ws);
 	return ret;
@@ -584,40 +779,45 @@ static int wait_park(struct wait_state *ws)
 	return FDRI_PARKED;
 }
 
-int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
-			    struct fdri_ioctl_args *a)
+/*
+ * drm_syncobj_array_wait_timeout for the @count handles in @hb and the
+ * points in @pb (NULL, or a NULL pointer: all 0); @first_off: where the
+ * ioctl struct keeps first_signaled.
+ */
+static int do_wait(struct fdri_file *f, struct fdri_ioctl_args *a, void *data,
+		   const struct fdri_ubuf *pb, uint32_t count, uint32_t flags,
+		   int64_t timeout_nsec, uint16_t first_off)
 {
-	struct drm_syncobj_wait *args = data;
 	const struct fdri_host_ops *h = f->dev->host;
+	const uint64_t *points = NULL;
 	struct fdri_syncobj **s;
 	struct wait_state *ws;
 	uint32_t signaled = 0;
 	int64_t now;
 	int ret;
 
-	(void)w;
-	if (!has_syncobj(f))
-		return -EOPNOTSUPP;
-	if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))
-		return -EINVAL;
-	if (args->count_handles == 0)
-		return -EINVAL;
-	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
+	ret = array_find(f, &a->bufs[0], count, &s);
 	if (ret)
 		return ret;
-	ws = calloc(1, sizeof(*ws) + args->count_handles * sizeof(ws->e[0]));
+	if (pb && pb->uaddr && (ret = read_points(pb, count, &points))) {
+		array_free(s, count);
+		return ret;
+	}
+	ws = calloc(1, sizeof(*ws) + count * sizeof(ws->e[0]));
 	if (!ws) {
-		array_free(s, args->count_handles);
+		array_free(s, count);
 		return -ENOMEM;
 	}
 	ws->req = a->req;
 	ws->dev = f->dev;
-	ws->count = args->count_handles;
-	ws->flags = args->flags;
+	ws->count = count;
+	ws->flags = flags;
 	ws->first = ~0u;
-	for (uint32_t i = 0; i < ws->count; i++) {
+	ws->first_off = first_off;
+	for (uint32_t i = 0; i < count; i++) {
 		ws->e[i].w = ws;
 		ws->e[i].syncobj = s[i]; /* the entry takes the reference */
+		ws->e[i].point = points ? points[i] : 0;
 		fdri_list_init(&ws->e[i].fence_cb.node);
 		fdri_list_init(&ws->e[i].waiter.node);
 		ws->e[i].waiter.func = wait_syncobj_func;
@@ -626,41 +826,37 @@ int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, vo
 
 	/* find every fence up front, so that a syncobj without one is EINVAL
 	 * now and never later */
-	for (uint32_t i = 0; i < ws->count; i++) {
-		struct fdri_fence *fence = fdri_syncobj_fence_get(ws->e[i].syncobj);
+	for (uint32_t i = 0; i < count; i++) {
+		struct fdri_fence *fence;
 
-		if (!fence) {
-			if (ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)
-				continue;
+		ret = point_fence(ws->e[i].syncobj, ws->e[i].point, &fence);
+		if (ret == -ENOMEM || (ret && !(flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))) {
 			wait_free(ws);
-			return -EINVAL;
+			return ret;
 		}
+		if (ret)
+			continue;
 		ws->e[i].fence = fence;
-		if (fdri_fence_is_signaled(fence)) {
+		if ((flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE) || fdri_fence_is_signaled(fence)) {
 			if (signaled == 0)
 				ws->first = i;
 			signaled++;
 		}
 	}
-	if (signaled == ws->count ||
-	    (signaled > 0 && !(ws->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL))) {
-		args->first_signaled = ws->first;
-		wait_free(ws);
-		return 0;
-	}
-	if (wait_check(ws)) {
-		args->first_signaled = ws->first;
+	if (signaled == count || (signaled > 0 && !(flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL)) ||
+	    wait_check(ws)) {
+		memcpy((char *)data + first_off, &ws->first, sizeof(ws->first));
 		wait_free(ws);
 		return 0;
 	}
 	/* drm_timeout_abs_to_jiffies: 0 or a time not after now polls */
 	now = h->now(f->dev->host_ctx);
-	if (args->timeout_nsec == 0 || args->timeout_nsec <= now) {
+	if (timeout_nsec == 0 || timeout_nsec <= now) {
 		wait_free(ws);
 		return -ETIME;
 	}
 	ws->timer.func = wait_timer_func;
-	ret = h->timer_arm(f->dev->host_ctx, &ws->timer, args->timeout_nsec);
+	ret = h->timer_arm(f->dev->host_ctx, &ws->timer, timeout_nsec);
 	if (ret) {
 		wait_free(ws);
 		return ret;
@@ -670,4 +866,37 @@ int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, vo
 	if (ret != FDRI_PARKED)
 		wait_free(ws);
 	return ret;
+}
+
+int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			    struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_wait *args = data;
+
+	(void)w;
+	if (!has_syncobj(f))
+		return -EOPNOTSUPP;
+	if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	return do_wait(f, a, data, NULL, args->count_handles, args->flags, args->timeout_nsec,
+		       offsetof(struct drm_syncobj_wait, first_signaled));
+}
+
+int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				     struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_timeline_wait *args = data;
+
+	(void)w;
+	if (!has_timeline(f))
+		return -EOPNOTSUPP;
+	if (args->flags & ~(DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
+			    DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE))
+		return -EINVAL;
+	if (args->count_handles == 0)
+		return -EINVAL;
+	return do_wait(f, a, data, &a->bufs[1], args->count_handles, args->flags,
+		       args->timeout_nsec, offsetof(struct drm_syncobj_timeline_wait, first_signaled));
 }

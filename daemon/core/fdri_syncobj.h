@@ -74,5 +74,9 @@ int fdri_ioctl_syncobj_fd_to_handle(struct fdri_file *, const struct fdri_caller
 int fdri_ioctl_syncobj_wait(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_reset(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_signal(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_syncobj_query(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_syncobj_transfer(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 
 #endif

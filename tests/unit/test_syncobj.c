@@ -202,6 +202,12 @@ static void syncobj_caps_follow_the_personality(void **state)
 	c.value = 5;
 	assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_GET_CAP, &c), 0);
 	assert_int_equal(c.value, 0);
+	c.capability = DRM_CAP_SYNCOBJ_TIMELINE;
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_GET_CAP, &c), 0);
+	assert_int_equal(c.value, 1);
+	c.value = 5;
+	assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_GET_CAP, &c), 0);
+	assert_int_equal(c.value, 0);
 }
 
 static void vgem_answers_eopnotsupp_to_every_syncobj_ioctl(void **state)
@@ -221,6 +227,19 @@ static void vgem_answers_eopnotsupp_to_every_syncobj_ioctl(void **state)
 	assert_int_equal(wait_now(fx, v, &handle, 1, 0, NULL), -EOPNOTSUPP);
 	assert_int_equal(array_op(fx, v, DRM_IOCTL_SYNCOBJ_RESET, &handle, 1), -EOPNOTSUPP);
 	assert_int_equal(array_op(fx, v, DRM_IOCTL_SYNCOBJ_SIGNAL, &handle, 1), -EOPNOTSUPP);
+	{
+		uint64_t p = 1;
+		struct drm_syncobj_timeline_array ta = { .handles = (uintptr_t)&handle,
+							 .points = (uintptr_t)&p, .count_handles = 1 };
+		struct drm_syncobj_timeline_wait tw = { .handles = (uintptr_t)&handle,
+							.points = (uintptr_t)&p, .count_handles = 1 };
+		struct drm_syncobj_transfer tr = { .src_handle = 1, .dst_handle = 1 };
+
+		assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta), -EOPNOTSUPP);
+		assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_SYNCOBJ_QUERY, &ta), -EOPNOTSUPP);
+		assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &tw), -EOPNOTSUPP);
+		assert_int_equal(fx_ioctl(fx, v, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr), -EOPNOTSUPP);
+	}
 }
 
 /* --- opaque fds --- */
@@ -685,6 +704,211 @@ static void closing_the_file_releases_its_syncobjs(void **state)
 	fdri_fence_put(fence);
 }
 
+/* --- timelines --- */
+
+static int tl_signal(struct fx *fx, struct fdri_file *f, uint32_t h, uint64_t point)
+{
+	struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)&h, .points = (uintptr_t)&point,
+						.count_handles = 1 };
+
+	return fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a);
+}
+
+static uint64_t tl_query(struct fx *fx, struct fdri_file *f, uint32_t h, uint32_t flags)
+{
+	uint64_t point = 99;
+	struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)&h, .points = (uintptr_t)&point,
+						.count_handles = 1, .flags = flags };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), 0);
+	return point;
+}
+
+static int transfer(struct fx *fx, struct fdri_file *f, uint32_t src, uint64_t src_point,
+		    uint32_t dst, uint64_t dst_point)
+{
+	struct drm_syncobj_transfer t = { .src_handle = src, .src_point = src_point,
+					  .dst_handle = dst, .dst_point = dst_point };
+
+	return fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &t);
+}
+
+static int tl_wait_now(struct fx *fx, struct fdri_file *f, uint32_t *h, uint64_t *points,
+		       uint32_t n, uint32_t flags)
+{
+	struct drm_syncobj_timeline_wait w = { .handles = (uintptr_t)h, .points = (uintptr_t)points,
+					       .count_handles = n, .flags = flags };
+
+	return fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+}
+
+static void query_reports_the_last_signalled_point(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0), bin = create(fx, f, 0);
+	struct fdri_fence *pending = install_pending(f, bin);
+
+	assert_int_equal(tl_query(fx, f, h, 0), 0);
+	assert_int_equal(tl_signal(fx, f, h, 3), 0);
+	assert_int_equal(tl_signal(fx, f, h, 5), 0);
+	assert_int_equal(tl_query(fx, f, h, 0), 5);
+	/* point 8 is submitted, not signalled */
+	assert_int_equal(transfer(fx, f, bin, 0, h, 8), 0);
+	assert_int_equal(tl_query(fx, f, h, 0), 5);
+	assert_int_equal(tl_query(fx, f, h, DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED), 8);
+	fdri_fence_signal(pending, 1);
+	assert_int_equal(tl_query(fx, f, h, 0), 8);
+	/* a binary syncobj has no points */
+	assert_int_equal(tl_query(fx, f, bin, 0), 0);
+	fdri_fence_put(pending);
+}
+
+static void timeline_ioctls_reject_bad_input(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h[2] = { create(fx, f, 0), 42 };
+	uint64_t p[2] = { 1, 1 };
+	struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)h, .points = (uintptr_t)p,
+						.count_handles = 1, .flags = 1 };
+	struct drm_syncobj_transfer t = { .src_handle = h[0], .dst_handle = h[0], .pad = 1 };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), -EINVAL);
+	a.flags = 2;
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -EINVAL);
+	a.flags = 0;
+	a.count_handles = 0;
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), -EINVAL);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -EINVAL);
+	a.count_handles = 2;
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), -ENOENT);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -ENOENT);
+	a.count_handles = 1;
+	a.points = 0;
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), -EFAULT);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -EFAULT);
+	assert_null(fence_of(f, h[0]));
+	/* timeline waits */
+	assert_int_equal(tl_wait_now(fx, f, h, p, 0, 0), -EINVAL);
+	assert_int_equal(tl_wait_now(fx, f, h, p, 1, 8), -EINVAL);
+	assert_int_equal(tl_wait_now(fx, f, h, p, 2, 0), -ENOENT);
+	assert_int_equal(tl_wait_now(fx, f, h, p, 1, 0), -EINVAL); /* no point 1 */
+	/* transfers */
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &t), -EINVAL);
+	assert_int_equal(transfer(fx, f, h[0], 0, 42, 0), -ENOENT);
+	assert_int_equal(transfer(fx, f, 42, 0, h[0], 0), -ENOENT);
+	assert_int_equal(transfer(fx, f, h[0], 0, h[0], 1), -EINVAL); /* no fence */
+}
+
+static void timeline_wait_with_null_points_waits_for_the_whole_fence(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+
+	assert_int_equal(tl_signal(fx, f, h, 2), 0);
+	assert_int_equal(tl_wait_now(fx, f, &h, NULL, 1, 0), 0);
+}
+
+static void timeline_wait_completes_when_its_point_signals(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0), b1 = create(fx, f, 0), b2 = create(fx, f, 0);
+	struct fdri_fence *f1 = install_pending(f, b1), *f2 = install_pending(f, b2);
+	uint64_t point = 1;
+	struct drm_syncobj_timeline_wait w = { .handles = (uintptr_t)&h, .points = (uintptr_t)&point,
+					       .count_handles = 1,
+					       .timeout_nsec = fx->host.now + 5 * SEC };
+	struct tx t;
+
+	assert_int_equal(transfer(fx, f, b1, 0, h, 1), 0);
+	assert_int_equal(transfer(fx, f, b2, 0, h, 2), 0);
+	assert_int_equal(tl_wait_now(fx, f, &h, &point, 1, 0), -ETIME);
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	fdri_fence_signal(f2, 1); /* a later point */
+	assert_int_equal(t.completed, 0);
+	fdri_fence_signal(f1, 2);
+	assert_int_equal(t.completed, 1);
+	assert_int_equal(t.ret, 0);
+	assert_int_equal(w.first_signaled, 0);
+	fdri_req_fini(&t.req);
+	fdri_fence_put(f1);
+	fdri_fence_put(f2);
+}
+
+static void timeline_wait_available_completes_once_the_point_is_submitted(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0), b = create(fx, f, 0);
+	struct fdri_fence *pending = install_pending(f, b);
+	uint64_t point = 4;
+	struct drm_syncobj_timeline_wait w = { .handles = (uintptr_t)&h, .points = (uintptr_t)&point,
+					       .count_handles = 1,
+					       .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
+							DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
+					       .timeout_nsec = fx->host.now + 5 * SEC };
+	struct tx t;
+
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	assert_int_equal(tl_signal(fx, f, h, 3), 0); /* not point 4 yet */
+	assert_int_equal(t.completed, 0);
+	assert_int_equal(transfer(fx, f, b, 0, h, 4), 0);
+	assert_int_equal(t.completed, 1);
+	assert_int_equal(t.ret, 0);
+	assert_false(fdri_fence_is_signaled(pending));
+	fdri_req_fini(&t.req);
+	fdri_fence_signal(pending, 1);
+	fdri_fence_put(pending);
+}
+
+static void transfer_moves_a_point_into_a_binary_syncobj(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0), bin = create(fx, f, 0), b = create(fx, f, 0);
+	struct fdri_fence *pending = install_pending(f, b);
+
+	assert_int_equal(tl_signal(fx, f, h, 1), 0);
+	assert_int_equal(transfer(fx, f, b, 0, h, 2), 0);
+	assert_int_equal(transfer(fx, f, h, 1, bin, 0), 0);
+	assert_int_equal(wait_now(fx, f, &bin, 1, 0, NULL), 0);
+	assert_int_equal(transfer(fx, f, h, 2, bin, 0), 0);
+	assert_int_equal(wait_now(fx, f, &bin, 1, 0, NULL), -ETIME);
+	assert_int_equal(transfer(fx, f, h, 3, bin, 0), -EINVAL); /* not submitted */
+	fdri_fence_signal(pending, 1);
+	assert_int_equal(wait_now(fx, f, &bin, 1, 0, NULL), 0);
+	fdri_fence_put(pending);
+}
+
+static void closing_the_file_cancels_a_parked_timeline_wait(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0), b = create(fx, f, 0);
+	struct fdri_fence *pending = install_pending(f, b);
+	uint64_t points[2] = { 1, 7 };
+	uint32_t hs[2] = { h, h };
+	struct drm_syncobj_timeline_wait w = { .handles = (uintptr_t)hs, .points = (uintptr_t)points,
+					       .count_handles = 2,
+					       .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
+							DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
+					       .timeout_nsec = fx->host.now + 5 * SEC };
+	struct tx t;
+
+	assert_int_equal(transfer(fx, f, b, 0, h, 1), 0);
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	assert_int_equal(t.req.state, FDRI_REQ_PARKED);
+	fx_close(fx, f);
+	assert_int_equal(t.completed, 0);
+	assert_int_equal(fx_timers_armed(&fx->host), 0);
+	fdri_req_fini(&t.req);
+	fdri_fence_signal(pending, 1);
+	fdri_fence_put(pending);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +942,13 @@ int main(void)
 		FX_TEST(in_process_wait_that_would_block_is_interrupted),
 		FX_TEST(a_signal_that_completes_one_wait_lets_another_keep_waiting),
 		FX_TEST(closing_the_file_releases_its_syncobjs),
+		FX_TEST(query_reports_the_last_signalled_point),
+		FX_TEST(timeline_ioctls_reject_bad_input),
+		FX_TEST(timeline_wait_with_null_points_waits_for_the_whole_fence),
+		FX_TEST(timeline_wait_completes_when_its_point_signals),
+		FX_TEST(timeline_wait_available_completes_once_the_point_is_submitted),
+		FX_TEST(transfer_moves_a_point_into_a_binary_syncobj),
+		FX_TEST(closing_the_file_cancels_a_parked_timeline_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
