@@ -4,9 +4,8 @@
  * and sync_file export/import), WAIT, RESET and SIGNAL, and for timelines
  * (points are fence chain nodes, fdri_fence_chain.h) TIMELINE_WAIT,
  * TIMELINE_SIGNAL, QUERY and TRANSFER, with drm_syncobj.c's errnos. See
- * fdri_syncobj.h for lifetimes. Not modelled: TRANSFER's WAIT_FOR_SUBMIT
- * wait (it answers as without the flag) and the flattening of the
- * transferred fence (dma_fence_unwrap_merge).
+ * fdri_syncobj.h for lifetimes. Not modelled: the flattening of a fence
+ * transferred to a timeline (dma_fence_unwrap_merge).
  *
  * DOC: waits
  * A wait never blocks the daemon: its state (struct wait_state, one per
@@ -558,48 +557,6 @@ int fdri_ioctl_syncobj_query(struct fdri_file *f, const struct fdri_caller *w, v
 	return 0;
 }
 
-/* drm_syncobj_find_fence without WAIT_FOR_SUBMIT's wait */
-static int find_fence(struct fdri_file *f, uint32_t handle, uint64_t point,
-		      struct fdri_fence **fence)
-{
-	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
-	int ret;
-
-	if (!s)
-		return -ENOENT;
-	ret = point_fence(s, point, fence);
-	fdri_syncobj_put(s);
-	return ret;
-}
-
-int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w, void *data,
-				struct fdri_ioctl_args *a)
-{
-	struct drm_syncobj_transfer *args = data;
-	struct fdri_syncobj *dst;
-	struct fdri_fence *fence;
-	int ret;
-
-	(void)w; (void)a;
-	if (!has_timeline(f))
-		return -EOPNOTSUPP;
-	if (args->pad)
-		return -EINVAL;
-	dst = fdri_syncobj_find(f, args->dst_handle);
-	if (!dst)
-		return -ENOENT;
-	ret = find_fence(f, args->src_handle, args->src_point, &fence);
-	if (!ret) {
-		if (args->dst_point)
-			ret = add_point(dst, fence, args->dst_point);
-		else
-			fdri_syncobj_replace_fence(dst, fence);
-		fdri_fence_put(fence);
-	}
-	fdri_syncobj_put(dst);
-	return ret;
-}
-
 /* --- WAIT --- */
 
 struct wait_state;
@@ -620,6 +577,9 @@ struct wait_state {
 	uint32_t count, flags;
 	uint32_t first;                    /* first_signaled, ~0u if none */
 	uint16_t first_off;                /* where the ioctl struct has first_signaled */
+	/* TRANSFER's wait for submission: done with the one entry's fence */
+	struct fdri_syncobj *xfer_dst;     /* holds a reference, or NULL */
+	uint64_t xfer_point;
 	bool waking;                       /* our own fdri_req_wake() is running */
 	bool timer_armed;
 	struct fdri_timer timer;           /* the deadline */
@@ -641,6 +601,7 @@ static void wait_free(struct wait_state *ws)
 		fdri_fence_put(ws->e[i].fence);
 		fdri_syncobj_put(ws->e[i].syncobj);
 	}
+	fdri_syncobj_put(ws->xfer_dst);
 	free(ws);
 }
 
@@ -736,10 +697,16 @@ static bool wait_check(struct wait_state *ws)
  * syncobjs still without one. FDRI_PARKED or a negative errno. */
 static int wait_park(struct wait_state *ws);
 
+static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence);
+
 static int wait_finish(struct fdri_req *req, struct wait_state *ws, int ret)
 {
-	if (ret == 0)
+	if (ws->xfer_dst) {
+		if (ret == 0)
+			ret = transfer_fence(ws->xfer_dst, ws->xfer_point, ws->e[0].fence);
+	} else if (ret == 0) {
 		memcpy(req->kdata + ws->first_off, &ws->first, sizeof(ws->first));
+	}
 	req->wait_key = 0;
 	wait_free(ws);
 	return ret;
@@ -899,4 +866,87 @@ int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *f, const struct fdri_call
 		return -EINVAL;
 	return do_wait(f, a, data, &a->bufs[1], args->count_handles, args->flags,
 		       args->timeout_nsec, offsetof(struct drm_syncobj_timeline_wait, first_signaled));
+}
+
+/* --- TRANSFER --- */
+
+/* drm_syncobj_transfer_to_timeline / _to_binary once the fence is known */
+static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence)
+{
+	if (dst_point)
+		return add_point(dst, fence, dst_point);
+	fdri_syncobj_replace_fence(dst, fence);
+	return 0;
+}
+
+/* DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT: how long drm_syncobj_find_fence()
+ * waits for a fence to be submitted */
+#define WAIT_FOR_SUBMIT_TIMEOUT_NS 5000000000ll
+
+int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w, void *data,
+				struct fdri_ioctl_args *a)
+{
+	struct drm_syncobj_transfer *args = data;
+	const struct fdri_host_ops *h = f->dev->host;
+	struct fdri_syncobj *dst, *src;
+	struct fdri_fence *fence;
+	struct wait_state *ws;
+	int ret;
+
+	(void)w;
+	if (!has_timeline(f))
+		return -EOPNOTSUPP;
+	if (args->pad)
+		return -EINVAL;
+	dst = fdri_syncobj_find(f, args->dst_handle);
+	if (!dst)
+		return -ENOENT;
+	/* drm_syncobj_find_fence(src_handle, src_point, flags) */
+	src = fdri_syncobj_find(f, args->src_handle);
+	if (!src) {
+		fdri_syncobj_put(dst);
+		return -ENOENT;
+	}
+	ret = point_fence(src, args->src_point, &fence);
+	if (ret == 0) {
+		ret = transfer_fence(dst, args->dst_point, fence);
+		fdri_fence_put(fence);
+	}
+	if (ret != -EINVAL || !(args->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)) {
+		fdri_syncobj_put(src);
+		fdri_syncobj_put(dst);
+		return ret;
+	}
+	/* wait up to 5 s for the point to be submitted, without blocking */
+	ws = calloc(1, sizeof(*ws) + sizeof(ws->e[0]));
+	if (!ws) {
+		fdri_syncobj_put(src);
+		fdri_syncobj_put(dst);
+		return -ENOMEM;
+	}
+	ws->req = a->req;
+	ws->dev = f->dev;
+	ws->count = 1;
+	ws->flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT | DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
+	ws->first = ~0u;
+	ws->xfer_dst = dst;
+	ws->xfer_point = args->dst_point;
+	ws->e[0].w = ws;
+	ws->e[0].syncobj = src;
+	ws->e[0].point = args->src_point;
+	fdri_list_init(&ws->e[0].fence_cb.node);
+	fdri_list_init(&ws->e[0].waiter.node);
+	ws->e[0].waiter.func = wait_syncobj_func;
+	ws->timer.func = wait_timer_func;
+	ret = h->timer_arm(f->dev->host_ctx, &ws->timer,
+			   h->now(f->dev->host_ctx) + WAIT_FOR_SUBMIT_TIMEOUT_NS);
+	if (ret) {
+		wait_free(ws);
+		return ret;
+	}
+	ws->timer_armed = true;
+	ret = wait_park(ws);
+	if (ret != FDRI_PARKED)
+		wait_free(ws);
+	return ret;
 }

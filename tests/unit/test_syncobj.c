@@ -909,6 +909,51 @@ static void closing_the_file_cancels_a_parked_timeline_wait(void **state)
 	fdri_fence_put(pending);
 }
 
+static void transfer_for_submit_waits_for_the_point_to_be_submitted(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t src = create(fx, f, 0), dst = create(fx, f, 0);
+	struct drm_syncobj_transfer tr = { .src_handle = src, .src_point = 2, .dst_handle = dst,
+					   .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT };
+	struct tx t;
+
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	assert_int_equal(tl_signal(fx, f, src, 1), 0);
+	assert_int_equal(t.completed, 0);
+	assert_null(fence_of(f, dst));
+	assert_int_equal(tl_signal(fx, f, src, 2), 0);
+	assert_int_equal(t.completed, 1);
+	assert_int_equal(t.ret, 0);
+	assert_int_equal(wait_now(fx, f, &dst, 1, 0, NULL), 0);
+	fdri_req_fini(&t.req);
+}
+
+static void transfer_for_submit_gives_up_with_etime_after_five_seconds(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t src = create(fx, f, 0), dst = create(fx, f, 0);
+	struct drm_syncobj_transfer tr = { .src_handle = src, .dst_handle = dst, .dst_point = 3,
+					   .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT };
+	struct tx t;
+
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	fx_advance(&fx->host, 5 * SEC - 1);
+	assert_int_equal(t.completed, 0);
+	fx_advance(&fx->host, 1);
+	assert_int_equal(t.completed, 1);
+	assert_int_equal(t.ret, -ETIME);
+	assert_null(fence_of(f, dst));
+	fdri_req_fini(&t.req);
+	/* and a file close cancels one */
+	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	assert_int_equal(t.req.state, FDRI_REQ_PARKED);
+	fx_close(fx, f);
+	assert_int_equal(t.completed, 0);
+	fdri_req_fini(&t.req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -949,6 +994,8 @@ int main(void)
 		FX_TEST(timeline_wait_available_completes_once_the_point_is_submitted),
 		FX_TEST(transfer_moves_a_point_into_a_binary_syncobj),
 		FX_TEST(closing_the_file_cancels_a_parked_timeline_wait),
+		FX_TEST(transfer_for_submit_waits_for_the_point_to_be_submitted),
+		FX_TEST(transfer_for_submit_gives_up_with_etime_after_five_seconds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
