@@ -167,3 +167,58 @@ int fdri_fence_chain_find_seqno(struct fdri_fence **pfence, uint64_t seqno)
 	fdri_fence_put(&chain->base);
 	return 0;
 }
+
+/* The unsignalled leaves of @f in dma_fence_unwrap_for_each() order (the
+ * chain's fences from the newest, an array's fences in order), each with
+ * a reference into @out if not NULL; returns how many. */
+static unsigned int for_each_leaf(struct fdri_fence *f, struct fdri_fence **out)
+{
+	unsigned int n = 0;
+
+	for (struct fdri_fence *it = f; it; it = fdri_fence_chain_walk(it)) {
+		struct fdri_fence_chain *c = fdri_fence_chain_of(it);
+		struct fdri_fence *leaf = c ? c->fence : it;
+
+		if (leaf->array) {
+			for (unsigned int i = 0; i < leaf->array->num_fences; i++)
+				if (!fdri_fence_is_signaled(leaf->array->fences[i])) {
+					if (out)
+						out[n] = fdri_fence_get(leaf->array->fences[i]);
+					n++;
+				}
+		} else if (!fdri_fence_is_signaled(leaf)) {
+			if (out)
+				out[n] = fdri_fence_get(leaf);
+			n++;
+		}
+		if (!c)
+			break;
+	}
+	return n;
+}
+
+struct fdri_fence *fdri_fence_unwrap_merge_one(struct fdri_fence *f, int64_t now,
+					       struct fdri_fence *(*stub)(int64_t now))
+{
+	unsigned int n = for_each_leaf(f, NULL);
+	struct fdri_fence **leaves, *ret;
+
+	if (n == 0)
+		return stub(now);
+	leaves = calloc(n, sizeof(*leaves));
+	if (!leaves)
+		return NULL;
+	for_each_leaf(f, leaves);
+	if (n == 1) {
+		ret = leaves[0];
+		free(leaves);
+		return ret;
+	}
+	ret = fdri_fence_array_create(leaves, n, fdri_fence_context_alloc(1), 1, false, now);
+	if (!ret) {
+		for (unsigned int i = 0; i < n; i++)
+			fdri_fence_put(leaves[i]);
+		free(leaves);
+	}
+	return ret;
+}

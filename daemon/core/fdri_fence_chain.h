@@ -54,4 +54,14 @@ struct fdri_fence *fdri_fence_chain_walk(struct fdri_fence *f);
  */
 int fdri_fence_chain_find_seqno(struct fdri_fence **pfence, uint64_t seqno);
 
+/*
+ * dma_fence_unwrap_merge() of one fence, as Linux 6.1 flattens a fence
+ * transferred to a timeline: its unsignalled leaves (a chain's fences from
+ * the newest, an array's fences), as @stub(@now) if none, the leaf itself
+ * if one, else a new array of them (new context, seqno 1). Returns a
+ * reference, NULL without memory.
+ */
+struct fdri_fence *fdri_fence_unwrap_merge_one(struct fdri_fence *f, int64_t now,
+					       struct fdri_fence *(*stub)(int64_t now));
+
 #endif

@@ -4,8 +4,7 @@
  * and sync_file export/import), WAIT, RESET and SIGNAL, and for timelines
  * (points are fence chain nodes, fdri_fence_chain.h) TIMELINE_WAIT,
  * TIMELINE_SIGNAL, QUERY and TRANSFER, with drm_syncobj.c's errnos. See
- * fdri_syncobj.h for lifetimes. Not modelled: the flattening of a fence
- * transferred to a timeline (dma_fence_unwrap_merge).
+ * fdri_syncobj.h for lifetimes.
  *
  * DOC: waits
  * A wait never blocks the daemon: its state (struct wait_state, one per
@@ -873,10 +872,21 @@ int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *f, const struct fdri_call
 /* drm_syncobj_transfer_to_timeline / _to_binary once the fence is known */
 static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence)
 {
-	if (dst_point)
-		return add_point(dst, fence, dst_point);
-	fdri_syncobj_replace_fence(dst, fence);
-	return 0;
+	struct fdri_fence *flat;
+	int ret;
+
+	if (!dst_point) {
+		fdri_syncobj_replace_fence(dst, fence);
+		return 0;
+	}
+	/* a timeline gets the fence flattened: no chains in chains */
+	flat = fdri_fence_unwrap_merge_one(fence, dst->dev->host->now(dst->dev->host_ctx),
+					   fdri_fence_stub);
+	if (!flat)
+		return -ENOMEM;
+	ret = add_point(dst, flat, dst_point);
+	fdri_fence_put(flat);
+	return ret;
 }
 
 /* DRM_SYNCOBJ_WAIT_FOR_SUBMIT_TIMEOUT: how long drm_syncobj_find_fence()

@@ -6,6 +6,7 @@
  * errno of the kernel.
  */
 #include "fixture.h"
+#include "fdri_fence_chain.h"
 #include "fdri_req.h"
 #include "fdri_sync_file.h"
 #include "fdri_syncobj.h"
@@ -954,6 +955,37 @@ static void transfer_for_submit_gives_up_with_etime_after_five_seconds(void **st
 	fdri_req_fini(&t.req);
 }
 
+static void transfer_to_a_timeline_flattens_the_source_chain(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t src = create(fx, f, 0), dst = create(fx, f, 0), b1 = create(fx, f, 0),
+		 b2 = create(fx, f, 0);
+	struct fdri_fence *f1 = install_pending(f, b1), *f2 = install_pending(f, b2), *got;
+	struct fdri_fence_chain *node;
+
+	assert_int_equal(transfer(fx, f, b1, 0, src, 1), 0);
+	assert_int_equal(transfer(fx, f, b2, 0, src, 2), 0);
+	assert_int_equal(tl_signal(fx, f, src, 3), 0);
+	assert_int_equal(transfer(fx, f, src, 3, dst, 1), 0);
+	node = fdri_fence_chain_of(fence_of(f, dst));
+	assert_non_null(node);
+	got = node->fence; /* the two pending fences, not a chain */
+	assert_null(fdri_fence_chain_of(got));
+	assert_non_null(got->array);
+	assert_int_equal(got->array->num_fences, 2);
+	assert_ptr_equal(got->array->fences[0], f2);
+	assert_ptr_equal(got->array->fences[1], f1);
+	fdri_fence_signal(f1, 1);
+	/* one left: the fence itself */
+	assert_int_equal(transfer(fx, f, src, 3, dst, 2), 0);
+	assert_ptr_equal(fdri_fence_chain_of(fence_of(f, dst))->fence, f2);
+	fdri_fence_signal(f2, 1);
+	assert_int_equal(tl_query(fx, f, dst, 0), 2);
+	fdri_fence_put(f1);
+	fdri_fence_put(f2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -996,6 +1028,7 @@ int main(void)
 		FX_TEST(closing_the_file_cancels_a_parked_timeline_wait),
 		FX_TEST(transfer_for_submit_waits_for_the_point_to_be_submitted),
 		FX_TEST(transfer_for_submit_gives_up_with_etime_after_five_seconds),
+		FX_TEST(transfer_to_a_timeline_flattens_the_source_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
