@@ -1,8 +1,8 @@
 /*
  * fdri_ioctl.c - the core ioctl table (Linux 6.1's drm_ioctls[] for a
  * DRIVER_GEM | DRIVER_RENDER driver without legacy; KMS and syncobj as the
- * personality says) and the
- * drm_ioctl() dispatch algorithm. See fdri_ioctl.h for the transport steps.
+ * personality says) and the drm_ioctl() dispatch algorithm. See
+ * fdri_ioctl.h for the transport steps.
  */
 #include "fdri_ioctl.h"
 #include "fdri_syncobj.h"
