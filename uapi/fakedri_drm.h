@@ -87,6 +87,13 @@ struct drm_fakedri_gem_info {
  * @files: open DRM files, the caller's included
  * @backed_bytes: bytes of objects whose backing storage exists
  * @ioctls: ioctls served so far, this one included
+ * @fences: fences alive in the daemon (all devices)
+ * @fence_fds: fence fds alive in the daemon: sync_files, syncobj files,
+ *	sw_sync timelines, dma-buf poll proxies (all devices)
+ * @waiters: calls of this device waiting in the daemon (parked)
+ *
+ * The last three came later: a caller with the older, shorter struct gets
+ * the first five, as drm_ioctl() copies what both sizes share.
  */
 struct drm_fakedri_device_stats {
 	__u64 objects;
@@ -94,6 +101,9 @@ struct drm_fakedri_device_stats {
 	__u64 files;
 	__u64 backed_bytes;
 	__u64 ioctls;
+	__u64 fences;
+	__u64 fence_fds;
+	__u64 waiters;
 };
 
 /**

@@ -187,6 +187,7 @@ struct fdri_stats {
 	uint64_t objects;
 	uint64_t dmabufs;
 	uint64_t backed_bytes;
+	uint64_t parked;                 /* requests waiting (fdri_req_park()) */
 };
 
 struct fdri_device {

@@ -5,6 +5,8 @@
  * lifetime.
  */
 #include "fdri_req.h"
+#include "fdri_fdobj.h"
+#include "fdri_fence.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -78,6 +80,9 @@ static int device_stats(struct fdri_file *f, const struct fdri_caller *w, void *
 	st->files = s->files_open;
 	st->backed_bytes = s->backed_bytes;
 	st->ioctls = s->ioctls;
+	st->fences = fdri_fence_live;
+	st->fence_fds = f->dev->fdobjs->live;
+	st->waiters = s->parked;
 	return 0;
 }
 

@@ -48,6 +48,7 @@ static void req_unpark(struct fdri_req *req)
 		req->unpark(req);
 	req->unpark = NULL;
 	fdri_list_del(&req->wait_link);
+	req->args.dev->stats.parked--;
 	if (req->park_charged) {
 		if (req->file)
 			fdri_client_uncharge(req->file->client, FDRI_Q_PARKED, 1);
@@ -363,6 +364,9 @@ int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 {
 	struct fdri_client *client = req->file ? req->file->client : NULL;
 
+	if (!req->args.dev && req->file)
+		req->args.dev = req->file->dev; /* a request made by hand (tests) */
+
 	/* a request on an fd object is bounded by its connection's channels */
 	if (client && !fdri_client_charge(client, FDRI_Q_PARKED, 1))
 		return -ENOMEM;
@@ -390,6 +394,7 @@ int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 	req->resume = resume;
 	req->unpark = unpark;
 	req->park_charged = client != NULL;
+	req->args.dev->stats.parked++;
 	req->state = FDRI_REQ_PARKED;
 	return FDRI_PARKED;
 }

@@ -11,6 +11,7 @@
 #include "itest.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -277,9 +278,15 @@ static void client_killed_while_waiting_leaves_nothing_behind(void)
 	pipes_open(&p);
 	pid = itest_fork(doomed_waiter, &p);
 	CHECK_EQ(hear(p.to_parent[0]), 'r');
-	/* its wait is parked once the daemon has its request: a second
-	 * client's call through the same daemon is ordered after it */
-	check_quiet(p.to_parent[0]);
+	/* killed mid-wait: once the daemon has parked its call */
+	for (unsigned i = 0;; i++) {
+		itest_stats(watcher, &st);
+		if (st.waiters == 1)
+			break;
+		CHECK(i < 1000000);
+		sched_yield();
+	}
+	CHECK_EQ(st.fences, 0);      /* it waits for submission */
 	CHECK_EQ(kill(pid, SIGKILL), 0);
 	status = itest_wait(pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -287,6 +294,9 @@ static void client_killed_while_waiting_leaves_nothing_behind(void)
 	itest_stats(fresh, &st);
 	CHECK_EQ(st.files, 2);
 	CHECK_EQ(st.objects, 0);
+	CHECK_EQ(st.waiters, 0);   /* its parked wait was cancelled */
+	CHECK_EQ(st.fences, 0);
+	CHECK_EQ(st.fence_fds, 0);
 	close(fresh);
 	close(watcher);
 	itest_check_device_clean();

@@ -411,6 +411,7 @@ static void check_device_empty(const struct fdri_device *dev)
 	assert_int_equal(dev->stats.dmabufs, 0);
 	assert_int_equal(dev->stats.backed_bytes, 0);
 	assert_int_equal(dev->mem_used, 0);
+	assert_int_equal(dev->stats.parked, 0);
 }
 
 int fx_teardown(void **state)
