@@ -489,7 +489,11 @@ int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *f, const struct fdri_ca
 	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
 	if (ret)
 		return ret;
-	ret = read_points(&a->bufs[1], args->count_handles, &points);
+	/* NULL points: every point is 0 */
+	if (a->bufs[1].uaddr)
+		ret = read_points(&a->bufs[1], args->count_handles, &points);
+	else
+		points = NULL;
 	for (uint32_t i = 0; !ret && i < args->count_handles; i++) {
 		struct fdri_fence *stub = fdri_fence_stub(f->dev->host->now(f->dev->host_ctx));
 
@@ -497,7 +501,7 @@ int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *f, const struct fdri_ca
 			ret = -ENOMEM;
 			break;
 		}
-		ret = add_point(s[i], stub, points[i]);
+		ret = add_point(s[i], stub, points ? points[i] : 0);
 		fdri_fence_put(stub);
 	}
 	array_free(s, args->count_handles);

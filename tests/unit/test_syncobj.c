@@ -787,9 +787,8 @@ static void timeline_ioctls_reject_bad_input(void **state)
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -ENOENT);
 	a.count_handles = 1;
 	a.points = 0;
-	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), -EFAULT);
-	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -EFAULT);
 	assert_null(fence_of(f, h[0]));
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_QUERY, &a), -EFAULT);
 	/* timeline waits */
 	assert_int_equal(tl_wait_now(fx, f, h, p, 0, 0), -EINVAL);
 	assert_int_equal(tl_wait_now(fx, f, h, p, 1, 8), -EINVAL);
@@ -986,6 +985,19 @@ static void transfer_to_a_timeline_flattens_the_source_chain(void **state)
 	fdri_fence_put(f2);
 }
 
+static void timeline_signal_with_null_points_signals_point_zero(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+	struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)&h, .count_handles = 1 };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &a), 0);
+	assert_non_null(fdri_fence_chain_of(fence_of(f, h)));
+	assert_int_equal(tl_query(fx, f, h, 0), 0);
+	assert_int_equal(wait_now(fx, f, &h, 1, 0, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1029,6 +1041,7 @@ int main(void)
 		FX_TEST(transfer_for_submit_waits_for_the_point_to_be_submitted),
 		FX_TEST(transfer_for_submit_gives_up_with_etime_after_five_seconds),
 		FX_TEST(transfer_to_a_timeline_flattens_the_source_chain),
+		FX_TEST(timeline_signal_with_null_points_signals_point_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
