@@ -83,9 +83,9 @@ void fdri_syncobj_replace_fence(struct fdri_syncobj *s, struct fdri_fence *fence
 }
 
 /* drm_syncobj_assign_null_handle: a signalled stub fence */
-static int assign_null_handle(struct fdri_syncobj *s)
+static int assign_null_handle(struct fdri_syncobj *s, int64_t now)
 {
-	struct fdri_fence *stub = fdri_fence_stub(s->dev->host->now(s->dev->host_ctx));
+	struct fdri_fence *stub = fdri_fence_stub(now);
 
 	if (!stub)
 		return -ENOMEM;
@@ -101,9 +101,9 @@ struct fdri_syncobj *fdri_syncobj_create(struct fdri_device *dev, uint32_t flags
 	if (!s)
 		return NULL;
 	s->refcount = 1;
-	s->dev = dev;
 	fdri_list_init(&s->cb_list);
-	if ((flags & DRM_SYNCOBJ_CREATE_SIGNALED) && assign_null_handle(s)) {
+	if ((flags & DRM_SYNCOBJ_CREATE_SIGNALED) &&
+	    assign_null_handle(s, dev->host->now(dev->host_ctx))) {
 		fdri_syncobj_put(s);
 		return NULL;
 	}
@@ -403,7 +403,7 @@ int fdri_ioctl_syncobj_signal(struct fdri_file *f, const struct fdri_caller *w, 
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < args->count_handles; i++) {
-		ret = assign_null_handle(s[i]);
+		ret = assign_null_handle(s[i], f->dev->host->now(f->dev->host_ctx));
 		if (ret)
 			break;
 	}
@@ -419,7 +419,8 @@ int fdri_ioctl_syncobj_signal(struct fdri_file *f, const struct fdri_caller *w, 
  * it: a signalled stub if the point has signalled and been collected.
  * -EINVAL if there is no fence or the point is not there yet.
  */
-static int point_fence(struct fdri_syncobj *s, uint64_t point, struct fdri_fence **out)
+static int point_fence(struct fdri_syncobj *s, uint64_t point, int64_t now,
+		       struct fdri_fence **out)
 {
 	struct fdri_fence *fence = fdri_syncobj_fence_get(s);
 
@@ -428,7 +429,7 @@ static int point_fence(struct fdri_syncobj *s, uint64_t point, struct fdri_fence
 		return -EINVAL;
 	}
 	if (!fence) {
-		fence = fdri_fence_stub(s->dev->host->now(s->dev->host_ctx));
+		fence = fdri_fence_stub(now);
 		if (!fence)
 			return -ENOMEM;
 	}
@@ -438,11 +439,11 @@ static int point_fence(struct fdri_syncobj *s, uint64_t point, struct fdri_fence
 
 /* drm_syncobj_add_point: a chain node for @fence at @point after the
  * current fence becomes the syncobj's fence. */
-static int add_point(struct fdri_syncobj *s, struct fdri_fence *fence, uint64_t point)
+static int add_point(struct fdri_syncobj *s, struct fdri_fence *fence, uint64_t point,
+		     int64_t now)
 {
 	struct fdri_fence *prev = fdri_syncobj_fence_get(s);
-	struct fdri_fence *chain = fdri_fence_chain_create(prev, fence, point,
-							   s->dev->host->now(s->dev->host_ctx));
+	struct fdri_fence *chain = fdri_fence_chain_create(prev, fence, point, now);
 
 	if (!chain) {
 		fdri_fence_put(prev);
@@ -495,13 +496,14 @@ int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *f, const struct fdri_ca
 	else
 		points = NULL;
 	for (uint32_t i = 0; !ret && i < args->count_handles; i++) {
-		struct fdri_fence *stub = fdri_fence_stub(f->dev->host->now(f->dev->host_ctx));
+		int64_t now = f->dev->host->now(f->dev->host_ctx);
+		struct fdri_fence *stub = fdri_fence_stub(now);
 
 		if (!stub) {
 			ret = -ENOMEM;
 			break;
 		}
-		ret = add_point(s[i], stub, points ? points[i] : 0);
+		ret = add_point(s[i], stub, points ? points[i] : 0, now);
 		fdri_fence_put(stub);
 	}
 	array_free(s, args->count_handles);
@@ -657,7 +659,7 @@ static void wait_syncobj_func(struct fdri_syncobj *s, struct fdri_syncobj_waiter
 	struct wait_entry *e = fdri_container_of(wt, struct wait_entry, waiter);
 	struct fdri_fence *fence;
 
-	if (point_fence(s, e->point, &fence)) {
+	if (point_fence(s, e->point, e->w->dev->host->now(e->w->dev->host_ctx), &fence)) {
 		fdri_list_add_tail(&s->cb_list, &wt->node); /* not there yet */
 		return;
 	}
@@ -700,13 +702,15 @@ static bool wait_check(struct wait_state *ws)
  * syncobjs still without one. FDRI_PARKED or a negative errno. */
 static int wait_park(struct wait_state *ws);
 
-static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence);
+static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence,
+			  int64_t now);
 
 static int wait_finish(struct fdri_req *req, struct wait_state *ws, int ret)
 {
 	if (ws->xfer_dst) {
 		if (ret == 0)
-			ret = transfer_fence(ws->xfer_dst, ws->xfer_point, ws->e[0].fence);
+			ret = transfer_fence(ws->xfer_dst, ws->xfer_point, ws->e[0].fence,
+					     ws->dev->host->now(ws->dev->host_ctx));
 	} else if (ret == 0) {
 		memcpy(req->kdata + ws->first_off, &ws->first, sizeof(ws->first));
 	}
@@ -799,7 +803,7 @@ static int do_wait(struct fdri_file *f, struct fdri_ioctl_args *a, void *data,
 	for (uint32_t i = 0; i < count; i++) {
 		struct fdri_fence *fence;
 
-		ret = point_fence(ws->e[i].syncobj, ws->e[i].point, &fence);
+		ret = point_fence(ws->e[i].syncobj, ws->e[i].point, h->now(f->dev->host_ctx), &fence);
 		if (ret == -ENOMEM || (ret && !(flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT))) {
 			wait_free(ws);
 			return ret;
@@ -874,7 +878,8 @@ int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *f, const struct fdri_call
 /* --- TRANSFER --- */
 
 /* drm_syncobj_transfer_to_timeline / _to_binary once the fence is known */
-static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence)
+static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct fdri_fence *fence,
+			  int64_t now)
 {
 	struct fdri_fence *flat;
 	int ret;
@@ -884,11 +889,10 @@ static int transfer_fence(struct fdri_syncobj *dst, uint64_t dst_point, struct f
 		return 0;
 	}
 	/* a timeline gets the fence flattened: no chains in chains */
-	flat = fdri_fence_unwrap_merge_one(fence, dst->dev->host->now(dst->dev->host_ctx),
-					   fdri_fence_stub);
+	flat = fdri_fence_unwrap_merge_one(fence, now, fdri_fence_stub);
 	if (!flat)
 		return -ENOMEM;
-	ret = add_point(dst, flat, dst_point);
+	ret = add_point(dst, flat, dst_point, now);
 	fdri_fence_put(flat);
 	return ret;
 }
@@ -921,9 +925,9 @@ int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w
 		fdri_syncobj_put(dst);
 		return -ENOENT;
 	}
-	ret = point_fence(src, args->src_point, &fence);
+	ret = point_fence(src, args->src_point, h->now(f->dev->host_ctx), &fence);
 	if (ret == 0) {
-		ret = transfer_fence(dst, args->dst_point, fence);
+		ret = transfer_fence(dst, args->dst_point, fence, h->now(f->dev->host_ctx));
 		fdri_fence_put(fence);
 	}
 	if (ret != -EINVAL || !(args->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT)) {

@@ -15,6 +15,10 @@
  *   whenever it leaves the parked state; installing a fence runs them.
  * - A file's syncobjs are released at close (fdri_syncobj_release_all),
  *   after its parked requests were cancelled.
+ * - A syncobj belongs to no device: its fd may be imported on another
+ *   device, as the kernel allows; whoever works on it passes the time.
+ * - A timeline syncobj's fence is a fence chain node (fdri_fence_chain.h)
+ *   per point; binary operations see the newest node.
  */
 #ifndef FDRI_SYNCOBJ_H
 #define FDRI_SYNCOBJ_H
@@ -37,7 +41,6 @@ struct fdri_syncobj_waiter {
 
 struct fdri_syncobj {
 	unsigned int refcount;
-	struct fdri_device *dev;
 	struct fdri_fence *fence;      /* holds a reference, or NULL */
 	struct fdri_list cb_list;      /* struct fdri_syncobj_waiter */
 };

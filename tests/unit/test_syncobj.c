@@ -998,6 +998,22 @@ static void timeline_signal_with_null_points_signals_point_zero(void **state)
 	assert_int_equal(wait_now(fx, f, &h, 1, 0, NULL), 0);
 }
 
+static void syncobj_fd_imports_on_another_device(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	struct fdri_file *b = fx_open_on(fx, fx_second_device(fx), FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t ha = create(fx, a, 0), hb = 0;
+	int fd;
+
+	assert_int_equal(handle_to_fd(fx, a, ha, 0, &fd), 0);
+	assert_int_equal(fd_to_handle(fx, b, fd, 0, &hb), 0);
+	fx_client_close(&fx->host, fd);
+	assert_int_equal(array_op(fx, b, DRM_IOCTL_SYNCOBJ_SIGNAL, &hb, 1), 0);
+	fx_close(fx, a); /* the other device's handle keeps it */
+	assert_int_equal(wait_now(fx, b, &hb, 1, 0, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1042,6 +1058,7 @@ int main(void)
 		FX_TEST(transfer_for_submit_gives_up_with_etime_after_five_seconds),
 		FX_TEST(transfer_to_a_timeline_flattens_the_source_chain),
 		FX_TEST(timeline_signal_with_null_points_signals_point_zero),
+		FX_TEST(syncobj_fd_imports_on_another_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
