@@ -25,10 +25,12 @@
  * Measured: the signal-to-wakeup latency (CLOCK_MONOTONIC just before the
  * signal ioctl to just after the wait returned, shared memory pairs them)
  * of the waits that began before their signal, p50/p99/max, and the signal
- * ioctl's own time; each also as a ratio to the transport floor of
+ * ioctl's own time; for reference, the same latency with one waiting
+ * thread and nothing else (2000 points, each signalled once DEVICE_STATS
+ * shows the wait parked); each also as a ratio to the transport floor of
  * bench_floor.c (spinning, median of batches before and after the load).
  *
- * --quick: 2000 fences and fewer floor round trips, for ctest (label
+ * --quick: 2000 fences, 100 idle points and fewer floor round trips, for ctest (label
  * bench). Exits 1 on any failed check. Owns its children, their fds and
  * the shared mapping.
  */
@@ -228,6 +230,13 @@ static void signaller(int s)
 	exit(0);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* --- waiters --- */
 
 struct waiter {
@@ -310,14 +319,75 @@ static void waiter_process(int p)
 	exit(0);
 }
 
-/* --- the parent --- */
 
-static int cmp_double(const void *a, const void *b)
+/* --- the reference: one waiter, one signaller, nothing else --- */
+
+struct idle {
+	int fd, ack[2];
+	uint32_t h;
+	long n;
+	int64_t *t_wake;
+	int ret;
+};
+
+static void *idle_waiter(void *arg)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	struct idle *id = arg;
 
-	return (x > y) - (x < y);
+	for (long k = 0; k < id->n; k++) {
+		uint64_t point = (uint64_t)k + 1;
+
+		id->ret = drmSyncobjTimelineWait(id->fd, &id->h, &point, 1, now_ns() + WAIT_TIMEOUT_NS,
+						 DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL);
+		id->t_wake[k] = now_ns();
+		put_byte(id->ack[1], id->ret == 0 ? 'w' : 'x');
+		if (id->ret)
+			break;
+	}
+	return NULL;
 }
+
+/* Signal-to-wakeup latency of @n points with one thread waiting, signalled
+ * from this one only once DEVICE_STATS shows its wait parked in the
+ * daemon (@base_waiters + 1); into lat[0..n-1], sorted. */
+static void idle_latency(int fd, uint64_t base_waiters, long n, double *lat)
+{
+	struct idle id = { .fd = fd, .n = n };
+	pthread_t t;
+
+	id.t_wake = calloc((size_t)n, sizeof(int64_t));
+	CHECK(id.t_wake);
+	CHECK(pipe2(id.ack, O_CLOEXEC) == 0);
+	CHECK(drmSyncobjCreate(fd, 0, &id.h) == 0);
+	CHECK(pthread_create(&t, NULL, idle_waiter, &id) == 0);
+	for (long k = 0; k < n; k++) {
+		struct drm_fakedri_device_stats st;
+		uint64_t point = (uint64_t)k + 1;
+		unsigned char c;
+		int64_t t0;
+
+		for (long i = 0;; i++) {
+			stats(fd, &st);
+			if (st.waiters == base_waiters + 1)
+				break;
+			CHECK(i < 10000000);
+			sched_yield();
+		}
+		t0 = now_ns();
+		CHECK(drmSyncobjTimelineSignal(fd, &id.h, &point, 1) == 0);
+		get_byte(id.ack[0], &c);
+		CHECK(c == 'w');
+		lat[k] = (double)(id.t_wake[k] - t0);
+	}
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(drmSyncobjDestroy(fd, id.h) == 0);
+	close(id.ack[0]);
+	close(id.ack[1]);
+	free(id.t_wake);
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+}
+
+/* --- the parent --- */
 
 /* The q-quantile of sorted v[0..n-1] (nearest rank). */
 static double quantile(const double *v, long n, double q)
@@ -362,7 +432,8 @@ int main(int argc, char **argv)
 	double floor_ns[2 * FLOOR_BATCHES], floor_med;
 	pid_t pid[NSIG_PROCS + NWAIT_PROCS];
 	int64_t t_go, t_end;
-	double *lat, *sig;
+	double *lat, *sig, *idle_lat;
+	long nidle;
 	long nlat = 0, late = 0, settle = 0;
 	uint64_t cap = 0;
 	bool ok = true;
@@ -377,6 +448,7 @@ int main(int argc, char **argv)
 		nfences = atol(argv[argi++]);
 	CHECK(argi == argc && nfences >= NWAITERS);
 	floor_n = quick ? 200 : 2000;
+	nidle = quick ? 100 : 2000;
 
 	sh = shared_alloc(sizeof(*sh));
 	sh->nfences = nfences;
@@ -396,6 +468,9 @@ int main(int argc, char **argv)
 	fd = open_render();
 	CHECK(drmGetCap(fd, DRM_CAP_SYNCOBJ_TIMELINE, &cap) == 0 && cap == 1);
 	stats(fd, &before);
+	idle_lat = malloc((size_t)nidle * sizeof(double));
+	CHECK(idle_lat);
+	idle_latency(fd, before.waiters, nidle, idle_lat);
 	for (int w = 0; w < NWAITERS; w++) {
 		uint32_t h;
 
@@ -495,12 +570,14 @@ int main(int argc, char **argv)
 	printf("floor (64 B round trip, spinning, median of %d batches of %ld around the load): %.1f us\n",
 	       2 * FLOOR_BATCHES, floor_n, floor_med / 1e3);
 	printf("%-34s %9s %9s %9s %8s %8s\n", "", "p50 us", "p99 us", "max us", "p50/flr", "p99/flr");
+	row("signal -> wakeup, 1 waiter, idle", quantile(idle_lat, nidle, 0.5),
+	    quantile(idle_lat, nidle, 0.99), idle_lat[nidle - 1], floor_med);
 	if (nlat > 0) {
 		qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
-		row("signal -> wakeup", quantile(lat, nlat, 0.5), quantile(lat, nlat, 0.99),
+		row("signal -> wakeup, under load", quantile(lat, nlat, 0.5), quantile(lat, nlat, 0.99),
 		    lat[nlat - 1], floor_med);
 	}
-	row("signal ioctl", quantile(sig, nfences, 0.5), quantile(sig, nfences, 0.99),
+	row("signal ioctl (under load)", quantile(sig, nfences, 0.5), quantile(sig, nfences, 0.99),
 	    sig[nfences - 1], floor_med);
 	printf("daemon before -> after: fences %llu -> %llu, fence_fds %llu -> %llu, waiters %llu -> %llu, files %llu -> %llu, objects %llu -> %llu (stats read %ld times)\n",
 	       (unsigned long long)before.fences, (unsigned long long)after.fences,
@@ -516,11 +593,12 @@ int main(int argc, char **argv)
 		ok = false;
 	}
 	if (nlat == 0 || !good(floor_med) || !good(quantile(lat, nlat, 0.5)) ||
-	    !good(quantile(sig, nfences, 0.5))) {
+	    !good(quantile(sig, nfences, 0.5)) || !good(quantile(idle_lat, nidle, 0.5))) {
 		fprintf(stderr, "bench_fences: a figure is not finite and positive (or no wait was parked)\n");
 		ok = false;
 	}
 	free(lat);
+	free(idle_lat);
 	free(sig);
 	if (!ok)
 		return 1;
