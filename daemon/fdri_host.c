@@ -238,6 +238,18 @@ static int host_pollable_set(void *ctx, struct fdri_pollable *p, unsigned int ev
 	int ret = 0;
 
 	(void)ctx;
+	/*
+	 * POLLOUT is made ready before POLLIN: a client that a fence's
+	 * signal wakes through POLLIN then finds POLLOUT already there, as
+	 * with dma_buf_poll(), whose EPOLLOUT callback is added, and so runs,
+	 * first. (The other order let a poll(POLLIN|POLLOUT, 0) right after
+	 * a POLLIN wake-up see 0x1.) Going not-ready, POLLIN goes first.
+	 */
+	if ((events & FDRI_POLLOUT) && !(p->events & FDRI_POLLOUT)) {
+		if (cfd < 0)
+			return -EINVAL;
+		pollable_drain(hp->dfd);
+	}
 	if ((events & FDRI_POLLIN) && !(p->events & FDRI_POLLIN)) {
 		/* a tracked client end reads EOF instead of a byte: closed
 		 * with unread data it would reset the daemon end (EPOLLERR),
@@ -251,11 +263,6 @@ static int host_pollable_set(void *ctx, struct fdri_pollable *p, unsigned int ev
 		if (cfd < 0 || !p->keep)
 			return -EINVAL;
 		pollable_drain(cfd);
-	}
-	if ((events & FDRI_POLLOUT) && !(p->events & FDRI_POLLOUT)) {
-		if (cfd < 0)
-			return -EINVAL;
-		pollable_drain(hp->dfd);
 	}
 	if (!(events & FDRI_POLLOUT) && (p->events & FDRI_POLLOUT)) {
 		if (cfd < 0)
@@ -364,6 +371,20 @@ static bool host_pollable_alive(void *ctx, struct fdri_pollable *p)
 	return poll(&pfd, 1, 0) == 0;
 }
 
+static int host_eventfd_check(void *ctx, int fd)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -EBADF;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:[eventfd]") ? -EINVAL : 0;
+}
+
 static int host_eventfd_signal(void *ctx, int fd)
 {
 	uint64_t one = 1;
@@ -399,6 +420,7 @@ const struct fdri_host_ops fdri_host_ops = {
 	.pollable_fini = host_pollable_fini,
 	.pollable_identify = host_pollable_identify,
 	.pollable_alive = host_pollable_alive,
+	.eventfd_check = host_eventfd_check,
 	.eventfd_signal = host_eventfd_signal,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_identify,

@@ -144,6 +144,8 @@ struct fdri_host_ops {
 	int (*pollable_identify)(void *ctx, int fd, uint64_t *ino);
 	/* Whether @p's client end still exists somewhere (not closed yet). */
 	bool (*pollable_alive)(void *ctx, struct fdri_pollable *p);
+	/* 0 if @fd is an eventfd, else -EINVAL (eventfd_ctx_fdget()). */
+	int (*eventfd_check)(void *ctx, int fd);
 	/* eventfd_signal(): adds 1 to the client's eventfd @fd (borrowed). */
 	int (*eventfd_signal)(void *ctx, int fd);
 };

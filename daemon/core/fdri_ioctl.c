@@ -231,6 +231,11 @@ static const struct fdri_ioctl_desc core_ioctls[] = {
 			  POINTS_PTR(struct drm_syncobj_timeline_array, FDRI_PTR_OUT) },
 	},
 	DEF(SYNCOBJ_TRANSFER, fdri_ioctl_syncobj_transfer, FDRI_RENDER_ALLOW),
+	[_IOC_NR(FDRI_DRM_IOCTL_SYNCOBJ_EVENTFD)] = {
+		.cmd = FDRI_DRM_IOCTL_SYNCOBJ_EVENTFD, .name = "SYNCOBJ_EVENTFD",
+		.flags = FDRI_RENDER_ALLOW, .func = fdri_ioctl_syncobj_eventfd,
+		.fd_in_off = offsetof(struct fdri_drm_syncobj_eventfd, fd), .fd_out_off = -1,
+	},
 
 	DEF(MODE_CREATE_LEASE, ioctl_notsupp, FDRI_MASTER),
 	DEF(MODE_LIST_LESSEES, ioctl_notsupp, FDRI_MASTER),

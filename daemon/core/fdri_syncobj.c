@@ -42,10 +42,85 @@ struct fdri_syncobj *fdri_syncobj_get(struct fdri_syncobj *s)
 	return s;
 }
 
+/* --- EVENTFD (drm_syncobj_eventfd_ioctl(), Linux 6.6) --- */
+
+/* One registration: signals the client's eventfd once @point is signalled
+ * (or, with WAIT_AVAILABLE, submitted). On the syncobj's ev_fd_list until
+ * freed; while armed it has a callback on @fence. */
+struct ev_entry {
+	struct fdri_list node;
+	struct fdri_syncobj *syncobj;  /* borrowed: the syncobj frees its entries */
+	struct fdri_device *dev;       /* whose host signals and closes @fd */
+	int fd;                        /* the daemon's copy of the eventfd */
+	uint64_t point;
+	uint32_t flags;
+	struct fdri_fence *fence;      /* a reference while armed */
+	struct fdri_fence_cb cb;
+};
+
+static void ev_entry_free(struct ev_entry *e)
+{
+	fdri_list_del(&e->node);
+	if (e->fence) {
+		fdri_fence_remove_callback(e->fence, &e->cb);
+		fdri_fence_put(e->fence);
+	}
+	e->dev->host->close(e->dev->host_ctx, e->fd);
+	free(e);
+}
+
+static void ev_entry_fire(struct ev_entry *e)
+{
+	e->dev->host->eventfd_signal(e->dev->host_ctx, e->fd);
+	ev_entry_free(e);
+}
+
+static void ev_fence_func(struct fdri_fence *f, struct fdri_fence_cb *cb)
+{
+	(void)f;
+	ev_entry_fire(fdri_container_of(cb, struct ev_entry, cb));
+}
+
+static int point_fence(struct fdri_syncobj *s, uint64_t point, int64_t now,
+		       struct fdri_fence **out);
+
+/* syncobj_eventfd_entry_func(): the point's fence, if submitted */
+static void ev_entry_check(struct ev_entry *e)
+{
+	struct fdri_fence *fence;
+
+	if (e->fence)
+		return; /* armed already */
+	if (point_fence(e->syncobj, e->point, e->dev->host->now(e->dev->host_ctx), &fence))
+		return; /* not submitted yet (or no memory for a stub: later) */
+	if (e->flags & DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE) {
+		fdri_fence_put(fence);
+		ev_entry_fire(e);
+		return;
+	}
+	e->fence = fence;
+	if (fdri_fence_add_callback(fence, &e->cb, ev_fence_func) == -ENOENT)
+		ev_entry_fire(e);
+}
+
+static void ev_entries_check(struct fdri_syncobj *s)
+{
+	struct fdri_list *pos = s->ev_fd_list.next;
+
+	while (pos != &s->ev_fd_list) {
+		struct ev_entry *e = fdri_container_of(pos, struct ev_entry, node);
+
+		pos = pos->next; /* @e may be freed */
+		ev_entry_check(e);
+	}
+}
+
 void fdri_syncobj_put(struct fdri_syncobj *s)
 {
 	if (!s || --s->refcount)
 		return;
+	while (!fdri_list_empty(&s->ev_fd_list))
+		ev_entry_free(fdri_container_of(s->ev_fd_list.next, struct ev_entry, node));
 	fdri_fence_put(s->fence);
 	free(s);
 }
@@ -79,6 +154,8 @@ void fdri_syncobj_replace_fence(struct fdri_syncobj *s, struct fdri_fence *fence
 		fdri_list_del(&w->node);
 		w->func(s, w);
 	}
+	if (fence)
+		ev_entries_check(s);
 	fdri_syncobj_put(s);
 }
 
@@ -102,6 +179,7 @@ struct fdri_syncobj *fdri_syncobj_create(struct fdri_device *dev, uint32_t flags
 		return NULL;
 	s->refcount = 1;
 	fdri_list_init(&s->cb_list);
+	fdri_list_init(&s->ev_fd_list);
 	if ((flags & DRM_SYNCOBJ_CREATE_SIGNALED) &&
 	    assign_null_handle(s, dev->host->now(dev->host_ctx))) {
 		fdri_syncobj_put(s);
@@ -972,5 +1050,54 @@ int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w
 	ret = wait_park(ws);
 	if (ret != FDRI_PARKED)
 		wait_free(ws);
+	return ret;
+}
+
+int fdri_ioctl_syncobj_eventfd(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			       struct fdri_ioctl_args *a)
+{
+	struct fdri_drm_syncobj_eventfd *args = data;
+	const struct fdri_host_ops *h = f->dev->host;
+	struct fdri_syncobj *s;
+	struct ev_entry *e;
+	int ret, fd;
+
+	(void)w;
+	/* Linux 6.6's ioctl, where it matters: on a device without
+	 * timelines (vgem) this is 6.1, which has no 0xCF at all */
+	if (!has_timeline(f))
+		return -EINVAL;
+	if (args->flags & ~DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE)
+		return -EINVAL;
+	if (args->pad)
+		return -EINVAL;
+	s = fdri_syncobj_find(f, args->handle);
+	if (!s)
+		return -ENOENT;
+	/* eventfd_ctx_fdget(): EBADF for no fd, EINVAL for another file */
+	ret = a->in_fd < 0 ? -EBADF : h->eventfd_check(f->dev->host_ctx, a->in_fd);
+	if (ret)
+		goto out;
+	fd = h->dup(f->dev->host_ctx, a->in_fd);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		h->close(f->dev->host_ctx, fd);
+		ret = -ENOMEM;
+		goto out;
+	}
+	e->syncobj = s;
+	e->dev = f->dev;
+	e->fd = fd;
+	e->point = args->point;
+	e->flags = args->flags;
+	fdri_list_init(&e->cb.node);
+	fdri_list_add_tail(&s->ev_fd_list, &e->node);
+	ev_entry_check(e);
+out:
+	fdri_syncobj_put(s);
 	return ret;
 }

@@ -43,7 +43,22 @@ struct fdri_syncobj {
 	unsigned int refcount;
 	struct fdri_fence *fence;      /* holds a reference, or NULL */
 	struct fdri_list cb_list;      /* struct fdri_syncobj_waiter */
+	/* EVENTFD registrations (owned: freed with the syncobj at the latest) */
+	struct fdri_list ev_fd_list;
 };
+
+/*
+ * DRM_IOCTL_SYNCOBJ_EVENTFD (Linux 6.6; Debian 12's libdrm headers do not
+ * have it yet): the ABI of include/uapi/drm/drm.h.
+ */
+struct fdri_drm_syncobj_eventfd {
+	uint32_t handle;
+	uint32_t flags;
+	uint64_t point;
+	int32_t fd;
+	uint32_t pad;
+};
+#define FDRI_DRM_IOCTL_SYNCOBJ_EVENTFD DRM_IOWR(0xCF, struct fdri_drm_syncobj_eventfd)
 
 /* An opaque syncobj fd: holds a reference on its syncobj. */
 struct fdri_syncobj_file {
@@ -78,6 +93,7 @@ int fdri_ioctl_syncobj_wait(struct fdri_file *, const struct fdri_caller *, void
 int fdri_ioctl_syncobj_reset(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_signal(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_timeline_wait(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_ioctl_syncobj_eventfd(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_timeline_signal(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_query(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_ioctl_syncobj_transfer(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);

@@ -30,7 +30,7 @@ static void unknown_ioctl_nr_is_einval(void)
 	char arg[64] = { 0 };
 	int fd = itest_open(ITEST_CARD);
 
-	CHECK_ERR(drmIoctl(fd, DRM_IOWR(0xcf, char[16]), arg), EINVAL); /* past the core table */
+	CHECK_ERR(drmIoctl(fd, DRM_IOWR(0xd0, char[16]), arg), EINVAL); /* past the core table */
 	CHECK_ERR(drmIoctl(fd, DRM_IOWR(0x0e, char[16]), arg), EINVAL); /* a hole in it */
 	CHECK_ERR(drmIoctl(fd, DRM_IOWR(DRM_COMMAND_BASE + 0x20, char[16]), arg), EINVAL);
 	close(fd);

@@ -267,6 +267,15 @@ static bool host_pollable_alive(void *ctx, struct fdri_pollable *p)
 	return in && !in->closed;
 }
 
+static int host_eventfd_check(void *ctx, int fd)
+{
+	struct fx_fd *e = fd_find(ctx, fd);
+
+	if (!e)
+		return -EBADF;
+	return e->inode->eventfd ? 0 : -EINVAL;
+}
+
 static int host_eventfd_signal(void *ctx, int fd)
 {
 	struct fx_fd *e = fd_find(ctx, fd);
@@ -311,7 +320,10 @@ void fx_flush(struct fx_host *h)
 
 int fx_client_eventfd(struct fx_host *h)
 {
-	return fd_new(h, inode_new(h, false, 0, 0), O_RDWR, false);
+	struct fx_inode *in = inode_new(h, false, 0, 0);
+
+	in->eventfd = true;
+	return fd_new(h, in, O_RDWR, false);
 }
 
 const struct fdri_host_ops fx_host_ops = {
@@ -324,6 +336,7 @@ const struct fdri_host_ops fx_host_ops = {
 	.pollable_fini = host_pollable_fini,
 	.pollable_identify = host_pollable_identify,
 	.pollable_alive = host_pollable_alive,
+	.eventfd_check = host_eventfd_check,
 	.eventfd_signal = host_eventfd_signal,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_dmabuf_identify,

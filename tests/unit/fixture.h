@@ -44,6 +44,7 @@ struct fx_inode {
 	struct fdri_pollable *pollable;  /* a pollable's client end, until fini */
 	bool closed;                     /* every copy of that end was closed */
 	uint64_t eventfd_count;          /* what eventfd_signal() added */
+	bool eventfd;                    /* an eventfd (fx_client_eventfd()) */
 };
 
 struct fx_fd {

@@ -1018,6 +1018,90 @@ static void syncobj_fd_imports_on_another_device(void **state)
 	assert_int_equal(wait_now(fx, b, &hb, 1, 0, NULL), 0);
 }
 
+/* --- EVENTFD --- */
+
+static int evfd(struct fx *fx, struct fdri_file *f, uint32_t h, uint64_t point, uint32_t flags,
+		uint32_t pad, int fd)
+{
+	struct fdri_drm_syncobj_eventfd e = { .handle = h, .flags = flags, .point = point,
+					      .fd = fd, .pad = pad };
+
+	return fdri_ioctl_direct(f, &fx->user, FDRI_DRM_IOCTL_SYNCOBJ_EVENTFD, &e, fd, NULL);
+}
+
+static void eventfd_rejects_bad_input(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	struct fdri_file *v = fx_open_on(fx, fx_vgem_device(fx), FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+	int ev = fx_client_eventfd(&fx->host), other = fx_client_foreign_file(&fx->host);
+
+	assert_int_equal(evfd(fx, f, h, 0, 2, 0, ev), -EINVAL);       /* flags */
+	assert_int_equal(evfd(fx, f, h, 0, 0, 1, ev), -EINVAL);       /* pad */
+	assert_int_equal(evfd(fx, f, h + 1, 0, 0, 0, ev), -ENOENT);   /* handle */
+	assert_int_equal(evfd(fx, f, h, 0, 0, 0, other), -EINVAL);   /* not an eventfd */
+	assert_int_equal(evfd(fx, f, h, 0, 0, 0, -1), -EBADF);
+	assert_int_equal(evfd(fx, v, 1, 0, 0, 0, ev), -EINVAL);       /* vgem: 6.1, no 0xCF */
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 0);
+	fx_client_close(&fx->host, ev);
+	fx_client_close(&fx->host, other);
+}
+
+static void eventfd_counts_once_when_the_point_signals(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+	int ev = fx_client_eventfd(&fx->host);
+	struct fdri_syncobj *s = fdri_syncobj_find(f, h);
+	struct fdri_fence *fence = fdri_fence_create(fdri_fence_context_alloc(1), 1);
+
+	assert_int_equal(evfd(fx, f, h, 0, 0, 0, ev), 0);
+	fdri_syncobj_replace_fence(s, fence);             /* submitted */
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 0);
+	fdri_fence_signal(fence, 10);                     /* signalled */
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 1);
+	fdri_syncobj_replace_fence(s, NULL);
+	fdri_fence_put(fence);
+	fdri_syncobj_put(s);
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 1);
+	fx_client_close(&fx->host, ev);
+}
+
+static void eventfd_with_wait_available_counts_at_submission(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+	int ev = fx_client_eventfd(&fx->host);
+	struct fdri_syncobj *s = fdri_syncobj_find(f, h);
+	struct fdri_fence *fence = fdri_fence_create(fdri_fence_context_alloc(1), 1);
+
+	assert_int_equal(evfd(fx, f, h, 0, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, 0, ev), 0);
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 0);
+	fdri_syncobj_replace_fence(s, fence);
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 1);
+	fdri_fence_signal(fence, 10);
+	fdri_fence_put(fence);
+	fdri_syncobj_put(s);
+	fx_client_close(&fx->host, ev);
+}
+
+static void eventfd_never_signalled_goes_with_its_syncobj(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t h = create(fx, f, 0);
+	int ev = fx_client_eventfd(&fx->host);
+
+	assert_int_equal(evfd(fx, f, h, 5, 0, 0, ev), 0);
+	fx_close(fx, f); /* the syncobj and its registration go; teardown
+			  * checks the daemon's copy of the eventfd is closed */
+	assert_int_equal(fx_inode_of(&fx->host, ev)->eventfd_count, 0);
+	fx_client_close(&fx->host, ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1062,6 +1146,10 @@ int main(void)
 		FX_TEST(transfer_for_submit_gives_up_with_etime_after_five_seconds),
 		FX_TEST(transfer_to_a_timeline_flattens_the_source_chain),
 		FX_TEST(timeline_signal_with_null_points_signals_point_zero),
+		FX_TEST(eventfd_rejects_bad_input),
+		FX_TEST(eventfd_counts_once_when_the_point_signals),
+		FX_TEST(eventfd_with_wait_available_counts_at_submission),
+		FX_TEST(eventfd_never_signalled_goes_with_its_syncobj),
 		FX_TEST(syncobj_fd_imports_on_another_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
