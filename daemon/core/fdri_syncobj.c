@@ -440,14 +440,15 @@ static void array_free(struct fdri_syncobj **s, uint32_t count)
 	free(s);
 }
 
-int fdri_ioctl_syncobj_reset(struct fdri_file *f, const struct fdri_caller *w, void *data,
-			     struct fdri_ioctl_args *a)
+/* RESET and SIGNAL: @op on each syncobj of a drm_syncobj_array, stopping
+ * at the first error (drm_syncobj_reset_ioctl, drm_syncobj_signal_ioctl) */
+static int array_op(struct fdri_file *f, struct fdri_ioctl_args *a, void *data,
+		    int (*op)(struct fdri_syncobj *s, int64_t now))
 {
 	struct drm_syncobj_array *args = data;
 	struct fdri_syncobj **s;
 	int ret;
 
-	(void)w;
 	if (!has_syncobj(f))
 		return -EOPNOTSUPP;
 	if (args->pad)
@@ -457,36 +458,31 @@ int fdri_ioctl_syncobj_reset(struct fdri_file *f, const struct fdri_caller *w, v
 	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
 	if (ret)
 		return ret;
-	for (uint32_t i = 0; i < args->count_handles; i++)
-		fdri_syncobj_replace_fence(s[i], NULL);
+	for (uint32_t i = 0; i < args->count_handles && !ret; i++)
+		ret = op(s[i], f->dev->host->now(f->dev->host_ctx));
 	array_free(s, args->count_handles);
+	return ret;
+}
+
+static int reset_one(struct fdri_syncobj *s, int64_t now)
+{
+	(void)now;
+	fdri_syncobj_replace_fence(s, NULL);
 	return 0;
+}
+
+int fdri_ioctl_syncobj_reset(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			     struct fdri_ioctl_args *a)
+{
+	(void)w;
+	return array_op(f, a, data, reset_one);
 }
 
 int fdri_ioctl_syncobj_signal(struct fdri_file *f, const struct fdri_caller *w, void *data,
 			      struct fdri_ioctl_args *a)
 {
-	struct drm_syncobj_array *args = data;
-	struct fdri_syncobj **s;
-	int ret;
-
 	(void)w;
-	if (!has_syncobj(f))
-		return -EOPNOTSUPP;
-	if (args->pad)
-		return -EINVAL;
-	if (args->count_handles == 0)
-		return -EINVAL;
-	ret = array_find(f, &a->bufs[0], args->count_handles, &s);
-	if (ret)
-		return ret;
-	for (uint32_t i = 0; i < args->count_handles; i++) {
-		ret = assign_null_handle(s[i], f->dev->host->now(f->dev->host_ctx));
-		if (ret)
-			break;
-	}
-	array_free(s, args->count_handles);
-	return ret;
+	return array_op(f, a, data, assign_null_handle);
 }
 
 /* --- timelines --- */

@@ -34,30 +34,7 @@
 #include "fdri_fence.h"
 #include "fdri_resv.h"
 
-/*
- * The ABI, from the kernel's include/uapi/drm/vgem_drm.h (not installed
- * on every system, so defined here).
- */
-#define DRM_VGEM_FENCE_ATTACH	0x1
-#define DRM_VGEM_FENCE_SIGNAL	0x2
-
-struct drm_vgem_fence_attach {
-	__u32 handle;
-	__u32 flags;
-#define VGEM_FENCE_WRITE	0x1
-	__u32 out_fence;
-	__u32 pad;
-};
-
-struct drm_vgem_fence_signal {
-	__u32 fence;
-	__u32 flags;
-};
-
-#define DRM_IOCTL_VGEM_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VGEM_FENCE_ATTACH, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + DRM_VGEM_FENCE_SIGNAL, struct drm_vgem_fence_signal)
+#include "fdri_vgem_abi.h"
 
 struct vgem_file {
 	struct fdri_idr fence_idr;   /* id -> struct fdri_fence * (a reference), or NULL */

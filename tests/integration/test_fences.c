@@ -32,20 +32,7 @@ struct sw_create_fence {
 #define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
 #define SW_INC _IOW('W', 1, uint32_t)
 
-/* vgem's ABI, from the kernel's include/uapi/drm/vgem_drm.h (not installed) */
-struct vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-struct vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-#define VGEM_FENCE_WRITE 0x1
-#define VGEM_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
-#define VGEM_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
+#include "fdri_vgem_abi.h"
 
 static int64_t now_ns(void)
 {
@@ -306,17 +293,17 @@ static void client_killed_while_waiting_leaves_nothing_behind(void)
 
 static uint32_t vgem_attach(int fd, uint32_t handle, uint32_t flags)
 {
-	struct vgem_fence_attach a = { .handle = handle, .flags = flags };
+	struct drm_vgem_fence_attach a = { .handle = handle, .flags = flags };
 
-	CHECK_EQ(drmIoctl(fd, VGEM_FENCE_ATTACH, &a), 0);
+	CHECK_EQ(drmIoctl(fd, DRM_IOCTL_VGEM_FENCE_ATTACH, &a), 0);
 	return a.out_fence;
 }
 
 static void vgem_signal(int fd, uint32_t fence)
 {
-	struct vgem_fence_signal s = { .fence = fence };
+	struct drm_vgem_fence_signal s = { .fence = fence };
 
-	CHECK_EQ(drmIoctl(fd, VGEM_FENCE_SIGNAL, &s), 0);
+	CHECK_EQ(drmIoctl(fd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &s), 0);
 }
 
 static int vgem_dmabuf(int fd, uint32_t *handle)

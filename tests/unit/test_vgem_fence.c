@@ -12,25 +12,7 @@
 #include "fdri_fence.h"
 #include "fdri_resv.h"
 
-/* The ABI, from the kernel's include/uapi/drm/vgem_drm.h (not installed
- * here). */
-struct drm_vgem_fence_attach {
-	__u32 handle;
-	__u32 flags;
-#define VGEM_FENCE_WRITE 0x1
-	__u32 out_fence;
-	__u32 pad;
-};
-
-struct drm_vgem_fence_signal {
-	__u32 fence;
-	__u32 flags;
-};
-
-#define DRM_IOCTL_VGEM_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct drm_vgem_fence_signal)
+#include "fdri_vgem_abi.h"
 
 #define SEC 1000000000ll
 
