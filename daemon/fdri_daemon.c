@@ -68,6 +68,9 @@ const char fdri_daemon_opts_help[] =
 	"  --mem-limit BYTES     total size of GEM objects allowed, e.g. 64M (suffixes\n"
 	"                        K, M, G: powers of 1024); creating past it fails with\n"
 	"                        ENOMEM (default 0: no limit)\n"
+	"  --vgem-fence-timeout MS\n"
+	"                        how long a vgem fence waits for FENCE_SIGNAL before\n"
+	"                        it signals itself (default 10000, as vgem)\n"
 	"  --limit NAME=N[,NAME=N...]\n"
 	"                        per-process quotas (repeatable; 0 or none: no limit),\n"
 	"                        counted over all devices; defaults:\n"
@@ -145,6 +148,16 @@ static int check_ready_fd(const char *opt, const char *v)
 		return -1;
 	}
 	return 0;
+}
+
+static int check_timeout_ms(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (!parse_number(v, false, INT64_MAX / 1000000, &n) && n > 0)
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a positive number of milliseconds", opt, v);
+	return -1;
 }
 
 static int check_mem_limit(const char *opt, const char *v)
@@ -311,6 +324,8 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us), check_spin_us },
 		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd), check_ready_fd },
 		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
+		{ "--vgem-fence-timeout", offsetof(struct fdri_daemon_opts, vgem_fence_timeout),
+		  check_timeout_ms },
 		{ "--log-level", SIZE_MAX, check_log_level },
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 		{ "--device", SIZE_MAX, check_device },
@@ -564,6 +579,12 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			goto fail;
 		}
 		d->devs[k]->mem_limit = mem_limit(o);
+		if (o->vgem_fence_timeout) {
+			uint64_t ms = 0;
+
+			parse_number(o->vgem_fence_timeout, false, INT64_MAX / 1000000, &ms);
+			d->devs[k]->vgem_fence_timeout_ns = (int64_t)ms * 1000000;
+		}
 		fdri_device_set_clients(d->devs[k], clients);
 		/* one registry of fence fds: a sync_file of one device is
 		 * usable on every other */

@@ -31,6 +31,8 @@ struct fdri_daemon_opts {
 	const char *ready_fd;      /* fd to write "ready\n" to once clients can connect */
 	const char *mem_limit;     /* bytes of GEM objects allowed (K, M, G suffixes);
 				    * default none */
+	const char *vgem_fence_timeout; /* ms until a vgem fence signals itself;
+					 * default 10000, vgem's */
 	/* --limit NAME=N[,NAME=N...]: per-process quotas over the defaults
 	 * (FDRI_LIMITS_DEFAULT; repeatable, later ones win) */
 	const char *limits[8];

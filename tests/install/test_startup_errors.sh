@@ -105,6 +105,9 @@ mem_limit_bad_suffix)
 mem_limit_overflows)
 	expect "--mem-limit '20000000000G'" "not a size" -- \
 		"$fakedrid" --socket "$sock" --mem-limit 20000000000G ;;
+vgem_fence_timeout_zero)
+	expect "--vgem-fence-timeout '0'" "not a positive number" -- \
+		"$fakedrid" --socket "$sock" --vgem-fence-timeout 0 ;;
 unknown_log_level)
 	expect "--log-level 'loud'" "unknown level" -- "$fakedrid" --socket "$sock" --log-level loud ;;
 bad_cuse_node)

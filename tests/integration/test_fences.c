@@ -387,6 +387,28 @@ static void epoll_on_a_dmabuf_follows_its_fences(void)
 	close(fd);
 }
 
+/* Under `--vgem-fence-timeout 50`: a fence nobody signals signals itself,
+ * and signalling it afterwards is ETIMEDOUT, as vgem's 10 s timeout. */
+static void unsignalled_vgem_fence_times_out_by_itself(void)
+{
+	int fd = itest_open(ITEST_CARD), buf;
+	struct drm_vgem_fence_signal s = { 0 };
+	uint32_t handle;
+
+	buf = vgem_dmabuf(fd, &handle);
+	s.fence = vgem_attach(fd, handle, VGEM_FENCE_WRITE);
+	CHECK_EQ(poll_once(buf, POLLIN, 0), 0);
+	CHECK_EQ(poll_once(buf, POLLIN, 30000), POLLIN); /* the timeout's signal */
+	errno = 0;
+	CHECK_EQ(drmIoctl(fd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &s), -1);
+	CHECK_EQ(errno, ETIMEDOUT);
+	CHECK_EQ(drmIoctl(fd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &s), -1);
+	CHECK_EQ(errno, ENOENT); /* consumed */
+	close(buf);
+	itest_gem_close(fd, handle);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -403,6 +425,8 @@ int main(int argc, char **argv)
 		{ "dmabuf_sync_blocks_until_a_vgem_fence_signals_from_another_process",
 		  dmabuf_sync_blocks_until_a_vgem_fence_signals_from_another_process },
 		{ "epoll_on_a_dmabuf_follows_its_fences", epoll_on_a_dmabuf_follows_its_fences },
+		{ "unsignalled_vgem_fence_times_out_by_itself",
+		  unsignalled_vgem_fence_times_out_by_itself },
 		{ NULL, NULL },
 	};
 
