@@ -204,6 +204,66 @@ static void shared_syncobj_fd_waits_for_submit_in_another_process(void)
 	close(fd);
 }
 
+/* --- timeline points: available before signalled --- */
+
+static void timeline_child(void *arg)
+{
+	struct pipes *p = arg;
+	int obj_fd = itest_recv_fd(p->sock[1], NULL), fd = itest_open(ITEST_RENDER);
+	uint64_t point = 3, last = 0;
+	uint32_t h;
+
+	CHECK_EQ(drmSyncobjFDToHandle(fd, obj_fd, &h), 0);
+	close(obj_fd);
+	tell(p->to_parent[1], 'r');
+	CHECK_EQ(drmSyncobjTimelineWait(fd, &h, &point, 1, now_ns() + 30000000000ll,
+					DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE, NULL), 0);
+	CHECK_EQ(drmSyncobjQuery(fd, &h, &last, 1), 0);
+	CHECK_EQ(last, 2); /* 3 is there, not signalled */
+	tell(p->to_parent[1], 'a');
+	CHECK_EQ(drmSyncobjTimelineWait(fd, &h, &point, 1, now_ns() + 30000000000ll, 0, NULL), 0);
+	CHECK_EQ(drmSyncobjQuery(fd, &h, &last, 1), 0);
+	CHECK_EQ(last, 3);
+	tell(p->to_parent[1], 'd');
+	close(fd);
+}
+
+static void timeline_point_is_available_before_it_signals_in_another_process(void)
+{
+	struct pipes p;
+	int fd = itest_open(ITEST_RENDER), obj_fd, tl = open("/dev/sw_sync", O_RDWR), fence;
+	uint64_t points[2] = { 1, 2 };
+	uint32_t h, hh[2], bin;
+	pid_t pid;
+
+	CHECK(tl >= 0);
+	pipes_open(&p);
+	CHECK_EQ(drmSyncobjCreate(fd, 0, &h), 0);
+	CHECK_EQ(drmSyncobjHandleToFD(fd, h, &obj_fd), 0);
+	pid = itest_fork(timeline_child, &p);
+	itest_send_fd(p.sock[0], obj_fd, 0);
+	CHECK_EQ(hear(p.to_parent[0]), 'r');
+	hh[0] = hh[1] = h;
+	CHECK_EQ(drmSyncobjTimelineSignal(fd, hh, points, 2), 0); /* points 1 and 2 */
+	check_quiet(p.to_parent[0]);
+	/* point 3: a pending sw_sync fence moved into the timeline */
+	fence = sw_point(tl, 1);
+	CHECK_EQ(drmSyncobjCreate(fd, 0, &bin), 0);
+	CHECK_EQ(drmSyncobjImportSyncFile(fd, bin, fence), 0);
+	CHECK_EQ(drmSyncobjTransfer(fd, h, 3, bin, 0, 0), 0);
+	CHECK_EQ(hear(p.to_parent[0]), 'a');
+	check_quiet(p.to_parent[0]);
+	sw_inc(tl, 1);
+	CHECK_EQ(hear(p.to_parent[0]), 'd');
+	itest_wait_ok(pid);
+	close(fence);
+	close(tl);
+	close(obj_fd);
+	CHECK_EQ(drmSyncobjDestroy(fd, bin), 0);
+	CHECK_EQ(drmSyncobjDestroy(fd, h), 0);
+	close(fd);
+}
+
 /* --- two threads on one fd --- */
 
 struct waiter {
@@ -418,6 +478,8 @@ int main(int argc, char **argv)
 		  closing_a_timeline_fails_its_pending_fences_at_once },
 		{ "shared_syncobj_fd_waits_for_submit_in_another_process",
 		  shared_syncobj_fd_waits_for_submit_in_another_process },
+		{ "timeline_point_is_available_before_it_signals_in_another_process",
+		  timeline_point_is_available_before_it_signals_in_another_process },
 		{ "one_thread_waits_while_another_signals_through_the_same_fd",
 		  one_thread_waits_while_another_signals_through_the_same_fd },
 		{ "client_killed_while_waiting_leaves_nothing_behind",
