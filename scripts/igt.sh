@@ -152,11 +152,18 @@ if [ -n "$missing" ]; then
 fi
 
 if [ -z "$source_path" ]; then
-	# the newest snapshot beside the repository
-	for f in "$repo"/../shared/igt/igt-gpu-tools-*.tar.*; do
-		[ -f "$f" ] && source_path=$f
+	# the newest snapshot beside the repository, or beside the one this
+	# clone was made from (a CI clone elsewhere of a checkout that has it)
+	origin=$(git -C "$repo" remote get-url origin 2>/dev/null || true)
+	looked="$repo/../shared/igt"
+	for dir in "$repo/../shared/igt" ${origin:+"$origin/../shared/igt"}; do
+		[ "$dir" = "$repo/../shared/igt" ] || looked="$looked, $dir"
+		for f in "$dir"/igt-gpu-tools-*.tar.*; do
+			[ -f "$f" ] && source_path=$f
+		done
+		[ -n "$source_path" ] && break
 	done
-	[ -n "$source_path" ] || die "no IGT source: none at $repo/../shared/igt/igt-gpu-tools-*.tar.*; give --source or FAKEDRI_IGT_SOURCE"
+	[ -n "$source_path" ] || die "no IGT source: no igt-gpu-tools-*.tar.* in $looked; give --source or FAKEDRI_IGT_SOURCE"
 fi
 [ -e "$source_path" ] || die "--source $source_path: no such file or directory"
 source_path=$(realpath "$source_path")
