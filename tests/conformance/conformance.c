@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <linux/capability.h>
 #include <linux/dma-buf.h>
+#include <linux/sync_file.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -38,11 +40,20 @@
 
 #define PAGE 4096
 
-/* vgem's driver ioctls (include/uapi/drm/vgem_drm.h) */
-struct vgem_fence_attach { uint32_t handle, flags, out_fence, pad; };
-struct vgem_fence_signal { uint32_t fence, flags; };
-#define VGEM_FENCE_ATTACH DRM_IOWR(0x41, struct vgem_fence_attach)
-#define VGEM_FENCE_SIGNAL DRM_IOW(0x42, struct vgem_fence_signal)
+/* vgem's ABI, from the kernel's include/uapi/drm/vgem_drm.h (not installed) */
+struct vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+struct vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+#define VGEM_FENCE_WRITE 0x1
+#define VGEM_FENCE_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_fence_attach)
+#define VGEM_FENCE_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_fence_signal)
 
 /* ------------------------------------------------------------------ */
 /* the case table */
@@ -1907,7 +1918,7 @@ CASE(master_released_by_child_exit)
 }
 
 /* ------------------------------------------------------------------ */
-/* vgem fences (known divergence: not implemented in fakedri yet) */
+/* vgem fences, dma-buf poll/SYNC and sync_files with fences */
 
 CASE(fence_attach_bad_handle)
 {
@@ -1935,6 +1946,555 @@ CASE(fence_signal_unknown)
 	IOC("VGEM_FENCE_SIGNAL 5", r, VGEM_FENCE_SIGNAL, &s, "%s", "");
 	s.flags = 1;
 	IOC("VGEM_FENCE_SIGNAL flags=1", r, VGEM_FENCE_SIGNAL, &s, "%s", "");
+}
+
+/*
+ * Fence helpers.  A "fenced buffer" is a 1-page dumb BO on the primary node
+ * exported as a dma-buf; vgem fences are attached to it through the same
+ * primary fd (vgem's fence ioctls are DRM_RENDER_ALLOW without DRM_AUTH, so
+ * the primary node takes them too).  Nothing here blocks unless a child
+ * process is about to signal: the signaller forks, sleeps 500 ms, writes
+ * the VGEM_FENCE_SIGNAL errno to a pipe and then signals through the shared
+ * DRM file; the parent logs whether the pipe was readable when its blocking
+ * call returned (waited=1: the call waited for the signal).
+ */
+static uint32_t attach(int fd, uint32_t handle, uint32_t flags, uint32_t pad)
+{
+	struct vgem_fence_attach f = { .handle = handle, .flags = flags, .pad = pad,
+				       .out_fence = 0x77 };
+	IOC(sfmt("FENCE_ATTACH handle=%u flags=0x%x pad=%u", handle, flags, pad), fd,
+	    VGEM_FENCE_ATTACH, &f, "out_fence=%u", f.out_fence);
+	return f.out_fence;
+}
+static int fsignal(int fd, uint32_t fence, uint32_t flags)
+{
+	struct vgem_fence_signal s = { .fence = fence, .flags = flags };
+	errno = 0;
+	int r = ioctl(fd, VGEM_FENCE_SIGNAL, &s);
+	logline(sfmt("FENCE_SIGNAL %u flags=0x%x", fence, flags), rs(r, errno), "%s", "");
+	return r;
+}
+static int fenced_buf(int *afd, uint32_t *handle)
+{
+	int a = card();
+	uint32_t h = dumb4k(a);
+	*afd = a;
+	*handle = h;
+	return exp_fd(a, h, DRM_CLOEXEC | DRM_RDWR);
+}
+static void pollstep(const char *what, int fd, short events, int timeout)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	errno = 0;
+	int r = poll(&p, 1, timeout);
+	logline(sfmt("poll %s events=0x%x timeout=%d", what, events, timeout), rs(r, errno),
+		"revents=0x%x", p.revents);
+}
+/* start a child that signals fence through fd after 500 ms; returns the pipe */
+struct signaller { pid_t pid; int rd; };
+static struct signaller signal_later(int fd, uint32_t fence)
+{
+	int p[2];
+	struct signaller s = { -1, -1 };
+	if (pipe(p))
+		return s;
+	fflush(conf_out);
+	s.pid = fork();
+	if (s.pid == 0) {
+		struct vgem_fence_signal sg = { .fence = fence };
+		usleep(500 * 1000);
+		int e = 0;
+		if (write(p[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		e = ioctl(fd, VGEM_FENCE_SIGNAL, &sg) ? errno : 0;
+		if (write(p[1], &e, sizeof(e)) != sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	s.rd = p[0];
+	return s;
+}
+/* after the blocking call: did it wait for the child? then reap the child */
+static void signaller_done(struct signaller s)
+{
+	struct pollfd p = { .fd = s.rd, .events = POLLIN };
+	int waited = poll(&p, 1, 0) == 1;
+	int e0 = -1, e = -1;
+	if (read(s.rd, &e0, sizeof(e0)) != sizeof(e0) || read(s.rd, &e, sizeof(e)) != sizeof(e))
+		e = -1;
+	int st = 0;
+	waitpid(s.pid, &st, 0);
+	close(s.rd);
+	logline("signaller", sfmt("exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st)),
+		"waited=%d child FENCE_SIGNAL=%s", waited, e < 0 ? "?" : errname(e));
+}
+static void sync_waiting(int d, uint64_t flags, int fd, uint32_t fence)
+{
+	struct signaller s = signal_later(fd, fence);
+	sync_step(d, flags);
+	signaller_done(s);
+}
+/* sync_file name "<driver>-<timeline><context>-<seqno>": digits -> '#' */
+static const char *nodigits(const char *in)
+{
+	char *b = (char *)sfmt("%s", in);
+	char *o = b;
+	for (const char *p = b; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (o == b || o[-1] != '#')
+				*o++ = '#';
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return b;
+}
+/* SYNC_IOC_FILE_INFO: first the count query, then with room for 4 fences */
+static void sf_info(int sf)
+{
+	struct sync_file_info i;
+	memset(&i, 0, sizeof(i));
+	IOC("FILE_INFO num_fences=0", sf, SYNC_IOC_FILE_INFO, &i, "status=%d num_fences=%u name=%s",
+	    i.status, i.num_fences, nodigits(i.name));
+	struct sync_fence_info fi[4];
+	memset(fi, 0, sizeof(fi));
+	memset(&i, 0, sizeof(i));
+	i.num_fences = 4;
+	i.sync_fence_info = (uintptr_t)fi;
+	IOC("FILE_INFO num_fences=4", sf, SYNC_IOC_FILE_INFO, &i, "status=%d num_fences=%u",
+	    i.status, i.num_fences);
+	for (unsigned k = 0; k < i.num_fences && k < 4; k++)
+		logline(sfmt("fence[%u]", k), "0", "driver=%s obj=%s status=%d flags=0x%x ts=%s",
+			fi[k].driver_name, fi[k].obj_name, fi[k].status, fi[k].flags,
+			fi[k].timestamp_ns ? "set" : "0");
+}
+static int export_sf(int d, uint32_t flags)
+{
+	struct dma_buf_export_sync_file e = { .flags = flags, .fd = -1 };
+	errno = 0;
+	int r = ioctl(d, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e);
+	int er = r < 0 ? errno : 0;
+	logline(sfmt("EXPORT_SYNC_FILE flags=0x%x", flags), rs(r, er), "fd=%s cloexec=%d",
+		r == 0 ? nfd(e.fd) : sfmt("%d", e.fd),
+		r == 0 ? fcntl(e.fd, F_GETFD) & FD_CLOEXEC : -1);
+	return r == 0 ? e.fd : -1;
+}
+static void import_sf(int d, int sf, uint32_t flags, const char *what)
+{
+	struct dma_buf_import_sync_file im = { .flags = flags, .fd = sf };
+	IOC(sfmt("IMPORT_SYNC_FILE %s flags=0x%x", what, flags), d,
+	    DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im, "%s", "");
+}
+
+/* vgem fences: errnos, EBUSY conflicts, ids, lifetime */
+
+CASE(attach_bad_flags_and_pad)
+{
+	int a;
+	uint32_t h;
+	fenced_buf(&a, &h);
+	attach(a, h, 2, 0);
+	attach(a, h, 0x80000000u, 0);
+	attach(a, h, VGEM_FENCE_WRITE | 2, 0);
+	attach(a, h, 0, 1);
+	attach(a, h, VGEM_FENCE_WRITE, 0xffffffffu);
+	attach(a, 99, 2, 0);  /* flags checked before the handle */
+	attach(a, 99, 0, 1);  /* pad too */
+	attach(a, 0, 0, 0);
+	attach(a, h, VGEM_FENCE_WRITE, 0); /* nothing was attached: no EBUSY */
+}
+CASE(signal_flags_and_ids)
+{
+	int a;
+	uint32_t h;
+	fenced_buf(&a, &h);
+	fsignal(a, 0, 0);
+	fsignal(a, 1, 0);
+	uint32_t f = attach(a, h, 0, 0);
+	fsignal(a, f, 1);            /* EINVAL, fence stays pending */
+	fsignal(a, f, 0x80000000u);
+	fsignal(a, f + 1, 0);
+	fsignal(a, f, 0);
+	fsignal(a, f, 0);            /* twice: ENOENT */
+	attach(a, h, 0, 0);          /* ids are not reused */
+	fsignal(a, 0xffffffffu, 0);
+}
+CASE(conflicts_read_write)
+{
+	int a;
+	uint32_t h;
+	fenced_buf(&a, &h);
+	uint32_t r1 = attach(a, h, 0, 0);
+	uint32_t r2 = attach(a, h, 0, 0);           /* read + read: fine */
+	attach(a, h, VGEM_FENCE_WRITE, 0);          /* write after read: EBUSY */
+	fsignal(a, r1, 0);
+	attach(a, h, VGEM_FENCE_WRITE, 0);          /* r2 still pending */
+	fsignal(a, r2, 0);
+	uint32_t w = attach(a, h, VGEM_FENCE_WRITE, 0);
+	attach(a, h, 0, 0);                         /* read after write: EBUSY */
+	attach(a, h, VGEM_FENCE_WRITE, 0);          /* write after write: EBUSY */
+	fsignal(a, w, 0);
+	attach(a, h, 0, 0);
+	attach(a, h, 0, 0);
+}
+CASE(conflict_through_other_handle)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	int r = render();
+	uint32_t rh = imp(r, d);
+	uint32_t w = attach(a, h, VGEM_FENCE_WRITE, 0);
+	attach(r, rh, 0, 0);        /* same object, other file: EBUSY */
+	fsignal(r, w, 0);           /* fence ids are per file: ENOENT */
+	fsignal(a, w, 0);
+	attach(r, rh, 0, 0);
+}
+CASE(file_close_signals_its_fences)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	int r = render();
+	uint32_t rh = imp(r, d);
+	attach(r, rh, VGEM_FENCE_WRITE, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	attach(a, h, 0, 0);
+	cls("close render", r);
+	pollstep("dmabuf", d, POLLIN, 5000);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	attach(a, h, VGEM_FENCE_WRITE, 0);
+}
+/* the kernel signals them in postclose, before close() returns */
+CASE(file_close_signals_at_once)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	int r = render();
+	uint32_t rh = imp(r, d);
+	attach(r, rh, VGEM_FENCE_WRITE, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	cls("close render", r);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+}
+CASE(attach_on_render_import)
+{
+	int r = render();
+	int a = card();
+	uint32_t h = dumb4k(a);
+	int d = exp_fd(a, h, 0);
+	uint32_t rh = imp(r, d);
+	uint32_t f = attach(r, rh, VGEM_FENCE_WRITE, 0);
+	gclose(r, rh);
+	attach(r, rh, 0, 0);        /* handle gone: ENOENT */
+	fsignal(r, f, 0);           /* the fence outlives the handle */
+}
+
+/* poll() of a dma-buf: POLLIN = no pending write fence, POLLOUT = none at all */
+
+CASE(no_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	pollstep("dmabuf", d, POLLIN, 0);
+	pollstep("dmabuf", d, POLLOUT, 0);
+	pollstep("dmabuf", d, POLLPRI, 0);
+	pollstep("dmabuf", d, 0, 0);
+}
+CASE(pending_write_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	pollstep("dmabuf", d, POLLIN, 0);
+	pollstep("dmabuf", d, POLLOUT, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	fsignal(a, f, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	pollstep("dmabuf", d, POLLOUT, 0);
+}
+CASE(pending_read_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, 0, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	pollstep("dmabuf", d, POLLOUT, 0);
+	pollstep("dmabuf", d, POLLIN, 0);
+	fsignal(a, f, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+}
+CASE(two_read_fences)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f1 = attach(a, h, 0, 0);
+	uint32_t f2 = attach(a, h, 0, 0);
+	fsignal(a, f2, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	fsignal(a, f1, 0);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+}
+CASE(poll_wakes_on_signal)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	struct signaller s = signal_later(a, f);
+	/* POLLIN only: the wake-up for IN|OUT may see one bit (see the docs) */
+	pollstep("dmabuf", d, POLLIN, 10000);
+	signaller_done(s);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+}
+
+/* DMA_BUF_IOCTL_SYNC with fences: START waits, END does not */
+
+CASE(bad_flags_with_pending_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	sync_step(d, 0);
+	sync_step(d, DMA_BUF_SYNC_START);
+	sync_step(d, 0x8 | DMA_BUF_SYNC_RW);
+	sync_step(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	fsignal(a, f, 0);
+	sync_step(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	sync_step(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+}
+CASE(start_read_waits_for_write_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	sync_waiting(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ, a, f);
+	sync_step(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+CASE(start_write_waits_for_read_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, 0, 0);
+	sync_waiting(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE, a, f);
+	f = attach(a, h, 0, 0);
+	sync_waiting(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW, a, f);
+}
+CASE(start_read_ignores_read_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, 0, 0);
+	sync_waiting(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ, a, f);
+}
+CASE(end_does_not_wait)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	sync_waiting(d, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW, a, f);
+}
+static void on_alarm(int sig) { (void)sig; }
+CASE(start_interrupted_eintr)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 200 * 1000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	sync_step(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	fsignal(a, f, 0);
+	sync_step(d, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+}
+
+/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE / IMPORT_SYNC_FILE, SYNC_IOC_FILE_INFO */
+
+CASE(export_sync_file_bad_flags)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	export_sf(d, 0);
+	export_sf(d, 0x4);
+	export_sf(d, 0x4 | DMA_BUF_SYNC_READ);
+	export_sf(d, 0x80000000u | DMA_BUF_SYNC_RW);
+}
+CASE(export_no_fence_is_signalled_stub)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	for (uint32_t fl = 1; fl <= 3; fl++) {
+		int sf = export_sf(d, fl);
+		pollstep("sync_file", sf, POLLIN | POLLOUT, 0);
+		sf_info(sf);
+		cls("close sync_file", sf);
+	}
+}
+CASE(export_pending_write_fence)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	int sr = export_sf(d, DMA_BUF_SYNC_READ);
+	int sw = export_sf(d, DMA_BUF_SYNC_WRITE);
+	pollstep("sync_file R", sr, POLLIN, 0);
+	pollstep("sync_file W", sw, POLLIN | POLLOUT, 0);
+	sf_info(sr);
+	fsignal(a, f, 0);
+	pollstep("sync_file R", sr, POLLIN, 0);
+	pollstep("sync_file W", sw, POLLIN | POLLOUT, 0);
+	sf_info(sw);
+	int s2 = export_sf(d, DMA_BUF_SYNC_RW);  /* signalled fences are still in the resv */
+	sf_info(s2);
+}
+CASE(export_pending_read_fences)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f1 = attach(a, h, 0, 0);
+	int sr = export_sf(d, DMA_BUF_SYNC_READ);   /* write fences only: none */
+	pollstep("sync_file R", sr, POLLIN, 0);
+	sf_info(sr);
+	int s1 = export_sf(d, DMA_BUF_SYNC_WRITE);  /* one read fence */
+	sf_info(s1);
+	uint32_t f2 = attach(a, h, 0, 0);
+	int s2 = export_sf(d, DMA_BUF_SYNC_WRITE);  /* two: a fence array */
+	sf_info(s2);
+	fsignal(a, f1, 0);
+	pollstep("sync_file 1", s1, POLLIN, 0);
+	pollstep("sync_file 2", s2, POLLIN, 0);
+	sf_info(s2);
+	fsignal(a, f2, 0);
+	pollstep("sync_file 2", s2, POLLIN, 0);
+	sf_info(s2);
+}
+CASE(sync_file_poll_wakes_on_signal)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	int sf = export_sf(d, DMA_BUF_SYNC_READ);
+	struct signaller s = signal_later(a, f);
+	pollstep("sync_file", sf, POLLIN, 10000);
+	signaller_done(s);
+}
+CASE(file_info_errnos)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	attach(a, h, 0, 0);
+	attach(a, h, 0, 0);
+	int sf = export_sf(d, DMA_BUF_SYNC_WRITE);
+	struct sync_file_info i;
+	struct sync_fence_info fi[2];
+	memset(&i, 0, sizeof(i));
+	i.flags = 1;
+	IOC("FILE_INFO flags=1", sf, SYNC_IOC_FILE_INFO, &i, "num_fences=%u", i.num_fences);
+	memset(&i, 0, sizeof(i));
+	i.pad = 1;
+	IOC("FILE_INFO pad=1", sf, SYNC_IOC_FILE_INFO, &i, "num_fences=%u", i.num_fences);
+	memset(&i, 0, sizeof(i));
+	i.num_fences = 1;
+	i.sync_fence_info = (uintptr_t)fi;
+	IOC("FILE_INFO num_fences=1 of 2", sf, SYNC_IOC_FILE_INFO, &i, "num_fences=%u", i.num_fences);
+	memset(&i, 0, sizeof(i));
+	i.num_fences = 2;
+	i.sync_fence_info = 16;
+	IOC("FILE_INFO bad pointer", sf, SYNC_IOC_FILE_INFO, &i, "num_fences=%u", i.num_fences);
+	IOC("FILE_INFO NULL", sf, SYNC_IOC_FILE_INFO, NULL, "%s", "");
+	IOC("FILE_INFO on dmabuf", d, SYNC_IOC_FILE_INFO, &i, "%s", "");
+}
+CASE(import_errnos)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	int sf = export_sf(d, DMA_BUF_SYNC_RW);
+	import_sf(d, sf, 0, "sync_file");
+	import_sf(d, sf, 0x4 | DMA_BUF_SYNC_READ, "sync_file");
+	import_sf(d, sf, 0x80000000u | DMA_BUF_SYNC_WRITE, "sync_file");
+	import_sf(d, -1, DMA_BUF_SYNC_WRITE, "fd=-1");
+	import_sf(d, 999, DMA_BUF_SYNC_WRITE, "fd=999");
+	import_sf(d, d, DMA_BUF_SYNC_WRITE, "dmabuf");
+	import_sf(d, a, DMA_BUF_SYNC_WRITE, "drm fd");
+	import_sf(d, 0, 0, "bad flags and fd");
+	IOC("IMPORT_SYNC_FILE NULL", d, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, NULL, "%s", "");
+	import_sf(d, sf, DMA_BUF_SYNC_READ, "sync_file");
+	import_sf(d, sf, DMA_BUF_SYNC_RW, "sync_file");
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	attach(a, h, VGEM_FENCE_WRITE, 0);
+}
+CASE(import_pending_as_write)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t h2 = dumb4k(a);
+	int d2 = exp_fd(a, h2, DRM_CLOEXEC | DRM_RDWR);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	int sf = export_sf(d, DMA_BUF_SYNC_READ);
+	import_sf(d2, sf, DMA_BUF_SYNC_WRITE, "sync_file");
+	pollstep("dmabuf 2", d2, POLLIN | POLLOUT, 0);
+	attach(a, h2, 0, 0);          /* EBUSY: the imported write fence */
+	int s2 = export_sf(d2, DMA_BUF_SYNC_READ);
+	sf_info(s2);
+	fsignal(a, f, 0);
+	pollstep("dmabuf 2", d2, POLLIN | POLLOUT, 0);
+	pollstep("sync_file 2", s2, POLLIN, 0);
+	attach(a, h2, 0, 0);
+}
+CASE(import_pending_as_read)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	uint32_t h2 = dumb4k(a);
+	int d2 = exp_fd(a, h2, DRM_CLOEXEC | DRM_RDWR);
+	uint32_t f = attach(a, h, VGEM_FENCE_WRITE, 0);
+	int sf = export_sf(d, DMA_BUF_SYNC_WRITE);
+	import_sf(d2, sf, DMA_BUF_SYNC_READ, "sync_file");
+	pollstep("dmabuf 2", d2, POLLIN | POLLOUT, 0);
+	attach(a, h2, 0, 0);                       /* read after read: fine */
+	attach(a, h2, VGEM_FENCE_WRITE, 0);        /* EBUSY */
+	int s2 = export_sf(d2, DMA_BUF_SYNC_READ);  /* no write fence */
+	sf_info(s2);
+	sync_waiting(d2, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE, a, f);
+	pollstep("dmabuf 2", d2, POLLIN | POLLOUT, 0);
+}
+CASE(import_signalled_stub)
+{
+	int a;
+	uint32_t h;
+	int d = fenced_buf(&a, &h);
+	int sf = export_sf(d, DMA_BUF_SYNC_RW);
+	import_sf(d, sf, DMA_BUF_SYNC_WRITE, "stub");
+	pollstep("dmabuf", d, POLLIN | POLLOUT, 0);
+	attach(a, h, VGEM_FENCE_WRITE, 0);
+	int s2 = export_sf(d, DMA_BUF_SYNC_WRITE);
+	sf_info(s2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2141,6 +2701,23 @@ static void register_cases(void)
 
 	ADD("vgemfence", fence_attach_bad_handle); ADD("vgemfence", fence_attach_and_signal);
 	ADD("vgemfence", fence_signal_unknown);
+	ADD("vgemfence", attach_bad_flags_and_pad); ADD("vgemfence", signal_flags_and_ids);
+	ADD("vgemfence", conflicts_read_write); ADD("vgemfence", conflict_through_other_handle);
+	ADD("vgemfence", file_close_signals_its_fences);
+	ADD("vgemfence", file_close_signals_at_once); ADD("vgemfence", attach_on_render_import);
+	ADD("fencepoll", no_fence); ADD("fencepoll", pending_write_fence);
+	ADD("fencepoll", pending_read_fence); ADD("fencepoll", two_read_fences);
+	ADD("fencepoll", poll_wakes_on_signal);
+	ADD("fencesync", bad_flags_with_pending_fence);
+	ADD("fencesync", start_read_waits_for_write_fence);
+	ADD("fencesync", start_write_waits_for_read_fence);
+	ADD("fencesync", start_read_ignores_read_fence); ADD("fencesync", end_does_not_wait);
+	ADD("fencesync", start_interrupted_eintr);
+	ADD("syncfile", export_sync_file_bad_flags); ADD("syncfile", export_no_fence_is_signalled_stub);
+	ADD("syncfile", export_pending_write_fence); ADD("syncfile", export_pending_read_fences);
+	ADD("syncfile", sync_file_poll_wakes_on_signal); ADD("syncfile", file_info_errnos);
+	ADD("syncfile", import_errnos); ADD("syncfile", import_pending_as_write);
+	ADD("syncfile", import_pending_as_read); ADD("syncfile", import_signalled_stub);
 }
 
 /* ------------------------------------------------------------------ */
