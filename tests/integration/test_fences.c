@@ -264,6 +264,121 @@ static void timeline_point_is_available_before_it_signals_in_another_process(voi
 	close(fd);
 }
 
+/* --- across exec --- */
+
+/* the new image: argv[2] is "FENCE:PIPE", both inherited */
+static void sync_file_exec_image(void)
+{
+	char *end;
+	int fence = (int)strtol(itest_argv[2], &end, 10), out;
+
+	CHECK(*end == ':');
+	out = (int)strtol(end + 1, NULL, 10);
+	CHECK_EQ(sync_status(fence), 0);     /* recognised in the new image */
+	CHECK_EQ(poll_once(fence, POLLIN, 0), 0);
+	tell(out, 'r');
+	CHECK_EQ(poll_once(fence, POLLIN, 30000), POLLIN);
+	CHECK_EQ(sync_status(fence), 1);
+}
+
+static void run_sync_file_exec_image(void *arg)
+{
+	itest_exec_self("sync_file_exec_image", arg);
+}
+
+static void sync_file_inherited_across_exec_still_works(void)
+{
+	int tl = open("/dev/sw_sync", O_RDWR), fence, pp[2];
+	char arg[32];
+	pid_t pid;
+
+	CHECK(tl >= 0);
+	CHECK_EQ(pipe(pp), 0);
+	fence = sw_point(tl, 1);
+	CHECK_EQ(fcntl(fence, F_SETFD, 0), 0); /* sync_files are O_CLOEXEC */
+	snprintf(arg, sizeof(arg), "%d:%d", fence, pp[1]);
+	pid = itest_fork(run_sync_file_exec_image, arg);
+	CHECK_EQ(hear(pp[0]), 'r');
+	sw_inc(tl, 1);
+	itest_wait_ok(pid);
+	close(fence);
+	close(tl);
+}
+
+/* --- signals interrupt waits; libdrm restarts them --- */
+
+static volatile sig_atomic_t interrupted;
+static int interrupted_pipe = -1;
+
+static void on_usr1(int sig)
+{
+	char c = 'i';
+
+	(void)sig;
+	interrupted++;
+	if (write(interrupted_pipe, &c, 1) < 0)
+		_exit(4);
+}
+
+static void restarted_waiter(void *arg)
+{
+	struct pipes *p = arg;
+	struct sigaction sa = { .sa_handler = on_usr1 };  /* no SA_RESTART */
+	int obj_fd = itest_recv_fd(p->sock[1], NULL), fd = itest_open(ITEST_RENDER);
+	uint32_t h;
+
+	interrupted_pipe = p->to_parent[1];
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	CHECK_EQ(drmSyncobjFDToHandle(fd, obj_fd, &h), 0);
+	close(obj_fd);
+	tell(p->to_parent[1], 'r');
+	/* drmIoctl() restarts on EINTR with the same absolute deadline */
+	CHECK_EQ(drmSyncobjWait(fd, &h, 1, now_ns() + 30000000000ll,
+				DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL), 0);
+	CHECK_EQ(interrupted, 3);
+	close(fd);
+}
+
+static void wait_until_parked(int fd, uint64_t n)
+{
+	struct drm_fakedri_device_stats st;
+
+	for (unsigned i = 0;; i++) {
+		itest_stats(fd, &st);
+		if (st.waiters == n)
+			return;
+		CHECK(i < 1000000);
+		sched_yield();
+	}
+}
+
+static void signals_interrupt_a_wait_and_libdrm_restarts_it(void)
+{
+	struct pipes p;
+	int fd = itest_open(ITEST_RENDER), obj_fd;
+	uint32_t h;
+	pid_t pid;
+
+	pipes_open(&p);
+	CHECK_EQ(drmSyncobjCreate(fd, 0, &h), 0);
+	CHECK_EQ(drmSyncobjHandleToFD(fd, h, &obj_fd), 0);
+	pid = itest_fork(restarted_waiter, &p);
+	itest_send_fd(p.sock[0], obj_fd, 0);
+	CHECK_EQ(hear(p.to_parent[0]), 'r');
+	for (int i = 0; i < 3; i++) {
+		/* the first time surely in the wait; later ones perhaps in
+		 * its restart: EINTR from either is restarted the same way */
+		wait_until_parked(fd, 1);
+		CHECK_EQ(kill(pid, SIGUSR1), 0);
+		CHECK_EQ(hear(p.to_parent[0]), 'i');
+	}
+	CHECK_EQ(drmSyncobjSignal(fd, &h, 1), 0);
+	itest_wait_ok(pid);
+	close(obj_fd);
+	CHECK_EQ(drmSyncobjDestroy(fd, h), 0);
+	close(fd);
+}
+
 /* --- two threads on one fd --- */
 
 struct waiter {
@@ -480,6 +595,11 @@ int main(int argc, char **argv)
 		  shared_syncobj_fd_waits_for_submit_in_another_process },
 		{ "timeline_point_is_available_before_it_signals_in_another_process",
 		  timeline_point_is_available_before_it_signals_in_another_process },
+		{ "sync_file_exec_image", sync_file_exec_image },
+		{ "sync_file_inherited_across_exec_still_works",
+		  sync_file_inherited_across_exec_still_works },
+		{ "signals_interrupt_a_wait_and_libdrm_restarts_it",
+		  signals_interrupt_a_wait_and_libdrm_restarts_it },
 		{ "one_thread_waits_while_another_signals_through_the_same_fd",
 		  one_thread_waits_while_another_signals_through_the_same_fd },
 		{ "client_killed_while_waiting_leaves_nothing_behind",
