@@ -541,27 +541,104 @@ PUBLIC int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const 
 	return r;
 }
 
-/* select: a device fd is never writable */
-static void mask_select(int n, fd_set *w)
+/*
+ * select: a device fd is never writable; a dma-buf is watched through its
+ * poll proxy, as in poll(): its bits move to the proxy's before the call
+ * and back after it (several dups of one dma-buf share a proxy).
+ */
+struct select_map {
+	int fd, proxy;
+	bool r, w;
+};
+
+#define SELECT_MAX_MAPPED 64
+
+static int select_prepare(int n, fd_set *r, fd_set *w, struct select_map *map, int *nmap)
 {
-	if (!w || !shim_cfg.enabled)
-		return;
-	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++)
-		if (FD_ISSET(fd, w) && is_device(fd))
+	*nmap = 0;
+	if (!shim_cfg.enabled)
+		return n;
+	for (int fd = 0; fd < n && fd < FD_SETSIZE; fd++) {
+		bool in_r = r && FD_ISSET(fd, r), in_w = w && FD_ISSET(fd, w);
+		int kind, p;
+
+		if (!in_r && !in_w)
+			continue;
+		kind = shim_fd_kind(fd);
+		if (kind == SHIM_FD_DEVICE && in_w) {
 			FD_CLR(fd, w);
+		} else if (kind == SHIM_FD_DMABUF && *nmap < SELECT_MAX_MAPPED &&
+			   (p = shim_dmabuf_poll_fd(fd)) >= 0 && p < FD_SETSIZE) {
+			map[(*nmap)++] = (struct select_map){ fd, p, in_r, in_w };
+		}
+	}
+	for (int i = 0; i < *nmap; i++) {
+		if (map[i].r) {
+			FD_CLR(map[i].fd, r);
+			FD_SET(map[i].proxy, r);
+		}
+		if (map[i].w) {
+			FD_CLR(map[i].fd, w);
+			FD_SET(map[i].proxy, w);
+		}
+		if (map[i].proxy >= n)
+			n = map[i].proxy + 1;
+	}
+	return n;
+}
+
+/* Moves the proxies' results back; returns the count select() would give. */
+static int select_finish(int ret, fd_set *r, fd_set *w, const struct select_map *map, int nmap)
+{
+	bool pr[SELECT_MAX_MAPPED], pw[SELECT_MAX_MAPPED];
+
+	if (ret < 0 || !nmap)
+		return ret;
+	for (int i = 0; i < nmap; i++) {
+		pr[i] = map[i].r && FD_ISSET(map[i].proxy, r);
+		pw[i] = map[i].w && FD_ISSET(map[i].proxy, w);
+	}
+	for (int i = 0; i < nmap; i++) {
+		/* a proxy shared by dups counted once: count each dup's bits */
+		if (map[i].r && FD_ISSET(map[i].proxy, r)) {
+			FD_CLR(map[i].proxy, r);
+			ret--;
+		}
+		if (map[i].w && FD_ISSET(map[i].proxy, w)) {
+			FD_CLR(map[i].proxy, w);
+			ret--;
+		}
+	}
+	for (int i = 0; i < nmap; i++) {
+		if (pr[i]) {
+			FD_SET(map[i].fd, r);
+			ret++;
+		}
+		if (pw[i]) {
+			FD_SET(map[i].fd, w);
+			ret++;
+		}
+	}
+	return ret;
 }
 
 PUBLIC int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
-	mask_select(n, w);
-	return get_select()(n, r, w, e, tv);
+	struct select_map map[SELECT_MAX_MAPPED];
+	int nmap;
+
+	n = select_prepare(n, r, w, map, &nmap);
+	return select_finish(get_select()(n, r, w, e, tv), r, w, map, nmap);
 }
 
 PUBLIC int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
 		   const sigset_t *mask)
 {
-	mask_select(n, w);
-	return get_pselect()(n, r, w, e, ts, mask);
+	struct select_map map[SELECT_MAX_MAPPED];
+	int nmap;
+
+	n = select_prepare(n, r, w, map, &nmap);
+	return select_finish(get_pselect()(n, r, w, e, ts, mask), r, w, map, nmap);
 }
 
 PUBLIC int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)

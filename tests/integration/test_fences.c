@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -562,6 +563,43 @@ static void epoll_on_a_dmabuf_follows_its_fences(void)
 	close(fd);
 }
 
+/* What select() says of @fd now: bit 1 readable, bit 2 writable. */
+static int select_now(int fd)
+{
+	struct timeval tv = { 0, 0 };
+	fd_set r, w;
+	int n, got;
+
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(fd, &r);
+	FD_SET(fd, &w);
+	n = select(fd + 1, &r, &w, NULL, &tv);
+	CHECK(n >= 0);
+	got = (FD_ISSET(fd, &r) ? 1 : 0) | (FD_ISSET(fd, &w) ? 2 : 0);
+	CHECK_EQ(n, __builtin_popcount((unsigned)got));
+	return got;
+}
+
+static void select_on_a_dmabuf_follows_its_fences(void)
+{
+	int fd = itest_open(ITEST_CARD), buf;
+	uint32_t handle, fence;
+
+	buf = vgem_dmabuf(fd, &handle);
+	CHECK_EQ(select_now(buf), 3);   /* idle */
+	fence = vgem_attach(fd, handle, 0);
+	CHECK_EQ(select_now(buf), 1);   /* a reader: readable only */
+	vgem_signal(fd, fence);
+	fence = vgem_attach(fd, handle, VGEM_FENCE_WRITE);
+	CHECK_EQ(select_now(buf), 0);   /* a writer: neither */
+	vgem_signal(fd, fence);
+	CHECK_EQ(select_now(buf), 3);
+	close(buf);
+	itest_gem_close(fd, handle);
+	close(fd);
+}
+
 /* Under `--vgem-fence-timeout 50`: a fence nobody signals signals itself,
  * and signalling it afterwards is ETIMEDOUT, as vgem's 10 s timeout. */
 static void unsignalled_vgem_fence_times_out_by_itself(void)
@@ -607,6 +645,7 @@ int main(int argc, char **argv)
 		{ "dmabuf_sync_blocks_until_a_vgem_fence_signals_from_another_process",
 		  dmabuf_sync_blocks_until_a_vgem_fence_signals_from_another_process },
 		{ "epoll_on_a_dmabuf_follows_its_fences", epoll_on_a_dmabuf_follows_its_fences },
+		{ "select_on_a_dmabuf_follows_its_fences", select_on_a_dmabuf_follows_its_fences },
 		{ "unsignalled_vgem_fence_times_out_by_itself",
 		  unsignalled_vgem_fence_times_out_by_itself },
 		{ NULL, NULL },
