@@ -832,6 +832,26 @@ static int wait_park(struct wait_state *ws)
  * points in @pb (NULL, or a NULL pointer: all 0); @first_off: where the
  * ioctl struct keeps first_signaled.
  */
+
+/* The wait's own deadline timer, then park; the wait state is freed on
+ * any failure. FDRI_PARKED or a negative errno. */
+static int wait_arm_and_park(struct wait_state *ws, struct fdri_device *dev, int64_t deadline)
+{
+	int ret;
+
+	ws->timer.func = wait_timer_func;
+	ret = dev->host->timer_arm(dev->host_ctx, &ws->timer, deadline);
+	if (ret) {
+		wait_free(ws);
+		return ret;
+	}
+	ws->timer_armed = true;
+	ret = wait_park(ws);
+	if (ret != FDRI_PARKED)
+		wait_free(ws);
+	return ret;
+}
+
 static int do_wait(struct fdri_file *f, struct fdri_ioctl_args *a, void *data,
 		   const struct fdri_ubuf *pb, uint32_t count, uint32_t flags,
 		   int64_t timeout_nsec, uint16_t first_off)
@@ -908,17 +928,7 @@ static int do_wait(struct fdri_file *f, struct fdri_ioctl_args *a, void *data,
 		wait_free(ws);
 		return -ETIME;
 	}
-	ws->timer.func = wait_timer_func;
-	ret = h->timer_arm(f->dev->host_ctx, &ws->timer, timeout_nsec);
-	if (ret) {
-		wait_free(ws);
-		return ret;
-	}
-	ws->timer_armed = true;
-	ret = wait_park(ws);
-	if (ret != FDRI_PARKED)
-		wait_free(ws);
-	return ret;
+	return wait_arm_and_park(ws, f->dev, timeout_nsec);
 }
 
 int fdri_ioctl_syncobj_wait(struct fdri_file *f, const struct fdri_caller *w, void *data,
@@ -1035,18 +1045,7 @@ int fdri_ioctl_syncobj_transfer(struct fdri_file *f, const struct fdri_caller *w
 	fdri_list_init(&ws->e[0].fence_cb.node);
 	fdri_list_init(&ws->e[0].waiter.node);
 	ws->e[0].waiter.func = wait_syncobj_func;
-	ws->timer.func = wait_timer_func;
-	ret = h->timer_arm(f->dev->host_ctx, &ws->timer,
-			   h->now(f->dev->host_ctx) + WAIT_FOR_SUBMIT_TIMEOUT_NS);
-	if (ret) {
-		wait_free(ws);
-		return ret;
-	}
-	ws->timer_armed = true;
-	ret = wait_park(ws);
-	if (ret != FDRI_PARKED)
-		wait_free(ws);
-	return ret;
+	return wait_arm_and_park(ws, f->dev, h->now(f->dev->host_ctx) + WAIT_FOR_SUBMIT_TIMEOUT_NS);
 }
 
 int fdri_ioctl_syncobj_eventfd(struct fdri_file *f, const struct fdri_caller *w, void *data,
