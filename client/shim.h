@@ -203,6 +203,10 @@ bool shim_fence_is_timeline(int fd);
 /* close() of a fence fd whose last close the daemon must see before
  * close() returns: 0 or -1/errno, the fd is closed in any case. */
 int shim_fence_close(int fd);
+/* After close() of a device fd: if this process uses fence fds (which it
+ * can poll without asking the daemon), waits until the daemon has seen
+ * the close, so a released file's fences are signalled as close() returns. */
+void shim_fence_sync_close(void);
 /* open() of the sw_sync file: a new timeline. fd or -1/errno. */
 int shim_sw_sync_open(int flags);
 /* Is @path the sw_sync file (/dev/sw_sync, debugfs' sync/sw_sync)? */

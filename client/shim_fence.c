@@ -110,6 +110,21 @@ int shim_fence_close(int fd)
 	return 0;
 }
 
+void shim_fence_sync_close(void)
+{
+	struct shim_dev *d;
+
+	pthread_mutex_lock(&fence_lock);
+	d = fence_dev;
+	if (d)
+		atomic_fetch_add(&d->refs, 1);
+	pthread_mutex_unlock(&fence_lock);
+	if (!d)
+		return; /* no fence fd here: nothing could tell the difference */
+	shim_dev_ioctl_target(d->main_sock, d, FDRI_IOCTL_SYNC, NULL, -1);
+	shim_dev_put(d);
+}
+
 bool shim_sw_sync_path(const char *path)
 {
 	return path && (!strcmp(path, "/dev/sw_sync") ||

@@ -263,6 +263,15 @@ PUBLIC int close(int fd)
 		shim_fd_clear(fd);
 		return shim_fence_close(fd);
 	}
+	if (shim_fd_kind(fd) == SHIM_FD_DEVICE) {
+		int r;
+
+		shim_fd_clear(fd);
+		r = get_close()(fd);
+		if (r == 0)
+			shim_fence_sync_close();
+		return r;
+	}
 	shim_fd_clear(fd);
 	return get_close()(fd);
 }

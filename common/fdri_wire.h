@@ -141,6 +141,12 @@ struct fdri_poll_proxy_arg {
 };
 #define FDRI_IOCTL_POLL_PROXY _IOR('F', 0x04, struct fdri_poll_proxy_arg)
 
+/* A fileless connection's no-op, answered 0: the daemon has served every
+ * DRM file's last close that happened before it was sent (main sockets
+ * are served first), so their effects (a vgem file's fences signalled)
+ * are visible once it returns, as after a kernel close(). */
+#define FDRI_IOCTL_SYNC _IO('F', 0x05)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */
