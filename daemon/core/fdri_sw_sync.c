@@ -35,8 +35,8 @@ struct sw_timeline {
 
 struct sw_pt {
 	struct fdri_fence base;
-	struct sw_timeline *tl;      /* while pending */
 	struct fdri_list link;
+	char name[32];               /* the timeline's, which it may outlive */
 };
 
 static const char *pt_driver_name(struct fdri_fence *f)
@@ -47,9 +47,7 @@ static const char *pt_driver_name(struct fdri_fence *f)
 
 static const char *pt_timeline_name(struct fdri_fence *f)
 {
-	struct sw_pt *pt = fdri_container_of(f, struct sw_pt, base);
-
-	return pt->tl ? pt->tl->name : "signaled";
+	return fdri_container_of(f, struct sw_pt, base)->name;
 }
 
 static void pt_release(struct fdri_fence *f)
@@ -114,7 +112,7 @@ static struct fdri_fence *pt_create(struct sw_timeline *tl, uint32_t value)
 	if (!pt)
 		return NULL;
 	fdri_fence_init(&pt->base, &pt_ops, tl->context, value);
-	pt->tl = tl;
+	memcpy(pt->name, tl->name, sizeof(pt->name));
 	fdri_list_init(&pt->link);
 	if (passed(value, tl->value)) {
 		fdri_fence_signal(&pt->base, tl_now(tl));
@@ -137,7 +135,6 @@ static void tl_release(struct fdri_fdobj *obj)
 		fdri_fence_get(&pt->base);
 		fdri_fence_set_error(&pt->base, -ENOENT);
 		fdri_fence_signal(&pt->base, now);
-		pt->tl = NULL;
 		fdri_fence_put(&pt->base);
 	}
 	free(tl);

@@ -8,10 +8,10 @@
  * - A timeline is a tracked fd object (fdri_fdobj.h): it lives while a
  *   client holds its fd. When the last one closes, its pending points
  *   signal with -ENOENT (sw_sync_debugfs_release()).
- * - A point (struct fdri_sw_sync_pt) is a fence. The timeline lists its
- *   pending points without references; a point leaves the list when it
- *   signals or is freed, and holds a reference on nothing: once the
- *   timeline is gone every point has signalled, so none can reach it.
+ * - A point is a fence. The timeline lists its pending points without
+ *   references; a point leaves the list when it signals or is freed, and
+ *   holds nothing of the timeline: it keeps a copy of the timeline's name
+ *   (SYNC_IOC_FILE_INFO's obj_name), since it may outlive it.
  */
 #ifndef FDRI_SW_SYNC_H
 #define FDRI_SW_SYNC_H

@@ -9,6 +9,7 @@
 #include "fdri_wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <linux/sync_file.h>
 
@@ -119,6 +120,30 @@ static void points_signal_in_order_of_value_not_creation(void **state)
 	fx_client_close(&fx->host, tl);
 }
 
+static void point_outliving_its_timeline_still_names_it(void **state)
+{
+	struct fx *fx = *state;
+	int tl = timeline(fx), p = point(fx, tl, 1), q = point(fx, tl, 2);
+	struct sync_fence_info fi;
+	struct sync_file_info info;
+	char name[32];
+
+	assert_int_equal(inc(fx, tl, 1), 0);    /* p signalled, off the list */
+	fx_client_close(&fx->host, tl);         /* q failed; the timeline gone */
+	snprintf(name, sizeof(name), "%d", fx->user.pid);
+	for (int i = 0; i < 2; i++) {
+		memset(&info, 0, sizeof(info));
+		info.num_fences = 1;
+		info.sync_fence_info = (uintptr_t)&fi;
+		assert_int_equal(on_fd(fx, i ? q : p, SYNC_IOC_FILE_INFO, &info, NULL), 0);
+		assert_string_equal(fi.obj_name, name);
+		assert_string_equal(fi.driver_name, "sw_sync");
+		assert_int_equal(fi.status, i ? -ENOENT : 1);
+	}
+	fx_client_close(&fx->host, p);
+	fx_client_close(&fx->host, q);
+}
+
 static void unknown_ioctl_on_a_timeline_is_enotty(void **state)
 {
 	struct fx *fx = *state;
@@ -137,6 +162,7 @@ int main(void)
 		FX_TEST(point_already_passed_is_born_signalled),
 		FX_TEST(closing_the_timeline_fails_pending_points_with_enoent),
 		FX_TEST(points_signal_in_order_of_value_not_creation),
+		FX_TEST(point_outliving_its_timeline_still_names_it),
 		FX_TEST(unknown_ioctl_on_a_timeline_is_enotty),
 	};
 
