@@ -60,6 +60,10 @@ REAL(ioctl, int, (int, unsigned long, ...))
 REAL(mmap, void *, (void *, size_t, int, int, int, off_t))
 REAL(lseek, off_t, (int, off_t, int))
 REAL(lseek64, off64_t, (int, off64_t, int))
+REAL(read, ssize_t, (int, void *, size_t))
+REAL(readv, ssize_t, (int, const struct iovec *, int))
+REAL(pread, ssize_t, (int, void *, size_t, off_t))
+REAL(pread64, ssize_t, (int, void *, size_t, off64_t))
 REAL(write, ssize_t, (int, const void *, size_t))
 REAL(writev, ssize_t, (int, const struct iovec *, int))
 REAL(pwrite, ssize_t, (int, const void *, size_t, off_t))
@@ -450,6 +454,34 @@ static bool no_write(int fd)
 	int kind = shim_fd_kind(fd);
 
 	return kind == SHIM_FD_DEVICE || kind == SHIM_FD_FENCE;
+}
+
+/* A fence fd (sync_file, syncobj, sw_sync) has no read operation either:
+ * EINVAL, where its socket would give EOF or block. (A DRM fd's read
+ * returns events, none of which exist without KMS: it is the socket's.) */
+static bool no_read(int fd)
+{
+	return shim_fd_kind(fd) == SHIM_FD_FENCE;
+}
+
+PUBLIC ssize_t read(int fd, void *buf, size_t len)
+{
+	return no_read(fd) ? fail(EINVAL) : get_read()(fd, buf, len);
+}
+
+PUBLIC ssize_t readv(int fd, const struct iovec *iov, int n)
+{
+	return no_read(fd) ? fail(EINVAL) : get_readv()(fd, iov, n);
+}
+
+PUBLIC ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	return no_read(fd) ? fail(EINVAL) : get_pread()(fd, buf, len, off);
+}
+
+PUBLIC ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
+{
+	return no_read(fd) ? fail(EINVAL) : get_pread64()(fd, buf, len, off);
 }
 
 PUBLIC ssize_t write(int fd, const void *buf, size_t len)

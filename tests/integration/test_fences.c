@@ -141,6 +141,24 @@ static void unsignalled_sync_file_wakes_another_process_when_the_timeline_advanc
 	close(tl);
 }
 
+static void fence_fds_cannot_be_read_or_written(void)
+{
+	int tl = open("/dev/sw_sync", O_RDWR), fence;
+	char c = 0;
+
+	CHECK(tl >= 0);
+	fence = sw_point(tl, 1);
+	errno = 0;
+	CHECK_EQ(read(fence, &c, 1), -1); /* pending: the socket would block */
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(write(fence, &c, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(read(tl, &c, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+	close(fence);
+	close(tl);
+}
+
 static void closing_a_timeline_fails_its_pending_fences_at_once(void)
 {
 	int tl = open("/sys/kernel/debug/sync/sw_sync", O_RDWR), fence;
@@ -627,6 +645,7 @@ int main(int argc, char **argv)
 	static const struct itest_case cases[] = {
 		{ "unsignalled_sync_file_wakes_another_process_when_the_timeline_advances",
 		  unsignalled_sync_file_wakes_another_process_when_the_timeline_advances },
+		{ "fence_fds_cannot_be_read_or_written", fence_fds_cannot_be_read_or_written },
 		{ "closing_a_timeline_fails_its_pending_fences_at_once",
 		  closing_a_timeline_fails_its_pending_fences_at_once },
 		{ "shared_syncobj_fd_waits_for_submit_in_another_process",
