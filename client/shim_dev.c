@@ -728,11 +728,6 @@ int shim_dev_ioctl_target(int fd, struct shim_dev *d, unsigned long req, void *a
 	if (ch < 0)
 		return ch;
 	n = fdri_msg_send(ch, m, m->hdr.len, target);
-	if (cmd == FDRI_IOCTL_FENCE_CLOSE) {
-		/* the message's copy is the fd now; the daemon looks at the
-		 * file once ours is gone */
-		shim_real_close(target);
-	}
 	for (;;) {
 		if (n >= 0)
 			n = chan_wait(ch, id, rbuf, &rfd, &pending);

@@ -103,11 +103,14 @@ int shim_fence_close(int fd)
 	d = fence_conn(&err);
 	if (!d)
 		return shim_real_close(fd);
-	/* sends @fd along, closes it, then waits for the daemon's answer */
-	err = shim_dev_ioctl_target(d->main_sock, d, FDRI_IOCTL_FENCE_CLOSE, NULL, fd);
+	/* the daemon holds a copy of @fd; ours goes; then SYNC makes it drop
+	 * its copy, and if that was the last anywhere, the timeline's
+	 * release has run when it answers */
+	shim_dev_ioctl_target(d->main_sock, d, FDRI_IOCTL_FENCE_CLOSE, NULL, fd);
+	err = shim_real_close(fd);
+	shim_dev_ioctl_target(d->main_sock, d, FDRI_IOCTL_SYNC, NULL, -1);
 	shim_dev_put(d);
-	(void)err; /* the fd is closed whatever the daemon said */
-	return 0;
+	return err;
 }
 
 void shim_fence_sync_close(void)

@@ -128,9 +128,11 @@ struct fdri_sw_sync_open {
 };
 #define FDRI_IOCTL_SW_SYNC_OPEN _IOWR('F', 0x02, struct fdri_sw_sync_open)
 
-/* Sent with a fence fd the client closes right after sending: the daemon
- * drops its copy and, if that was the last, releases the object before it
- * answers (a timeline's close signals its points synchronously). */
+/* Sent with a fence fd the client is closing: the daemon holds that copy
+ * until the connection's next FDRI_IOCTL_SYNC, which the client sends once
+ * its own copy is closed; then, if the held copy was the last anywhere,
+ * the object's release (a timeline failing its points) has run when SYNC
+ * is answered, as within the kernel's close(). */
 #define FDRI_IOCTL_FENCE_CLOSE _IO('F', 0x03)
 
 /* On a dma-buf: the fd to poll in its place (FDRI_WIRE_FD_POLL_PROXY),
@@ -141,10 +143,10 @@ struct fdri_poll_proxy_arg {
 };
 #define FDRI_IOCTL_POLL_PROXY _IOR('F', 0x04, struct fdri_poll_proxy_arg)
 
-/* A fileless connection's no-op, answered 0: the daemon has served every
+/* A fileless connection's barrier, answered 0: the daemon has served every
  * DRM file's last close that happened before it was sent (main sockets
- * are served first), so their effects (a vgem file's fences signalled)
- * are visible once it returns, as after a kernel close(). */
+ * are served first), and dropped the fds FENCE_CLOSE left with it, so the
+ * effects of those closes are visible once it returns. */
 #define FDRI_IOCTL_SYNC _IO('F', 0x05)
 
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */

@@ -59,6 +59,8 @@
  */
 enum { PRIO_MAIN = 0, PRIO_CHAN = 1, PRIO_COUNT };
 
+#define SRV_MAX_HELD 16
+
 struct srv_file {
 	struct fdri_list link;     /* the server's list of files */
 	struct fdri_server *srv;
@@ -70,6 +72,11 @@ struct srv_file {
 	bool hello_done;
 	struct fdri_client *client; /* the connecting process: charged for sockets */
 	unsigned int refs;         /* the main socket + each channel */
+	/* FDRI_IOCTL_FENCE_CLOSE: fence fds held until the client, having
+	 * closed its own copy, sends FDRI_IOCTL_SYNC */
+	int held_fd[SRV_MAX_HELD];
+	struct fdri_fdobj *held[SRV_MAX_HELD];   /* a reference each */
+	unsigned int nheld;
 };
 
 struct srv_chan {
@@ -114,10 +121,24 @@ static void sf_release_if_idle(struct srv_file *sf)
 		sf_close_file(sf);
 }
 
+/* Drops the fence fds FENCE_CLOSE left here: if a copy was the last one
+ * anywhere, its object's last close is seen now (a timeline fails its
+ * points), before the answer to the SYNC that asked for it. */
+static void sf_release_held(struct srv_file *sf)
+{
+	for (unsigned int i = 0; i < sf->nheld; i++) {
+		close(sf->held_fd[i]);
+		fdri_fdobj_check_closed(sf->held[i]);
+		fdri_fdobj_put(sf->held[i]);
+	}
+	sf->nheld = 0;
+}
+
 static void sf_unref(struct srv_file *sf)
 {
 	if (--sf->refs)
 		return;
+	sf_release_held(sf);
 	fdri_list_del(&sf->link);
 	fdri_client_put(sf->client);
 	free(sf);
@@ -371,8 +392,9 @@ static enum fdri_target_kind find_target(struct srv_file *sf, int fd, void **tar
 }
 
 static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, size_t n,
-			 const struct ucred *cr, int rfd)
+			 const struct ucred *cr, int *rfdp)
 {
+	int rfd = *rfdp;
 	struct srv_file *sf = ch->sf;
 	struct fdri_caller who;
 	struct fdri_device *dev;
@@ -400,18 +422,25 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 			return;
 		}
 		if (m->cmd == FDRI_IOCTL_FENCE_CLOSE) {
-			/* the transport's own: drop the copy, see the last close */
-			close(rfd);
-			if (kind == FDRI_TARGET_FDOBJ) {
-				fdri_fdobj_check_closed(target);
-				fdri_fdobj_put(target);
+			/* the transport's own: hold the copy until the client,
+			 * its own closed, sends SYNC (the client may not have
+			 * closed it yet while we read this) */
+			*rfdp = -1; /* taken */
+			if (kind == FDRI_TARGET_FDOBJ && sf->nheld < SRV_MAX_HELD) {
+				sf->held_fd[sf->nheld] = rfd;
+				sf->held[sf->nheld++] = target;
 			} else {
-				fdri_dmabuf_put(target);
+				close(rfd);
+				if (kind == FDRI_TARGET_FDOBJ)
+					fdri_fdobj_put(target);
+				else
+					fdri_dmabuf_put(target);
 			}
 			send_simple_reply(ch, m->id, 0);
 			return;
 		}
 	} else if (!sf->file && m->cmd == FDRI_IOCTL_SYNC) {
+		sf_release_held(sf);
 		send_simple_reply(ch, m->id, 0);
 		return;
 	} else if (!sf->file && m->cmd == FDRI_IOCTL_SW_SYNC_OPEN) {
@@ -580,7 +609,7 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
 	}
 	switch (h->type) {
 	case FDRI_MSG_IOCTL:
-		handle_ioctl(ch, (const void *)srv->in, (size_t)n, &cr, rfd);
+		handle_ioctl(ch, (const void *)srv->in, (size_t)n, &cr, &rfd);
 		break;
 	case FDRI_MSG_DATA:
 		handle_data(ch, (const void *)srv->in, (size_t)n, rfd);
