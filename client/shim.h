@@ -94,6 +94,8 @@ int shim_real_stat(const char *path, struct stat *st);
 int shim_real_fcntl(int fd, int cmd, long arg);
 void *shim_real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int shim_real_ioctl(int fd, unsigned long req, void *arg);
+struct msghdr;
+ssize_t shim_real_recvmsg(int fd, struct msghdr *m, int flags);
 
 /* --- fd table (shim_fdtab.c) --- */
 /*

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -60,6 +61,8 @@ REAL(ioctl, int, (int, unsigned long, ...))
 REAL(mmap, void *, (void *, size_t, int, int, int, off_t))
 REAL(lseek, off_t, (int, off_t, int))
 REAL(lseek64, off64_t, (int, off64_t, int))
+REAL(recvmsg, ssize_t, (int, struct msghdr *, int))
+REAL(recvmmsg, int, (int, struct mmsghdr *, unsigned int, int, struct timespec *))
 REAL(read, ssize_t, (int, void *, size_t))
 REAL(readv, ssize_t, (int, const struct iovec *, int))
 REAL(pread, ssize_t, (int, void *, size_t, off_t))
@@ -121,10 +124,87 @@ static void atfork_child(void)
 	shim_dev_atfork_child();
 }
 
+ssize_t shim_real_recvmsg(int fd, struct msghdr *m, int flags)
+{
+	return get_recvmsg()(fd, m, flags);
+}
+
+/* An fd this process did not get from the shim: a dma-buf of ours is
+ * entered in the fd table at once, so poll() sees its fences even if
+ * nothing else is ever done with it (fence fds need nothing: they are
+ * pollable as they are). */
+static void adopt_fd(int fd)
+{
+	struct shim_dmabuf *b;
+
+	if (shim_fd_kind(fd) != SHIM_FD_UNKNOWN)
+		return;
+	b = shim_dmabuf_adopt(fd);
+	shim_dmabuf_put(b);
+}
+
+/* The fds of SCM_RIGHTS messages received. */
+static void adopt_received(const struct msghdr *m)
+{
+	if (!shim_cfg.enabled || !m->msg_control)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			adopt_fd(fd);
+		}
+	}
+}
+
+PUBLIC ssize_t recvmsg(int fd, struct msghdr *m, int flags)
+{
+	ssize_t n = get_recvmsg()(fd, m, flags);
+
+	if (n >= 0 && m)
+		adopt_received(m);
+	return n;
+}
+
+PUBLIC int recvmmsg(int fd, struct mmsghdr *v, unsigned int len, int flags, struct timespec *t)
+{
+	int n = get_recvmmsg()(fd, v, len, flags, t);
+
+	for (int i = 0; i < n && v; i++)
+		adopt_received(&v[i].msg_hdr);
+	return n;
+}
+
+/* The fds inherited across exec. */
+static void adopt_inherited(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!shim_cfg.enabled || !(d = opendir("/proc/self/fd")))
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+
+		if (*end || end == e->d_name || fd == dirfd(d))
+			continue;
+		adopt_fd((int)fd);
+	}
+	closedir(d);
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	shim_config_load();
 	pthread_atfork(shim_fdtab_atfork_prepare, shim_fdtab_atfork_parent, atfork_child);
+	adopt_inherited();
 }
 
 /* --- open --- */

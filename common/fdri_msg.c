@@ -9,6 +9,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* The shim, which interposes recvmsg() to notice the fds a client
+ * receives, receives its own messages with the real one. */
+#ifdef FDRI_MSG_RECVMSG
+ssize_t FDRI_MSG_RECVMSG(int fd, struct msghdr *m, int flags);
+#else
+#define FDRI_MSG_RECVMSG recvmsg
+#endif
+
 ssize_t fdri_msg_send(int sock, const void *buf, size_t len, int sendfd)
 {
 	union {
@@ -53,7 +61,7 @@ ssize_t fdri_msg_recv_flags(int sock, void *buf, size_t cap, int *recvfd, struct
 
 	*recvfd = -1;
 	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags);
+		n = FDRI_MSG_RECVMSG(sock, &m, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

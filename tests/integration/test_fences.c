@@ -618,6 +618,38 @@ static void select_on_a_dmabuf_follows_its_fences(void)
 	close(fd);
 }
 
+static void poll_only_child(void *arg)
+{
+	struct pipes *p = arg;
+	int buf = itest_recv_fd(p->sock[1], NULL);
+
+	/* nothing but poll on a dma-buf that came by SCM_RIGHTS */
+	CHECK_EQ(poll_once(buf, POLLIN | POLLOUT, 0), 0);
+	tell(p->to_parent[1], 'r');
+	CHECK_EQ(poll_once(buf, POLLIN, 30000), POLLIN);
+	close(buf);
+}
+
+static void received_dmabuf_polled_at_once_shows_its_fences(void)
+{
+	struct pipes p;
+	int fd = itest_open(ITEST_CARD), buf;
+	uint32_t handle, fence;
+	pid_t pid;
+
+	pipes_open(&p);
+	buf = vgem_dmabuf(fd, &handle);
+	fence = vgem_attach(fd, handle, VGEM_FENCE_WRITE);
+	pid = itest_fork(poll_only_child, &p);
+	itest_send_fd(p.sock[0], buf, 0);
+	CHECK_EQ(hear(p.to_parent[0]), 'r');
+	vgem_signal(fd, fence);
+	itest_wait_ok(pid);
+	close(buf);
+	itest_gem_close(fd, handle);
+	close(fd);
+}
+
 /* Under `--vgem-fence-timeout 50`: a fence nobody signals signals itself,
  * and signalling it afterwards is ETIMEDOUT, as vgem's 10 s timeout. */
 static void unsignalled_vgem_fence_times_out_by_itself(void)
@@ -665,6 +697,8 @@ int main(int argc, char **argv)
 		  dmabuf_sync_blocks_until_a_vgem_fence_signals_from_another_process },
 		{ "epoll_on_a_dmabuf_follows_its_fences", epoll_on_a_dmabuf_follows_its_fences },
 		{ "select_on_a_dmabuf_follows_its_fences", select_on_a_dmabuf_follows_its_fences },
+		{ "received_dmabuf_polled_at_once_shows_its_fences",
+		  received_dmabuf_polled_at_once_shows_its_fences },
 		{ "unsignalled_vgem_fence_times_out_by_itself",
 		  unsignalled_vgem_fence_times_out_by_itself },
 		{ NULL, NULL },
