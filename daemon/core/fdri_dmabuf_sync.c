@@ -293,12 +293,8 @@ static int import_sync_file(struct fdri_file *f, const struct fdri_caller *w, vo
 		return -EINVAL;
 	usage = (im->flags & DMA_BUF_SYNC_WRITE) ? FDRI_RESV_USAGE_WRITE : FDRI_RESV_USAGE_READ;
 	/* dma_fence_unwrap_for_each(): an array's fences one by one */
-	if (fence->array) {
-		for (unsigned int i = 0; i < fence->array->num_fences && !ret; i++)
-			ret = fdri_resv_add_fence(resv, fence->array->fences[i], usage);
-	} else {
-		ret = fdri_resv_add_fence(resv, fence, usage);
-	}
+	for (unsigned int i = 0; i < fdri_fence_num_leaves(fence) && !ret; i++)
+		ret = fdri_resv_add_fence(resv, fdri_fence_leaf(fence, i), usage);
 	fdri_fence_put(fence);
 	return ret;
 }

@@ -134,6 +134,18 @@ struct fdri_fence *fdri_fence_array_create(struct fdri_fence **fences, unsigned 
 					   uint64_t context, uint64_t seqno,
 					   bool signal_on_any, int64_t now);
 
+/* The fences an array stands for, or @f itself: how many, and the i-th
+ * (borrowed). What sync_file and dma-buf sync_file import look into. */
+static inline unsigned int fdri_fence_num_leaves(const struct fdri_fence *f)
+{
+	return f->array ? f->array->num_fences : 1;
+}
+
+static inline struct fdri_fence *fdri_fence_leaf(struct fdri_fence *f, unsigned int i)
+{
+	return f->array ? f->array->fences[i] : f;
+}
+
 /* The fences of live allocations, for leak checks in tests. */
 extern unsigned long fdri_fence_live;
 

@@ -114,22 +114,6 @@ struct fdri_fence *fdri_fence_stub(int64_t now)
 	return f;
 }
 
-/* The leaves of @f: an array's fences, or @f itself. */
-static unsigned int unwrap(struct fdri_fence *f, struct fdri_fence ***leaves)
-{
-	if (f->array) {
-		*leaves = f->array->fences;
-		return f->array->num_fences;
-	}
-	*leaves = NULL;
-	return 1;
-}
-
-static struct fdri_fence *leaf(struct fdri_fence *f, struct fdri_fence **leaves, unsigned int i)
-{
-	return leaves ? leaves[i] : f;
-}
-
 static int by_context(const void *a, const void *b)
 {
 	const struct fdri_fence *x = *(struct fdri_fence *const *)a;
@@ -145,18 +129,18 @@ static int by_context(const void *a, const void *b)
  */
 static struct fdri_fence *unwrap_merge(struct fdri_fence *a, struct fdri_fence *b, int64_t now)
 {
-	struct fdri_fence **la, **lb, **all, *ret;
-	unsigned int na = unwrap(a, &la), nb = unwrap(b, &lb), n = 0, out = 0;
+	unsigned int na = fdri_fence_num_leaves(a), nb = fdri_fence_num_leaves(b), n = 0, out = 0;
+	struct fdri_fence **all, *ret;
 
 	all = calloc(na + nb, sizeof(*all));
 	if (!all)
 		return NULL;
 	for (unsigned int i = 0; i < na; i++)
-		if (!fdri_fence_is_signaled(leaf(a, la, i)))
-			all[n++] = leaf(a, la, i);
+		if (!fdri_fence_is_signaled(fdri_fence_leaf(a, i)))
+			all[n++] = fdri_fence_leaf(a, i);
 	for (unsigned int i = 0; i < nb; i++)
-		if (!fdri_fence_is_signaled(leaf(b, lb, i)))
-			all[n++] = leaf(b, lb, i);
+		if (!fdri_fence_is_signaled(fdri_fence_leaf(b, i)))
+			all[n++] = fdri_fence_leaf(b, i);
 	qsort(all, n, sizeof(*all), by_context);
 	for (unsigned int i = 0; i < n; i++) {
 		if (out && all[out - 1]->context == all[i]->context) {
@@ -241,8 +225,7 @@ static int sync_file_info(struct fdri_file *f, const struct fdri_caller *w, void
 	struct sync_file_info *info = data;
 	struct fdri_sync_file *sf = target_of(a);
 	struct fdri_ubuf *out = &a->bufs[0];
-	struct fdri_fence **leaves;
-	unsigned int n = unwrap(sf->fence, &leaves);
+	unsigned int n = fdri_fence_num_leaves(sf->fence);
 
 	(void)f; (void)w;
 	if (info->flags || info->pad)
@@ -257,7 +240,7 @@ static int sync_file_info(struct fdri_file *f, const struct fdri_caller *w, void
 			return -EFAULT;
 		for (unsigned int i = 0; i < n; i++) {
 			struct sync_fence_info fi;
-			int st = fill_info(leaf(sf->fence, leaves, i), &fi);
+			int st = fill_info(fdri_fence_leaf(sf->fence, i), &fi);
 
 			memcpy((char *)out->data + i * sizeof(fi), &fi, sizeof(fi));
 			info->status = info->status <= 0 ? info->status : st;
