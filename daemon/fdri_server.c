@@ -43,7 +43,6 @@
 
 #include "fdri_caps.h"
 #include "fdri_fdobj.h"
-#include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
 #include "fdri_req.h"
@@ -376,7 +375,7 @@ static enum fdri_target_kind find_target(struct srv_file *sf, int fd, void **tar
 		*target = obj;
 		return FDRI_TARGET_FDOBJ;
 	}
-	if (fdri_host_ops.dmabuf_identify(NULL, fd, &id))
+	if (sf->dev->host->dmabuf_identify(sf->dev->host_ctx, fd, &id))
 		return FDRI_TARGET_NONE;
 	for (unsigned i = 0; i < srv->ndevs; i++) {
 		struct fdri_dmabuf *buf = fdri_map_get(&srv->devs[i]->dmabufs, id.ino);
