@@ -396,6 +396,27 @@ static int host_eventfd_signal(void *ctx, int fd)
 	return 0;
 }
 
+static int host_task_comm(void *ctx, pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	(void)ctx;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	if (buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
 struct event_base *fdri_host_loop_new(void)
 {
 	struct event_config *cfg = event_config_new();
@@ -422,6 +443,7 @@ const struct fdri_host_ops fdri_host_ops = {
 	.pollable_alive = host_pollable_alive,
 	.eventfd_check = host_eventfd_check,
 	.eventfd_signal = host_eventfd_signal,
+	.task_comm = host_task_comm,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_identify,
 	.reopen = host_reopen,

@@ -148,6 +148,9 @@ struct fdri_host_ops {
 	int (*eventfd_check)(void *ctx, int fd);
 	/* eventfd_signal(): adds 1 to the client's eventfd @fd (borrowed). */
 	int (*eventfd_signal)(void *ctx, int fd);
+	/* The command name of process or thread @pid (task->comm) into @buf,
+	 * NUL-terminated; -ESRCH if it is gone. Optional (NULL: unknown). */
+	int (*task_comm)(void *ctx, pid_t pid, char *buf, size_t len);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
@@ -210,6 +213,7 @@ struct fdri_device {
 	struct fdri_fdobjs *fdobjs;      /* fence fds of the daemon (holds a reference) */
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
+	struct fdri_list files;          /* open files (fdri_file.dev_link), oldest first */
 	struct fdri_stats stats;
 	/* vgem: how long a fence lives before it signals by itself (ns;
 	 * 0 = VGEM_FENCE_TIMEOUT, 10 s) */
@@ -278,6 +282,8 @@ struct fdri_file {
 	uint32_t magic;
 	bool stereo_allowed, universal_planes, aspect_ratio_allowed; /* client caps */
 	pid_t pid;                       /* opener's thread id (drm_file->pid) */
+	uid_t uid;                       /* opener's uid (debugfs "clients") */
+	struct fdri_list dev_link;       /* in dev->files, oldest first */
 	struct fdri_list reqs;           /* active requests (struct fdri_req) */
 	void *driver_priv;               /* the personality's (pers->open/postclose) */
 };

@@ -55,6 +55,7 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	fdri_map_init(&dev->offsets);
 	fdri_map_init(&dev->dmabufs);
 	fdri_list_init(&dev->test_waiters);
+	fdri_list_init(&dev->files);
 	return dev;
 }
 

@@ -55,6 +55,7 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	f->id = ++next_id;
 	f->open_flags = open_flags;
 	f->pid = who->tid;
+	f->uid = who->uid;
 	f->authenticated = fdri_capable(who);
 	fdri_idr_init(&f->handles);
 	fdri_syncobj_open(f);
@@ -86,6 +87,7 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 			return NULL;
 		}
 	}
+	fdri_list_add_tail(&dev->files, &f->dev_link);
 	dev->stats.files_open++;
 	return f;
 }
@@ -102,6 +104,7 @@ void fdri_file_close(struct fdri_file *f)
 		if (req->ops->cancelled)
 			req->ops->cancelled(req);
 	}
+	fdri_list_del(&f->dev_link);
 	fdri_syncobj_release_all(f);  /* before GEM, as drm_file_free() */
 	fdri_gem_release_all_handles(f);
 	fdri_master_release(f);
