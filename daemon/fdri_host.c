@@ -417,6 +417,37 @@ static int host_task_comm(void *ctx, pid_t pid, char *buf, size_t len)
 	return 0;
 }
 
+/* A sealed memfd: it cannot be written or resized, and is never taken
+ * for a dma-buf (not our name, and sealed against writes). */
+static int host_blob_create(void *ctx, const char *name, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t done = 0;
+	int fd, err;
+
+	(void)ctx;
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+
+		if (n < 0) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		done += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 struct event_base *fdri_host_loop_new(void)
 {
 	struct event_config *cfg = event_config_new();
@@ -444,6 +475,7 @@ const struct fdri_host_ops fdri_host_ops = {
 	.eventfd_check = host_eventfd_check,
 	.eventfd_signal = host_eventfd_signal,
 	.task_comm = host_task_comm,
+	.blob_create = host_blob_create,
 	.backing_create = host_backing_create,
 	.dmabuf_identify = host_identify,
 	.reopen = host_reopen,

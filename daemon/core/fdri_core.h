@@ -151,6 +151,9 @@ struct fdri_host_ops {
 	/* The command name of process or thread @pid (task->comm) into @buf,
 	 * NUL-terminated; -ESRCH if it is gone. Optional (NULL: unknown). */
 	int (*task_comm)(void *ctx, pid_t pid, char *buf, size_t len);
+	/* A new read-only file holding @len bytes of @data (a debugfs file's
+	 * contents); returns an fd the core owns, or -errno. */
+	int (*blob_create)(void *ctx, const char *name, const void *data, size_t len);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
