@@ -77,6 +77,7 @@ struct shim_config {
 	char sock[108];
 	char root[4096];
 	size_t rootlen;
+	char root_abs[4096];       /* root with symlinks resolved ("" if none) */
 	struct shim_device devices[SHIM_MAX_DEVICES]; /* by index */
 	int ndevices;              /* highest index named + 1 */
 	struct shim_node nodes[SHIM_MAX_NODES]; /* in the file's order */
@@ -92,6 +93,8 @@ int shim_real_close(int fd);
 int shim_real_fstat(int fd, struct stat *st);
 int shim_real_stat(const char *path, struct stat *st);
 int shim_real_fcntl(int fd, int cmd, long arg);
+int shim_real_open(const char *path, int flags);
+ssize_t shim_real_readlink(const char *path, char *out, size_t len);
 void *shim_real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int shim_real_ioctl(int fd, unsigned long req, void *arg);
 struct msghdr;
@@ -213,6 +216,11 @@ void shim_fence_sync_close(void);
 int shim_sw_sync_open(int flags);
 /* Is @path the sw_sync file (/dev/sw_sync, debugfs' sync/sw_sync)? */
 bool shim_sw_sync_path(const char *path);
+
+/* --- debugfs (shim_debugfs.c) --- */
+/* Opens a debugfs file of ours at @path (relative to @dirfd): the fd, or
+ * -1 with errno; -2 if the path is not one. */
+int shim_debugfs_open(int dirfd, const char *path, int flags);
 
 /* --- paths (shim_path.c) --- */
 void shim_config_load(void);

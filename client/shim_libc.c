@@ -95,6 +95,11 @@ int shim_real_close(int fd) { return get_close()(fd); }
 int shim_real_fstat(int fd, struct stat *st) { return get_fstat()(fd, st); }
 int shim_real_stat(const char *p, struct stat *st) { return get_stat()(p, st); }
 int shim_real_fcntl(int fd, int cmd, long arg) { return get_fcntl()(fd, cmd, arg); }
+int shim_real_open(const char *p, int flags) { return get_open()(p, flags); }
+ssize_t shim_real_readlink(const char *p, char *out, size_t len)
+{
+	return get_readlinkat()(AT_FDCWD, p, out, len);
+}
 int shim_real_ioctl(int fd, unsigned long req, void *arg) { return get_ioctl()(fd, req, arg); }
 void *shim_real_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 {
@@ -217,13 +222,21 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 	int pfd;
 
 	*mapped = path;
-	if (!shim_cfg.enabled || !path || (path[0] != '/' && dirfd != AT_FDCWD))
+	if (!shim_cfg.enabled || !path)
 		return -2;
+	if (path[0] != '/' && dirfd != AT_FDCWD)
+		return shim_debugfs_open(dirfd, path, flags);
 	n = shim_path_node(path);
 	if (n)
 		return shim_dev_open(n->device, n->type, flags);
 	if (shim_sw_sync_path(path))
 		return shim_sw_sync_open(flags);
+	if (path[0] == '/' || dirfd != AT_FDCWD) {
+		int fd = shim_debugfs_open(dirfd, path, flags);
+
+		if (fd != -2)
+			return fd;
+	}
 	pfd = shim_path_procfd(path);
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
 		/* reopening a DRM fd through /proc opens a new DRM file; a CUSE
@@ -1017,7 +1030,22 @@ static ssize_t do_readlink(int dirfd, const char *path, char *out, size_t len)
 	}
 	if (path && path[0] == '/')
 		path = shim_path_map(path, buf, sizeof(buf));
-	return get_readlinkat()(dirfd, path, out, len);
+	if (pfd < 0)
+		return get_readlinkat()(dirfd, path, out, len);
+	/* an fd opened in the sysroot shows the path it stands for, as the
+	 * kernel's /proc shows the path it was opened by */
+	char link[PATH_MAX];
+	ssize_t n = get_readlinkat()(dirfd, path, link, sizeof(link) - 1);
+
+	if (n < 0)
+		return n;
+	link[n] = '\0';
+	shim_path_unmap(link);
+	n = (ssize_t)strlen(link);
+	if ((size_t)n > len)
+		n = (ssize_t)len;
+	memcpy(out, link, (size_t)n);
+	return n;
 }
 
 PUBLIC ssize_t readlink(const char *path, char *out, size_t len)

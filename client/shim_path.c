@@ -131,6 +131,8 @@ void shim_config_load(void)
 	while (fgets(line, sizeof(line), f))
 		config_line(line);
 	fclose(f);
+	if (!realpath(shim_cfg.root, shim_cfg.root_abs))
+		shim_cfg.root_abs[0] = '\0';
 	shim_cfg.enabled = shim_cfg.nnodes > 0 || shim_cfg.ncuse > 0;
 }
 
@@ -192,6 +194,7 @@ static bool redirected(const char *path)
 	if (!shim_cfg.nnodes)
 		return false;
 	if (has_prefix(path, "/dev/dri") || has_prefix(path, "/sys/class/drm") ||
+	    has_prefix(path, "/sys/kernel/debug/dri") ||
 	    !strncmp(path, "/sys/dev/char/" FDRI_STR(FDRI_DRM_MAJOR) ":",
 		     strlen("/sys/dev/char/" FDRI_STR(FDRI_DRM_MAJOR) ":")))
 		return true;
@@ -209,9 +212,18 @@ const char *shim_path_map(const char *path, char *buf, size_t len)
 
 void shim_path_unmap(char *resolved)
 {
-	if (shim_cfg.enabled && resolved && !strncmp(resolved, shim_cfg.root, shim_cfg.rootlen) &&
-	    resolved[shim_cfg.rootlen] == '/')
-		memmove(resolved, resolved + shim_cfg.rootlen, strlen(resolved + shim_cfg.rootlen) + 1);
+	size_t l;
+
+	if (!shim_cfg.enabled || !resolved)
+		return;
+	if (!strncmp(resolved, shim_cfg.root, shim_cfg.rootlen) && resolved[shim_cfg.rootlen] == '/')
+		l = shim_cfg.rootlen;
+	else if ((l = strlen(shim_cfg.root_abs)) && !strncmp(resolved, shim_cfg.root_abs, l) &&
+		 resolved[l] == '/')
+		;
+	else
+		return;
+	memmove(resolved, resolved + l, strlen(resolved + l) + 1);
 }
 
 void shim_stat_patch(const struct shim_node *n, struct stat *st)

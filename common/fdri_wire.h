@@ -149,6 +149,17 @@ struct fdri_poll_proxy_arg {
  * effects of those closes are visible once it returns. */
 #define FDRI_IOCTL_SYNC _IO('F', 0x05)
 
+/* Opens debugfs file @name of the connection's device
+ * (/sys/kernel/debug/dri/<minor>/<name>): a read-only fd holding its text,
+ * made when opened, in @fd (FDRI_WIRE_FD_OTHER). @flags: O_CLOEXEC. An
+ * ioctl of a connection without a DRM file; unknown names: ENOENT. */
+struct fdri_debugfs_open {
+	int32_t fd;
+	uint32_t flags;
+	char name[56];
+};
+#define FDRI_IOCTL_DEBUGFS_OPEN _IOWR('F', 0x06, struct fdri_debugfs_open)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */

@@ -622,8 +622,15 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_log(FDRI_LOG_ERROR, "cannot write the sysroot %s: %s", d->root, strerror(-ret));
 		goto fail;
 	}
-	for (unsigned k = 0; k < d->ndevs; k++)
-		snprintf(d->ddev[k].platform, sizeof(d->ddev[k].platform), "%s", cfg.devs[k].platform);
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		const struct fdri_sysroot_dev *sd = &cfg.devs[k];
+		int minors[2] = { (int)k, 128 + (int)k }; /* CUSE: as the kernel would */
+
+		for (int i = sd->nnodes - 1; i >= 0; i--)
+			minors[sd->nodes[i].type == FDRI_NODE_TYPE_RENDER] = sd->nodes[i].minor;
+		snprintf(d->ddev[k].platform, sizeof(d->ddev[k].platform), "%s", sd->platform);
+		fdri_device_set_identity(d->devs[k], d->ddev[k].platform, minors[0], minors[1]);
+	}
 	errno = 0;
 	d->srv = fdri_server_create(base, d->devs, d->ndevs, sock);
 	if (!d->srv) {

@@ -442,7 +442,8 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 		sf_release_held(sf);
 		send_simple_reply(ch, m->id, 0);
 		return;
-	} else if (!sf->file && m->cmd == FDRI_IOCTL_SW_SYNC_OPEN) {
+	} else if (!sf->file && (m->cmd == FDRI_IOCTL_SW_SYNC_OPEN ||
+				   m->cmd == FDRI_IOCTL_DEBUGFS_OPEN)) {
 		kind = FDRI_TARGET_NONE; /* a fileless connection's own ioctl */
 		dev = sf->dev;
 		target = sf;             /* marks the path; not a reference */

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "fdri_sysroot.h"
+#include "fdri_debugfs.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -300,6 +301,29 @@ static int check_paths(const struct fdri_sysroot_cfg *cfg)
 	return 0;
 }
 
+/* /sys/kernel/debug/dri/<minor>/: the files' names, read-only and empty
+ * as debugfs shows them; the shim asks the daemon for their text when one
+ * is opened. */
+static int write_debugfs_dir(const char *root, int minor)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	int ret;
+
+	for (const char *const *f = fdri_debugfs_files; *f; f++) {
+		struct stat st;
+
+		snprintf(rel, sizeof(rel), "/sys/kernel/debug/dri/%d/%s", minor, *f);
+		snprintf(path, sizeof(path), "%s%s", root, rel);
+		if (stat(path, &st) == 0)
+			continue; /* another node of the minor made it */
+		if ((ret = write_file(root, rel, "")))
+			return ret;
+		if (chmod(path, 0444) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static int write_node(const char *root, const struct fdri_sysroot_dev *d, int index,
 		      const struct fdri_node_cfg *n, FILE *nodes)
 {
@@ -313,6 +337,8 @@ static int write_node(const char *root, const struct fdri_sysroot_dev *d, int in
 		return ret;
 	fprintf(nodes, "%s %s %d %d\n", path, type_name(n->type), n->minor, index);
 	if ((ret = write_drm_dir(root, d->platform, n->name, FDRI_DRM_MAJOR, (unsigned int)n->minor)))
+		return ret;
+	if ((ret = write_debugfs_dir(root, n->minor)))
 		return ret;
 	snprintf(rel, sizeof(rel), "/sys/class/drm/%s", n->name);
 	snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", d->platform, n->name);

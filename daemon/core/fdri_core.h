@@ -203,6 +203,10 @@ struct fdri_device {
 	const struct fdri_host_ops *host;
 	void *host_ctx;
 	uint64_t instance;
+	/* the parent device's name (dev_name(dev->dev), also dev->unique) and
+	 * the node minors, as the daemon set them up; NULL/-1: the defaults */
+	const char *bus_name;
+	int minors[2];                   /* primary, render */
 
 	struct fdri_idr names;           /* flink name -> object */
 	struct fdri_map offsets;         /* mmap offset -> object */
@@ -303,6 +307,15 @@ void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg);
  * taking a reference) instead of its own; before any file opens. */
 void fdri_device_set_fdobjs(struct fdri_device *dev, struct fdri_fdobjs *reg);
 const struct fdri_personality *fdri_personality_find(const char *name);
+/* Names the device's parent (a platform device; the daemon's sysroot) and
+ * its node minors; @bus_name is borrowed and must outlive the device. */
+void fdri_device_set_identity(struct fdri_device *dev, const char *bus_name, int primary_minor,
+			      int render_minor);
+/* dev_name(dev->dev): the platform device's name, else the personality's
+ * unique. */
+const char *fdri_device_bus_name(const struct fdri_device *dev);
+/* drm_minor.index of the device's node of @type (-1 if unknown). */
+int fdri_device_minor(const struct fdri_device *dev, enum fdri_node_type type);
 
 /* --- files --- */
 /* Returns NULL and sets *err (a negative errno) on failure: -EMFILE when

@@ -56,6 +56,7 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	fdri_map_init(&dev->dmabufs);
 	fdri_list_init(&dev->test_waiters);
 	fdri_list_init(&dev->files);
+	dev->minors[0] = dev->minors[1] = -1;
 	return dev;
 }
 
@@ -85,4 +86,24 @@ void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg)
 	fdri_clients_get(reg);
 	fdri_clients_put(dev->clients);
 	dev->clients = reg;
+}
+
+void fdri_device_set_identity(struct fdri_device *dev, const char *bus_name, int primary_minor,
+			      int render_minor)
+{
+	dev->bus_name = bus_name;
+	dev->minors[0] = primary_minor;
+	dev->minors[1] = render_minor;
+}
+
+const char *fdri_device_bus_name(const struct fdri_device *dev)
+{
+	return dev->bus_name && *dev->bus_name ? dev->bus_name : dev->pers->unique;
+}
+
+int fdri_device_minor(const struct fdri_device *dev, enum fdri_node_type type)
+{
+	if (type != FDRI_NODE_TYPE_PRIMARY && type != FDRI_NODE_TYPE_RENDER)
+		return -1;
+	return dev->minors[type == FDRI_NODE_TYPE_RENDER];
 }

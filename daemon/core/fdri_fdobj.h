@@ -63,6 +63,8 @@ struct fdri_pollable {
 };
 
 /* What kind of object: its fd-ioctls and its destructor. */
+struct fdri_seq;
+
 struct fdri_fdobj_type {
 	const char *name;
 	enum fdri_fd_kind kind;      /* what the reply tells the client */
@@ -71,6 +73,9 @@ struct fdri_fdobj_type {
 	const struct fdri_ioctl_desc *ioctls;
 	unsigned int num_ioctls;
 	void (*release)(struct fdri_fdobj *obj);
+	/* Optional: one line or more on the object for debugfs, ending in a
+	 * newline (fdri_debugfs.h). */
+	void (*describe)(struct fdri_fdobj *obj, struct fdri_seq *m);
 };
 
 struct fdri_fdobjs {

@@ -169,6 +169,10 @@ void fdri_req_submit_target(struct fdri_req *req, struct fdri_device *dev,
 			    enum fdri_target_kind kind, void *target,
 			    const struct fdri_caller *who, unsigned int cmd, uint64_t arg_uaddr,
 			    const void *arg, size_t arg_len, bool arg_fault);
+/* The ioctls of a connection without a DRM file (FDRI_TARGET_NONE):
+ * FDRI_IOCTL_SW_SYNC_OPEN and FDRI_IOCTL_DEBUGFS_OPEN (fdri_fileless.c). */
+extern const struct fdri_ioctl_desc fdri_fileless_ioctls[];
+extern const unsigned int fdri_fileless_num_ioctls;
 /* The transport delivered what ops->fetch() asked for. */
 void fdri_req_input_done(struct fdri_req *req);
 /* The transport checked the probed output; bit i of @faults: bufs[i] cannot be written. */

@@ -3,6 +3,7 @@
  * their lifetime), and the fileless ioctl that opens a timeline.
  */
 #include "fdri_sw_sync.h"
+#include "fdri_debugfs.h"
 #include "fdri_sync_file.h"
 #include "fdri_req.h"
 #include "fdri_wire.h"
@@ -185,17 +186,33 @@ static const struct fdri_ioctl_desc sw_sync_ioctls[] = {
 	  .fd_in_off = -1, .fd_out_off = -1 },
 };
 
+static void tl_describe(struct fdri_fdobj *obj, struct fdri_seq *m)
+{
+	struct sw_timeline *tl = fdri_container_of(obj, struct sw_timeline, base);
+	unsigned int n = 0;
+
+	for (struct fdri_list *l = tl->pts.next; l != &tl->pts; l = l->next)
+		n++;
+	fdri_seq_printf(m, "timeline %s at %u, %u pending point%s\n", tl->name, tl->value, n,
+			n == 1 ? "" : "s");
+	for (struct fdri_list *l = tl->pts.next; l != &tl->pts; l = l->next) {
+		fdri_seq_printf(m, "\t");
+		fdri_seq_fence(m, &fdri_container_of(l, struct sw_pt, link)->base);
+	}
+}
+
 const struct fdri_fdobj_type fdri_sw_sync_type = {
 	.name = "sw_sync",
 	.kind = FDRI_FD_TIMELINE,
 	.ioctls = sw_sync_ioctls,
 	.num_ioctls = sizeof(sw_sync_ioctls) / sizeof(sw_sync_ioctls[0]),
 	.release = tl_release,
+	.describe = tl_describe,
 };
 
 /* sw_sync_debugfs_open(): a new timeline, named after the opener. */
-static int sw_sync_open(struct fdri_file *f, const struct fdri_caller *w, void *data,
-			struct fdri_ioctl_args *a)
+int fdri_ioctl_sw_sync_open(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			    struct fdri_ioctl_args *a)
 {
 	struct fdri_sw_sync_open *o = data;
 	struct sw_timeline *tl = calloc(1, sizeof(*tl));
@@ -220,10 +237,3 @@ static int sw_sync_open(struct fdri_file *f, const struct fdri_caller *w, void *
 		fdri_fdobj_put(&tl->base);
 	return ret;
 }
-
-const struct fdri_ioctl_desc fdri_fileless_ioctls[] = {
-	{ .cmd = FDRI_IOCTL_SW_SYNC_OPEN, .name = "SW_SYNC_OPEN", .func = sw_sync_open,
-	  .fd_in_off = -1, .fd_out_off = offsetof(struct fdri_sw_sync_open, fd) },
-};
-const unsigned int fdri_fileless_num_ioctls =
-	sizeof(fdri_fileless_ioctls) / sizeof(fdri_fileless_ioctls[0]);

@@ -19,10 +19,9 @@
 #include "fdri_fdobj.h"
 #include "fdri_fence.h"
 
-/* Ioctls of a connection without a DRM file (fdri_req_submit_target()
- * with FDRI_TARGET_NONE): FDRI_IOCTL_SW_SYNC_OPEN. */
-extern const struct fdri_ioctl_desc fdri_fileless_ioctls[];
-extern const unsigned int fdri_fileless_num_ioctls;
+/* FDRI_IOCTL_SW_SYNC_OPEN, of a connection without a DRM file. */
+int fdri_ioctl_sw_sync_open(struct fdri_file *, const struct fdri_caller *, void *,
+			    struct fdri_ioctl_args *);
 
 extern const struct fdri_fdobj_type fdri_sw_sync_type;
 

@@ -10,6 +10,7 @@
  */
 #include "fdri_sync_file.h"
 #include "fdri_req.h"
+#include "fdri_debugfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -269,10 +270,18 @@ static const struct fdri_ioctl_desc sync_file_ioctls[] = {
 		      .dir = FDRI_PTR_OUT, .elem_size = sizeof(struct sync_fence_info) } } },
 };
 
+static void sync_file_describe(struct fdri_fdobj *obj, struct fdri_seq *m)
+{
+	struct fdri_sync_file *sf = fdri_container_of(obj, struct fdri_sync_file, base);
+
+	fdri_seq_fence(m, sf->fence);
+}
+
 const struct fdri_fdobj_type fdri_sync_file_type = {
 	.name = "sync_file",
 	.kind = FDRI_FD_SYNC_FILE,
 	.ioctls = sync_file_ioctls,
 	.num_ioctls = sizeof(sync_file_ioctls) / sizeof(sync_file_ioctls[0]),
 	.release = sync_file_release,
+	.describe = sync_file_describe,
 };

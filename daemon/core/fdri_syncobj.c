@@ -21,6 +21,7 @@
  * (freeing the state) or parks again.
  */
 #include "fdri_syncobj.h"
+#include "fdri_debugfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,12 +223,23 @@ static void syncobj_file_release(struct fdri_fdobj *obj)
 	free(sf);
 }
 
+static void syncobj_file_describe(struct fdri_fdobj *obj, struct fdri_seq *m)
+{
+	struct fdri_syncobj_file *sf = fdri_container_of(obj, struct fdri_syncobj_file, base);
+
+	if (sf->syncobj->fence)
+		fdri_seq_fence(m, sf->syncobj->fence);
+	else
+		fdri_seq_printf(m, "no fence\n");
+}
+
 const struct fdri_fdobj_type fdri_syncobj_file_type = {
 	.name = "syncobj_file",
 	.kind = FDRI_FD_SYNCOBJ,
 	.ioctls = NULL,
 	.num_ioctls = 0,
 	.release = syncobj_file_release,
+	.describe = syncobj_file_describe,
 };
 
 /* --- ioctls --- */
