@@ -218,6 +218,7 @@ struct fdri_device {
 
 	struct fdri_clients *clients;    /* per-process quotas (holds a reference) */
 	struct fdri_fdobjs *fdobjs;      /* fence fds of the daemon (holds a reference) */
+	struct fdri_list peer_link;      /* in fdobjs->devices */
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	struct fdri_list files;          /* open files (fdri_file.dev_link), oldest first */
@@ -261,6 +262,10 @@ struct fdri_dmabuf {
 	uint64_t size;
 	int fd;                          /* the daemon's fd on the dma-buf's file */
 	struct fdri_gem *obj;            /* exporting object of this device (holds a ref), or NULL */
+	/* the exporting device's record of the same dma-buf when another device
+	 * of the daemon exported it (holds a ref): its fences are this one's,
+	 * as the kernel's importers share the exporter's dma_resv */
+	struct fdri_dmabuf *peer;
 	struct fdri_client *client;      /* charged for @fd (holds a ref), or NULL */
 	/* the fences of a dma-buf without an exporting object here (a
 	 * foreign one); else those of @obj (fdri_dmabuf_resv()) */

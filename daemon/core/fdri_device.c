@@ -57,6 +57,7 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	fdri_list_init(&dev->test_waiters);
 	fdri_list_init(&dev->files);
 	dev->minors[0] = dev->minors[1] = -1;
+	fdri_list_add_tail(&dev->fdobjs->devices, &dev->peer_link);
 	return dev;
 }
 
@@ -70,6 +71,7 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_range_fini(&dev->offset_space);
 	fdri_map_fini(&dev->dmabufs);
 	fdri_clients_put(dev->clients);
+	fdri_list_del(&dev->peer_link);
 	fdri_fdobjs_put(dev->fdobjs);
 	free(dev);
 }
@@ -77,8 +79,10 @@ void fdri_device_destroy(struct fdri_device *dev)
 void fdri_device_set_fdobjs(struct fdri_device *dev, struct fdri_fdobjs *reg)
 {
 	fdri_fdobjs_get(reg);
+	fdri_list_del(&dev->peer_link);
 	fdri_fdobjs_put(dev->fdobjs);
 	dev->fdobjs = reg;
+	fdri_list_add_tail(&reg->devices, &dev->peer_link);
 }
 
 void fdri_device_set_clients(struct fdri_device *dev, struct fdri_clients *reg)

@@ -119,10 +119,14 @@ static int poll_proxy(struct fdri_file *f, const struct fdri_caller *w, void *da
 		      struct fdri_ioctl_args *a)
 {
 	struct fdri_dmabuf *buf = target_of(a);
-	struct fdri_poll_proxy *p = buf->proxy;
+	struct fdri_poll_proxy *p;
 	int ret;
 
 	(void)f; (void)w; (void)data;
+	/* one proxy per reservation object: the exporter's record's */
+	while (buf->peer)
+		buf = buf->peer;
+	p = buf->proxy;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (!p)

@@ -20,6 +20,7 @@ struct fdri_fdobjs *fdri_fdobjs_create(const struct fdri_host_ops *host, void *h
 	reg->host = host;
 	reg->host_ctx = host_ctx;
 	fdri_map_init(&reg->by_ino);
+	fdri_list_init(&reg->devices);
 	return reg;
 }
 

@@ -84,6 +84,9 @@ struct fdri_fdobjs {
 	const struct fdri_host_ops *host;
 	void *host_ctx;
 	uint64_t live;               /* objects alive, for leak checks and stats */
+	/* the devices sharing it (struct fdri_device.peer_link): the daemon's
+	 * devices, which find each other's dma-bufs through it */
+	struct fdri_list devices;
 };
 
 struct fdri_fdobj {

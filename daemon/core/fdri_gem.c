@@ -113,7 +113,9 @@ struct fdri_resv *fdri_gem_resv(struct fdri_gem *obj)
 
 struct fdri_resv *fdri_dmabuf_resv(struct fdri_dmabuf *buf)
 {
-	return buf->obj ? fdri_gem_resv(buf->obj) : &buf->resv;
+	if (buf->obj)
+		return fdri_gem_resv(buf->obj);
+	return buf->peer ? fdri_dmabuf_resv(buf->peer) : &buf->resv;
 }
 
 struct fdri_gem *fdri_gem_lookup(struct fdri_file *file, uint32_t handle)

@@ -29,6 +29,7 @@
  *   O(1), never by scanning the file's cache.
  */
 #include "fdri_ioctl.h"
+#include "fdri_fdobj.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@ void fdri_dmabuf_put(struct fdri_dmabuf *buf)
 	fdri_client_put(buf->client);
 	if (buf->obj)
 		fdri_gem_put(buf->obj);
+	fdri_dmabuf_put(buf->peer);
 	free(buf);
 }
 
@@ -237,6 +239,22 @@ out:
 	return 0;
 }
 
+/* The record of the dma-buf of inode @ino by the daemon's device that
+ * exported it (@instance), if that is not @dev and still knows it. */
+static struct fdri_dmabuf *exporter_record(struct fdri_device *dev, uint64_t instance,
+					   uint64_t ino)
+{
+	struct fdri_list *devs = &dev->fdobjs->devices;
+
+	for (struct fdri_list *l = devs->next; l != devs; l = l->next) {
+		struct fdri_device *d = fdri_container_of(l, struct fdri_device, peer_link);
+
+		if (d != dev && d->instance == instance)
+			return fdri_map_get(&d->dmabufs, ino);
+	}
+	return NULL;
+}
+
 /* The dma-buf behind a caller's fd, known or wrapped anew. */
 static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_file *file, int fd, int *err)
 {
@@ -290,6 +308,10 @@ static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_file *file, int fd, int *er
 		obj->memfd = memfd;
 		dev->stats.backed_bytes += obj->size;
 		buf->obj = obj;    /* creation reference becomes the dma-buf's */
+	} else {
+		buf->peer = exporter_record(dev, id.instance, id.ino);
+		if (buf->peer)
+			fdri_dmabuf_get(buf->peer);
 	}
 	return buf;
 }

@@ -361,6 +361,27 @@ static void an_importer_sees_the_exporters_fences(void **state)
 	fx_client_close(&fx->host, cfd);
 }
 
+/* PRIME between two devices of one daemon (an integrated and a discrete
+ * GPU): the importer's object shares the exporter's reservation object. */
+static void an_importer_on_another_device_sees_the_exporters_fences(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = vgem_open(fx, FDRI_NODE_RENDER);
+	struct fdri_file *b = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	uint32_t h = bo(a), hb, w;
+	int fd, cfd;
+
+	assert_int_equal(fx_export(fx, a, h, DRM_RDWR, &fd), 0);
+	cfd = fx_client_dup(&fx->host, fd);
+	assert_int_equal(fx_import(fx, b, cfd, &hb), 0);
+	assert_ptr_equal(resv_of(a, h), resv_of(b, hb));
+	assert_int_equal(attach(fx, a, h, VGEM_FENCE_WRITE, &w), 0);
+	assert_false(fdri_resv_test_signaled(resv_of(b, hb), FDRI_RESV_USAGE_WRITE));
+	assert_int_equal(sig(fx, a, w), 0);
+	assert_true(fdri_resv_test_signaled(resv_of(b, hb), FDRI_RESV_USAGE_WRITE));
+	fx_client_close(&fx->host, cfd);
+}
+
 static void fence_ioctls_work_on_the_primary_node_too(void **state)
 {
 	struct fx *fx = *state;
@@ -403,6 +424,7 @@ int main(void)
 		FX_TEST(closing_the_file_signals_its_fences),
 		FX_TEST(fences_outlive_the_object_and_die_with_the_file),
 		FX_TEST(an_importer_sees_the_exporters_fences),
+		FX_TEST(an_importer_on_another_device_sees_the_exporters_fences),
 		FX_TEST(fence_ioctls_work_on_the_primary_node_too),
 		FX_TEST(the_driver_range_has_nothing_else),
 	};
