@@ -185,7 +185,8 @@ static int show_objects(struct fdri_device *dev, struct fdri_seq *m)
 	fdri_map_for_each(&dev->offsets, ent)
 		if (n < cap)
 			objs[n++] = ent->val;
-	qsort(objs, n, sizeof(*objs), by_id);
+	if (n)
+		qsort(objs, n, sizeof(*objs), by_id);
 	fdri_seq_printf(m, "%8s %12s %4s %7s %6s %7s %8s  %s\n", "id", "size", "refs", "handles",
 			"name", "backing", "dma-buf", "file:handle");
 	for (size_t i = 0; i < n; i++) {
