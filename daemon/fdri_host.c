@@ -448,6 +448,28 @@ static int host_blob_create(void *ctx, const char *name, const void *data, size_
 	return fd;
 }
 
+/* The GPU's view of a buffer: the whole memfd, shared, so what a job
+ * writes is what every client mapping and dma-buf fd sees. */
+static int host_backing_map(void *ctx, int fd, uint64_t size, void **addr)
+{
+	void *p;
+
+	(void)ctx;
+	if (size == 0 || size > SIZE_MAX)
+		return -EINVAL;
+	p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = p;
+	return 0;
+}
+
+static void host_backing_unmap(void *ctx, void *addr, uint64_t size)
+{
+	(void)ctx;
+	munmap(addr, (size_t)size);
+}
+
 struct event_base *fdri_host_loop_new(void)
 {
 	struct event_config *cfg = event_config_new();
@@ -481,4 +503,6 @@ const struct fdri_host_ops fdri_host_ops = {
 	.reopen = host_reopen,
 	.dup = host_dup,
 	.close = host_close,
+	.backing_map = host_backing_map,
+	.backing_unmap = host_backing_unmap,
 };

@@ -27,6 +27,11 @@ extern "C" {
 #define DRM_FAKEDRI_DEVICE_STATS	0x03
 #define DRM_FAKEDRI_TEST_WAIT		0x04
 #define DRM_FAKEDRI_TEST_WAKE		0x05
+#define DRM_FAKEDRI_GET_PARAM		0x06
+#define DRM_FAKEDRI_CTX_CREATE		0x07
+#define DRM_FAKEDRI_CTX_DESTROY		0x08
+#define DRM_FAKEDRI_SUBMIT		0x09
+#define DRM_FAKEDRI_GEM_WAIT		0x0a
 
 /**
  * struct drm_fakedri_gem_create - create a zero-filled GEM object
@@ -91,9 +96,12 @@ struct drm_fakedri_gem_info {
  * @fence_fds: fence fds alive in the daemon: sync_files, syncobj files,
  *	sw_sync timelines, dma-buf poll proxies (all devices)
  * @waiters: calls of this device waiting in the daemon (parked)
+ * @jobs: GPU jobs submitted and not completed yet (DRM_FAKEDRI_SUBMIT)
+ * @hazards: jobs that skipped implicit sync and touched a buffer another
+ *	context's pending job or fence still used (docs/gpu.md), so far
  *
- * The last three came later: a caller with the older, shorter struct gets
- * the first five, as drm_ioctl() copies what both sizes share.
+ * Fields were appended over time: a caller with an older, shorter struct
+ * gets the fields it knows, as drm_ioctl() copies what both sizes share.
  */
 struct drm_fakedri_device_stats {
 	__u64 objects;
@@ -104,6 +112,8 @@ struct drm_fakedri_device_stats {
 	__u64 fences;
 	__u64 fence_fds;
 	__u64 waiters;
+	__u64 jobs;
+	__u64 hazards;
 };
 
 /**
@@ -135,6 +145,216 @@ struct drm_fakedri_test_wake {
 	__u32 count;
 };
 
+/*
+ * The simulated GPU (docs/gpu.md): a device has FAKEDRI_PARAM_NUM_QUEUES
+ * queues (engines). A job, submitted to one queue in a context, waits for
+ * its dependencies, then runs for its duration; when it completes, its
+ * commands are executed against the memory of its buffer objects and its
+ * fence signals. Jobs on one queue complete in submission order; queues
+ * run concurrently.
+ */
+
+#define FAKEDRI_PARAM_NUM_QUEUES	1 /* queues (engines) of the device */
+#define FAKEDRI_PARAM_TIMESTAMP		2 /* the GPU clock now: CLOCK_MONOTONIC ns */
+#define FAKEDRI_PARAM_POISON		3 /* FAKEDRI_POISON if poisoning is on, else 0 */
+#define FAKEDRI_PARAM_HAZARDS		4 /* FAKEDRI_HAZARDS_* */
+
+#define FAKEDRI_HAZARDS_OFF		0 /* not looked for */
+#define FAKEDRI_HAZARDS_LOG		1 /* counted and reported; the job runs */
+#define FAKEDRI_HAZARDS_ERROR		2 /* the job fails: fence error -EIO, commands not run */
+
+/*
+ * The 32-bit pattern a job's destination ranges hold from the moment it
+ * starts until it completes, when poisoning is on (little-endian, aligned
+ * to the buffer's 4-byte words): a reader that did not wait sees it.
+ */
+#define FAKEDRI_POISON			0xDEADBEEFu
+
+/**
+ * struct drm_fakedri_get_param - one of the device's parameters
+ * @param: in: FAKEDRI_PARAM_*
+ * @pad: must be 0
+ * @value: out
+ *
+ * Errors: EINVAL for an unknown @param or @pad != 0.
+ */
+struct drm_fakedri_get_param {
+	__u32 param;
+	__u32 pad;
+	__u64 value;
+};
+
+#define FAKEDRI_CTX_PRIORITY_MIN	(-1023)
+#define FAKEDRI_CTX_PRIORITY_MAX	1023
+
+/**
+ * struct drm_fakedri_ctx_create - a new GPU context of the file
+ * @flags: must be 0
+ * @priority: FAKEDRI_CTX_PRIORITY_MIN..MAX; recorded and reported, it does
+ *	not reorder jobs (a queue runs its jobs in submission order)
+ * @ctx_id: out: the context, >= 1, valid in this file only
+ * @pad: must be 0
+ *
+ * Errors: EINVAL for flags, pad or priority out of range.
+ */
+struct drm_fakedri_ctx_create {
+	__u32 flags;
+	__s32 priority;
+	__u32 ctx_id;
+	__u32 pad;
+};
+
+/**
+ * struct drm_fakedri_ctx_destroy - destroy a context
+ * @ctx_id: in
+ * @pad: must be 0
+ *
+ * Jobs the context submitted still complete. Errors: EINVAL for @pad,
+ * ENOENT for an unknown context.
+ */
+struct drm_fakedri_ctx_destroy {
+	__u32 ctx_id;
+	__u32 pad;
+};
+
+#define FAKEDRI_SUBMIT_BO_READ		(1u << 0)
+#define FAKEDRI_SUBMIT_BO_WRITE		(1u << 1)
+
+/**
+ * struct drm_fakedri_submit_bo - a buffer object the job uses
+ * @handle: a GEM handle of the file
+ * @flags: FAKEDRI_SUBMIT_BO_READ and/or _WRITE, at least one: what implicit
+ *	sync waits for, and the fence usage the job adds
+ */
+struct drm_fakedri_submit_bo {
+	__u32 handle;
+	__u32 flags;
+};
+
+#define FAKEDRI_SUBMIT_SYNCOBJ_WAIT	(1u << 0)
+#define FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL	(1u << 1)
+
+/**
+ * struct drm_fakedri_submit_syncobj - a syncobj the job waits on or signals
+ * @handle: a syncobj handle of the file
+ * @flags: FAKEDRI_SUBMIT_SYNCOBJ_WAIT and/or _SIGNAL, at least one
+ * @point: 0 for a binary syncobj; else a timeline point: WAIT waits for
+ *	it, SIGNAL adds it, signalled with the job's fence
+ *
+ * A WAIT entry needs its fence (or point) submitted already: EINVAL
+ * otherwise, as drm_syncobj_find_fence() without WAIT_FOR_SUBMIT.
+ */
+struct drm_fakedri_submit_syncobj {
+	__u32 handle;
+	__u32 flags;
+	__u64 point;
+};
+
+#define FAKEDRI_CMD_FILL	1 /* the 32-bit @value over @length bytes at @dst_offset */
+#define FAKEDRI_CMD_COPY	2 /* @length bytes from @src_bo/@src_offset to @dst_bo/@dst_offset */
+#define FAKEDRI_CMD_WRITE32	3 /* the 32-bit @value at @dst_offset */
+#define FAKEDRI_CMD_WRITE64	4 /* the 64-bit @value at @dst_offset */
+#define FAKEDRI_CMD_TIMESTAMP	5 /* the completion time (CLOCK_MONOTONIC ns, u64) at @dst_offset */
+
+/**
+ * struct drm_fakedri_submit_cmd - one command, run when the job completes
+ * @op: FAKEDRI_CMD_*
+ * @dst_bo: index into the job's @bos, which must have FAKEDRI_SUBMIT_BO_WRITE
+ * @dst_offset: bytes; FILL and WRITE32: a multiple of 4; WRITE64 and
+ *	TIMESTAMP: a multiple of 8
+ * @src_bo: COPY: index into @bos; else 0
+ * @pad: must be 0
+ * @src_offset: COPY; else 0
+ * @length: FILL (a multiple of 4) and COPY: bytes, > 0; else 0
+ * @value: FILL, WRITE32 (< 2^32) and WRITE64; else 0
+ *
+ * Ranges must lie within their objects. Commands run in order; a COPY
+ * whose ranges overlap behaves as memmove(). A source never written reads
+ * as zeros.
+ */
+struct drm_fakedri_submit_cmd {
+	__u32 op;
+	__u32 dst_bo;
+	__u64 dst_offset;
+	__u32 src_bo;
+	__u32 pad;
+	__u64 src_offset;
+	__u64 length;
+	__u64 value;
+};
+
+#define FAKEDRI_SUBMIT_NO_IMPLICIT	(1u << 0) /* skip implicit sync (fences are still added) */
+#define FAKEDRI_SUBMIT_FENCE_FD_IN	(1u << 1) /* wait on the sync_file @fence_fd */
+#define FAKEDRI_SUBMIT_FENCE_FD_OUT	(1u << 2) /* return a sync_file of the job's fence in @fence_fd */
+#define FAKEDRI_SUBMIT_FLAGS		(FAKEDRI_SUBMIT_NO_IMPLICIT | FAKEDRI_SUBMIT_FENCE_FD_IN | \
+					 FAKEDRI_SUBMIT_FENCE_FD_OUT)
+
+#define FAKEDRI_SUBMIT_MAX_BOS		1024
+#define FAKEDRI_SUBMIT_MAX_SYNCOBJS	1024
+#define FAKEDRI_SUBMIT_MAX_CMDS		1024
+#define FAKEDRI_SUBMIT_MAX_DURATION_NS	60000000000ull /* 60 s */
+
+/**
+ * struct drm_fakedri_submit - queue a job
+ * @flags: FAKEDRI_SUBMIT_*
+ * @ctx_id: a context of the file (DRM_FAKEDRI_CTX_CREATE)
+ * @queue: 0 .. FAKEDRI_PARAM_NUM_QUEUES - 1
+ * @fence_fd: in, with FENCE_FD_IN: a sync_file to wait on; out, with
+ *	FENCE_FD_OUT: a new sync_file (O_CLOEXEC) of the job's fence. Set it
+ *	to -1 when FENCE_FD_IN is not given.
+ * @duration_ns: how long the job runs once it started (<= 60 s)
+ * @bos: pointer to @nr_bos struct drm_fakedri_submit_bo
+ * @syncobjs: pointer to @nr_syncobjs struct drm_fakedri_submit_syncobj
+ * @cmds: pointer to @nr_cmds struct drm_fakedri_submit_cmd
+ * @nr_bos, @nr_syncobjs, @nr_cmds: at most FAKEDRI_SUBMIT_MAX_* each
+ * @pad: must be 0
+ * @seqno: out: the job's fence's seqno on its queue's timeline
+ *
+ * Errors, in the order they are checked: EINVAL for unknown flags, @pad,
+ * @queue, a count over its maximum or @duration_ns over 60 s; ENOENT for
+ * an unknown context; EINVAL if @fence_fd is no sync_file (FENCE_FD_IN);
+ * for each syncobj entry in order: EFAULT if the array cannot be read,
+ * EINVAL for flags, ENOENT for a handle, EINVAL for a WAIT without a
+ * fence or point; for each BO: EFAULT, EINVAL for flags, ENOENT for a
+ * handle; for each command: EFAULT, EINVAL for an op, a non-zero unused
+ * field, an index, a BO without WRITE, alignment, a range; ENOMEM.
+ */
+struct drm_fakedri_submit {
+	__u32 flags;
+	__u32 ctx_id;
+	__u32 queue;
+	__s32 fence_fd;
+	__u64 duration_ns;
+	__u64 bos;
+	__u64 syncobjs;
+	__u64 cmds;
+	__u32 nr_bos;
+	__u32 nr_syncobjs;
+	__u32 nr_cmds;
+	__u32 pad;
+	__u64 seqno;
+};
+
+#define FAKEDRI_GEM_WAIT_WRITE		(1u << 0)
+
+/**
+ * struct drm_fakedri_gem_wait - wait for a buffer's pending jobs and fences
+ * @handle: in: the object
+ * @flags: 0: until a read could start (the writers' fences signalled);
+ *	FAKEDRI_GEM_WAIT_WRITE: until a write could (the readers' too)
+ * @timeout_ns: in: relative; 0 asks whether the object is busy; negative
+ *	waits forever. Out: for a positive timeout, the time left (0 after
+ *	ETIME), as i915's GEM_WAIT
+ *
+ * Errors: EINVAL for flags; ENOENT for a handle; ETIME if still busy when
+ * the timeout passed (at once for 0); EINTR on a signal.
+ */
+struct drm_fakedri_gem_wait {
+	__u32 handle;
+	__u32 flags;
+	__s64 timeout_ns;
+};
+
 #define DRM_IOCTL_FAKEDRI_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_CREATE, struct drm_fakedri_gem_create)
 #define DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET \
@@ -148,6 +368,16 @@ struct drm_fakedri_test_wake {
 	DRM_IOW(DRM_COMMAND_BASE + DRM_FAKEDRI_TEST_WAIT, struct drm_fakedri_test_wait)
 #define DRM_IOCTL_FAKEDRI_TEST_WAKE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_TEST_WAKE, struct drm_fakedri_test_wake)
+#define DRM_IOCTL_FAKEDRI_GET_PARAM \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GET_PARAM, struct drm_fakedri_get_param)
+#define DRM_IOCTL_FAKEDRI_CTX_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_CTX_CREATE, struct drm_fakedri_ctx_create)
+#define DRM_IOCTL_FAKEDRI_CTX_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_FAKEDRI_CTX_DESTROY, struct drm_fakedri_ctx_destroy)
+#define DRM_IOCTL_FAKEDRI_SUBMIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_SUBMIT, struct drm_fakedri_submit)
+#define DRM_IOCTL_FAKEDRI_GEM_WAIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_WAIT, struct drm_fakedri_gem_wait)
 
 #if defined(__cplusplus)
 }

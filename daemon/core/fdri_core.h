@@ -64,6 +64,7 @@ struct fdri_device;
 struct fdri_fdobjs;
 struct fdri_pollable;
 struct fdri_file;
+struct fdri_gpu;
 struct fdri_ioctl_desc;
 
 /* Who is calling: the transport fills this from peer credentials. */
@@ -154,6 +155,12 @@ struct fdri_host_ops {
 	/* A new read-only file holding @len bytes of @data (a debugfs file's
 	 * contents); returns an fd the core owns, or -errno. */
 	int (*blob_create)(void *ctx, const char *name, const void *data, size_t len);
+	/* Maps @size bytes of the backing memfd @fd (borrowed) read-write and
+	 * shared into *@addr, for the GPU's commands (fdri_gpu.c). Optional
+	 * (NULL: SUBMIT with commands fails with -ENODEV). */
+	int (*backing_map)(void *ctx, int fd, uint64_t size, void **addr);
+	/* Unmaps what backing_map returned (when the object is freed). */
+	void (*backing_unmap)(void *ctx, void *addr, uint64_t size);
 };
 
 /* One driver ioctl handler's signature; also used for core ioctls. */
@@ -196,6 +203,8 @@ struct fdri_stats {
 	uint64_t dmabufs;
 	uint64_t backed_bytes;
 	uint64_t parked;                 /* requests waiting (fdri_req_park()) */
+	uint64_t jobs;                   /* GPU jobs submitted, not completed (fdri_gpu.c) */
+	uint64_t hazards;                /* GPU hazards reported (fdri_gpu.h) */
 };
 
 struct fdri_device {
@@ -226,6 +235,9 @@ struct fdri_device {
 	/* vgem: how long a fence lives before it signals by itself (ns;
 	 * 0 = VGEM_FENCE_TIMEOUT, 10 s) */
 	int64_t vgem_fence_timeout_ns;
+	/* the simulated GPU (fdri_gpu.h): made on first use or by
+	 * fdri_gpu_configure(), freed by fdri_device_destroy() */
+	struct fdri_gpu *gpu;
 };
 
 /* Per-file view of one object: how many handles this file has to it. */
@@ -253,6 +265,10 @@ struct fdri_gem {
 	 * references; finished when the object is freed. Use fdri_gem_resv(),
 	 * which answers with the exporter's for an import. */
 	struct fdri_resv resv;
+	/* the CPU mapping of the backing the GPU's commands use (host
+	 * backing_map), made on a job's first access; unmapped when the
+	 * object is freed */
+	void *map;
 };
 
 struct fdri_dmabuf {

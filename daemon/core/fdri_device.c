@@ -7,6 +7,7 @@
  */
 #include "fdri_ioctl.h"
 #include "fdri_fdobj.h"
+#include "fdri_gpu.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ void fdri_device_destroy(struct fdri_device *dev)
 {
 	if (!dev)
 		return;
+	fdri_gpu_destroy(dev);  /* first: its jobs hold objects */
 	fdri_master_put(&dev->master);
 	fdri_idr_fini(&dev->names);
 	fdri_map_fini(&dev->offsets);

@@ -1,6 +1,8 @@
 /*
  * fdri_driver.c - the "fakedri" personality's driver ioctls (uapi/fakedri_drm.h),
- * and the "vgem" personality (its ioctls are fdri_vgem_fence.c's).
+ * and the "vgem" personality (its ioctls are fdri_vgem_fence.c's). The GPU
+ * ioctls (GET_PARAM, CTX_*, SUBMIT, GEM_WAIT) and the per-file state
+ * behind them are fdri_gpu_ioctl.c's.
  * Objects made here are ordinary GEM objects; see fdri_core.h for their
  * lifetime.
  */
@@ -12,6 +14,7 @@
 #include <stddef.h>
 
 #include "fakedri_drm.h"
+#include "fdri_gpu.h"
 #include "fdri_vgem_fence.h"
 
 static int gem_create(struct fdri_file *f, const struct fdri_caller *w, void *data,
@@ -83,6 +86,8 @@ static int device_stats(struct fdri_file *f, const struct fdri_caller *w, void *
 	st->fences = fdri_fence_live;
 	st->fence_fds = f->dev->fdobjs->live;
 	st->waiters = s->parked;
+	st->jobs = s->jobs;
+	st->hazards = s->hazards;
 	return 0;
 }
 
@@ -144,6 +149,12 @@ static int test_wake(struct fdri_file *f, const struct fdri_caller *w, void *dat
 	[DRM_FAKEDRI_##ioctl] = { .cmd = DRM_IOCTL_FAKEDRI_##ioctl, .name = "FAKEDRI_" #ioctl, \
 		.flags = (fl), .func = (fn), .fd_in_off = -1, .fd_out_off = -1 }
 
+/* SUBMIT's nested arrays: IN, counted by a u32 field */
+#define SUBMIT_PTR(ptr, count, type) \
+	{ .ptr_off = offsetof(struct drm_fakedri_submit, ptr), \
+	  .len_off = offsetof(struct drm_fakedri_submit, count), .len_size = 4, \
+	  .dir = FDRI_PTR_IN, .elem_size = sizeof(type) }
+
 static const struct fdri_ioctl_desc driver_ioctls[] = {
 	DRV(GEM_CREATE, gem_create, FDRI_AUTH | FDRI_RENDER_ALLOW),
 	DRV(GEM_MMAP_OFFSET, gem_mmap_offset, FDRI_AUTH | FDRI_RENDER_ALLOW),
@@ -151,6 +162,23 @@ static const struct fdri_ioctl_desc driver_ioctls[] = {
 	DRV(DEVICE_STATS, device_stats, FDRI_RENDER_ALLOW),
 	DRV(TEST_WAIT, test_wait, FDRI_RENDER_ALLOW),
 	DRV(TEST_WAKE, test_wake, FDRI_RENDER_ALLOW),
+	DRV(GET_PARAM, fdri_gpu_ioctl_get_param, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(CTX_CREATE, fdri_gpu_ioctl_ctx_create, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(CTX_DESTROY, fdri_gpu_ioctl_ctx_destroy, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	[DRM_FAKEDRI_SUBMIT] = {
+		.cmd = DRM_IOCTL_FAKEDRI_SUBMIT, .name = "FAKEDRI_SUBMIT",
+		.flags = FDRI_AUTH | FDRI_RENDER_ALLOW, .func = fdri_gpu_ioctl_submit,
+		/* in with FENCE_FD_IN, out with FENCE_FD_OUT, as msm's fence_fd */
+		.fd_in_off = offsetof(struct drm_fakedri_submit, fence_fd),
+		.fd_out_off = offsetof(struct drm_fakedri_submit, fence_fd),
+		.nptrs = 3,
+		.ptrs = {
+			SUBMIT_PTR(bos, nr_bos, struct drm_fakedri_submit_bo),
+			SUBMIT_PTR(syncobjs, nr_syncobjs, struct drm_fakedri_submit_syncobj),
+			SUBMIT_PTR(cmds, nr_cmds, struct drm_fakedri_submit_cmd),
+		},
+	},
+	DRV(GEM_WAIT, fdri_gpu_ioctl_gem_wait, FDRI_AUTH | FDRI_RENDER_ALLOW),
 };
 
 const struct fdri_personality fdri_personality_fakedri = {
@@ -165,6 +193,8 @@ const struct fdri_personality fdri_personality_fakedri = {
 	.modeset = true,
 	.syncobj = true,
 	.syncobj_timeline = true,
+	.open = fdri_gpu_file_open,
+	.postclose = fdri_gpu_file_postclose,
 };
 
 /* What Linux 6.1's vgem reports, with its fence ioctls (0x41, 0x42,

@@ -9,8 +9,9 @@
  *   and on the 1 -> 0 transition removes the flink name, drops obj->dma_buf
  *   and the handles' reference (drm_gem_object_handle_put_unlocked).
  * - gem_free() runs at refcount 0: it drops the fences of its reservation
- *   object (obj->resv), forgets the mmap offset, drops the import link and
- *   closes the backing memfd.
+ *   object (obj->resv), forgets the mmap offset, drops the import link,
+ *   unmaps the GPU's mapping (obj->map, fdri_gpu.c) and closes the backing
+ *   memfd.
  */
 #include "fdri_ioctl.h"
 
@@ -86,6 +87,8 @@ static void gem_free(struct fdri_gem *obj)
 	fdri_range_free(&dev->offset_space, obj->mmap_offset, obj->size);
 	if (obj->import)
 		fdri_dmabuf_put(obj->import);
+	if (obj->map)
+		dev->host->backing_unmap(dev->host_ctx, obj->map, obj->size);
 	if (obj->memfd >= 0) {
 		dev->host->close(dev->host_ctx, obj->memfd);
 		dev->stats.backed_bytes -= obj->size;

@@ -286,6 +286,39 @@ static int host_eventfd_signal(void *ctx, int fd)
 	return 0;
 }
 
+/* The inode's content, made zero-filled on first use. */
+static unsigned char *inode_mem(struct fx_inode *in)
+{
+	if (!in->mem) {
+		in->mem = calloc(1, in->size ? in->size : 1);
+		assert_non_null(in->mem);
+	}
+	return in->mem;
+}
+
+static int host_backing_map(void *ctx, int fd, uint64_t size, void **addr)
+{
+	struct fx_host *h = ctx;
+	struct fx_fd *e = fd_find(h, fd);
+
+	if (!e)
+		return -EBADF;
+	assert_true(size <= e->inode->size);
+	*addr = inode_mem(e->inode);
+	h->maps_live++;
+	return 0;
+}
+
+static void host_backing_unmap(void *ctx, void *addr, uint64_t size)
+{
+	struct fx_host *h = ctx;
+
+	(void)size;
+	assert_non_null(addr);
+	assert_true(h->maps_live > 0);
+	h->maps_live--;
+}
+
 int fx_take(struct fx_host *h, int fd)
 {
 	struct fx_fd *e = fd_find(h, fd);
@@ -343,6 +376,8 @@ const struct fdri_host_ops fx_host_ops = {
 	.reopen = host_reopen,
 	.dup = host_dup,
 	.close = host_close,
+	.backing_map = host_backing_map,
+	.backing_unmap = host_backing_unmap,
 };
 
 int fx_client_dup(struct fx_host *h, int fd)
@@ -425,6 +460,7 @@ static void check_device_empty(const struct fdri_device *dev)
 	assert_int_equal(dev->stats.backed_bytes, 0);
 	assert_int_equal(dev->mem_used, 0);
 	assert_int_equal(dev->stats.parked, 0);
+	assert_int_equal(dev->stats.jobs, 0);
 }
 
 int fx_teardown(void **state)
@@ -453,9 +489,12 @@ int fx_teardown(void **state)
 	assert_int_equal(fx->host.core_closed, fx->host.core_opened);
 	assert_int_equal(fx->host.bad_closes, 0);
 	assert_int_equal(fx_timers_armed(&fx->host), 0);
+	assert_int_equal(fx->host.maps_live, 0);
 	fdri_device_destroy(fx->dev);
 	fdri_device_destroy(fx->dev2);
 	fdri_device_destroy(fx->vgem);
+	for (unsigned i = 0; i < fx->host.ninodes; i++)
+		free(fx->host.inodes[i].mem);
 	free(fx);
 	return 0;
 }
@@ -618,4 +657,123 @@ uint64_t fx_map_dumb(struct fx *fx, struct fdri_file *f, uint32_t handle)
 
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_MODE_MAP_DUMB, &m), 0);
 	return m.offset;
+}
+
+static struct fx_inode *bo_inode(struct fdri_file *f, uint32_t handle, bool create, uint64_t off,
+				 size_t len)
+{
+	struct fdri_gem *obj = fdri_gem_lookup(f, handle);
+	int fd;
+
+	assert_non_null(obj);
+	assert_true(len <= obj->size && off <= obj->size - len);
+	if (obj->memfd < 0 && !create)
+		return NULL;
+	fd = fdri_gem_backing(obj);
+	assert_true(fd >= 0);
+	return fd_find(f->dev->host_ctx, fd)->inode;
+}
+
+void fx_bo_read(struct fdri_file *f, uint32_t handle, uint64_t off, void *buf, size_t len)
+{
+	struct fx_inode *in = bo_inode(f, handle, false, off, len);
+
+	if (in && in->mem)
+		memcpy(buf, in->mem + off, len);
+	else
+		memset(buf, 0, len);
+}
+
+void fx_bo_write(struct fdri_file *f, uint32_t handle, uint64_t off, const void *buf, size_t len)
+{
+	memcpy(inode_mem(bo_inode(f, handle, true, off, len)) + off, buf, len);
+}
+
+uint32_t fx_bo_read32(struct fdri_file *f, uint32_t handle, uint64_t off)
+{
+	uint32_t v;
+
+	fx_bo_read(f, handle, off, &v, sizeof(v));
+	return v;
+}
+
+uint64_t fx_bo_read64(struct fdri_file *f, uint32_t handle, uint64_t off)
+{
+	uint64_t v;
+
+	fx_bo_read(f, handle, off, &v, sizeof(v));
+	return v;
+}
+
+uint32_t fx_ctx_create(struct fx *fx, struct fdri_file *f, int32_t priority)
+{
+	struct drm_fakedri_ctx_create c = { .priority = priority };
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_CTX_CREATE, &c), 0);
+	assert_int_not_equal(c.ctx_id, 0);
+	return c.ctx_id;
+}
+
+void fx_job_init(struct fx_job *j, uint32_t ctx, uint32_t queue, uint64_t duration_ns)
+{
+	memset(j, 0, sizeof(*j));
+	j->args.ctx_id = ctx;
+	j->args.queue = queue;
+	j->args.duration_ns = duration_ns;
+	j->args.fence_fd = -1;
+	j->out_fd = -1;
+}
+
+uint32_t fx_job_bo(struct fx_job *j, uint32_t handle, uint32_t flags)
+{
+	assert_true(j->args.nr_bos < FX_JOB_MAX);
+	j->bos[j->args.nr_bos] = (struct drm_fakedri_submit_bo){ .handle = handle, .flags = flags };
+	return j->args.nr_bos++;
+}
+
+void fx_job_syncobj(struct fx_job *j, uint32_t handle, uint32_t flags, uint64_t point)
+{
+	assert_true(j->args.nr_syncobjs < FX_JOB_MAX);
+	j->syncobjs[j->args.nr_syncobjs++] =
+		(struct drm_fakedri_submit_syncobj){ .handle = handle, .flags = flags, .point = point };
+}
+
+void fx_job_cmd(struct fx_job *j, uint32_t op, uint32_t dst_bo, uint64_t dst_offset,
+		uint64_t length, uint64_t value)
+{
+	assert_true(j->args.nr_cmds < FX_JOB_MAX);
+	j->cmds[j->args.nr_cmds++] = (struct drm_fakedri_submit_cmd){
+		.op = op, .dst_bo = dst_bo, .dst_offset = dst_offset, .length = length,
+		.value = value };
+}
+
+void fx_job_copy(struct fx_job *j, uint32_t dst_bo, uint64_t dst_offset, uint32_t src_bo,
+		 uint64_t src_offset, uint64_t length)
+{
+	assert_true(j->args.nr_cmds < FX_JOB_MAX);
+	j->cmds[j->args.nr_cmds++] = (struct drm_fakedri_submit_cmd){
+		.op = FAKEDRI_CMD_COPY, .dst_bo = dst_bo, .dst_offset = dst_offset,
+		.src_bo = src_bo, .src_offset = src_offset, .length = length };
+}
+
+int fx_submit(struct fx *fx, struct fdri_file *f, struct fx_job *j, int in_fd)
+{
+	int out = -1, ret;
+
+	j->args.bos = j->args.nr_bos ? (uintptr_t)j->bos : 0;
+	j->args.syncobjs = j->args.nr_syncobjs ? (uintptr_t)j->syncobjs : 0;
+	j->args.cmds = j->args.nr_cmds ? (uintptr_t)j->cmds : 0;
+	ret = fdri_ioctl_direct(f, &file_slot(fx, f)->who, DRM_IOCTL_FAKEDRI_SUBMIT, &j->args,
+				in_fd, &out);
+	j->out_fd = out >= 0 ? fx_take(&fx->host, out) : -1;
+	return ret;
+}
+
+struct drm_fakedri_device_stats fx_stats(struct fx *fx, struct fdri_file *f)
+{
+	struct drm_fakedri_device_stats st;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_DEVICE_STATS, &st), 0);
+	return st;
 }

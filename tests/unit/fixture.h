@@ -45,6 +45,8 @@ struct fx_inode {
 	bool closed;                     /* every copy of that end was closed */
 	uint64_t eventfd_count;          /* what eventfd_signal() added */
 	bool eventfd;                    /* an eventfd (fx_client_eventfd()) */
+	unsigned char *mem;              /* the whole content (@size bytes), made on
+					  * first map or fx_bo_*; NULL reads as zeros */
 };
 
 struct fx_fd {
@@ -79,6 +81,7 @@ struct fx_host {
 	struct fx_inode *hangups[FX_MAX_INODES]; /* pollables closed, not yet told */
 	unsigned nhangups;
 	unsigned pollables_live;
+	unsigned maps_live;              /* backing_map()s not unmapped yet */
 };
 
 extern const struct fdri_host_ops fx_host_ops;
@@ -147,5 +150,41 @@ int fx_export(struct fx *fx, struct fdri_file *f, uint32_t handle, uint32_t flag
 int fx_import(struct fx *fx, struct fdri_file *f, int fd, uint32_t *handle);
 uint32_t fx_dumb_create(struct fx *fx, struct fdri_file *f, uint32_t w, uint32_t h, uint32_t bpp);
 uint64_t fx_map_dumb(struct fx *fx, struct fdri_file *f, uint32_t handle);
+
+/* An object's bytes as a CPU mapping sees them (the fake host's inode
+ * memory): reading an object without backing gives zeros; writing makes
+ * its backing. */
+void fx_bo_read(struct fdri_file *f, uint32_t handle, uint64_t off, void *buf, size_t len);
+void fx_bo_write(struct fdri_file *f, uint32_t handle, uint64_t off, const void *buf, size_t len);
+uint32_t fx_bo_read32(struct fdri_file *f, uint32_t handle, uint64_t off);
+uint64_t fx_bo_read64(struct fdri_file *f, uint32_t handle, uint64_t off);
+
+/* The GPU (fdri_gpu.h): a context (asserts success), and a SUBMIT built
+ * up in place. */
+uint32_t fx_ctx_create(struct fx *fx, struct fdri_file *f, int32_t priority);
+
+#define FX_JOB_MAX 16
+struct fx_job {
+	struct drm_fakedri_submit args;
+	struct drm_fakedri_submit_bo bos[FX_JOB_MAX];
+	struct drm_fakedri_submit_syncobj syncobjs[FX_JOB_MAX];
+	struct drm_fakedri_submit_cmd cmds[FX_JOB_MAX];
+	int out_fd;                      /* FENCE_FD_OUT's sync_file (the test's), or -1 */
+};
+
+/* An empty job of @ctx on @queue lasting @duration_ns; fence_fd -1. */
+void fx_job_init(struct fx_job *j, uint32_t ctx, uint32_t queue, uint64_t duration_ns);
+/* Adds an object; returns its index for commands. */
+uint32_t fx_job_bo(struct fx_job *j, uint32_t handle, uint32_t flags);
+void fx_job_syncobj(struct fx_job *j, uint32_t handle, uint32_t flags, uint64_t point);
+void fx_job_cmd(struct fx_job *j, uint32_t op, uint32_t dst_bo, uint64_t dst_offset,
+		uint64_t length, uint64_t value);
+void fx_job_copy(struct fx_job *j, uint32_t dst_bo, uint64_t dst_offset, uint32_t src_bo,
+		 uint64_t src_offset, uint64_t length);
+/* DRM_IOCTL_FAKEDRI_SUBMIT with the arrays of @j (NULL if empty) and
+ * @in_fd as the caller's fd for FENCE_FD_IN; 0 or -errno. */
+int fx_submit(struct fx *fx, struct fdri_file *f, struct fx_job *j, int in_fd);
+/* The device's counters as DEVICE_STATS reports them. */
+struct drm_fakedri_device_stats fx_stats(struct fx *fx, struct fdri_file *f);
 
 #endif
