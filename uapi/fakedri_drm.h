@@ -164,9 +164,10 @@ struct drm_fakedri_test_wake {
 #define FAKEDRI_HAZARDS_ERROR		2 /* the job fails: fence error -EIO, commands not run */
 
 /*
- * The 32-bit pattern a job's destination ranges hold from the moment it
- * starts until it completes, when poisoning is on (little-endian, aligned
- * to the buffer's 4-byte words): a reader that did not wait sees it.
+ * The 32-bit pattern a job's destination ranges hold until it completes,
+ * when poisoning is on (little-endian, aligned to the buffer's 4-byte
+ * words): from its submission if its destination buffers are idle then,
+ * else from its start. A reader that did not wait sees it.
  */
 #define FAKEDRI_POISON			0xDEADBEEFu
 

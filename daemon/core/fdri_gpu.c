@@ -22,12 +22,13 @@
  *   its references are dropped, and the queue starts its next job.
  *
  * DOC: detectors
- * - poison: when a job starts, the ranges its commands will write (minus
- *   those it reads itself, so a job never reads its own poison) are
- *   filled with FAKEDRI_POISON, which the commands overwrite when it
- *   completes. Starting, not submitting, is the moment: a job that
- *   writes a buffer waits for the earlier jobs that read it, which must
- *   still see what they were submitted to read.
+ * - poison: the ranges a job's commands will write (minus those it reads
+ *   itself, so a job never reads its own poison) are filled with
+ *   FAKEDRI_POISON until its commands overwrite them at completion:
+ *   at submit if no access to any of its destination objects is pending
+ *   then, else when it starts. A job that writes a buffer waits for the
+ *   earlier jobs using it, which must still see what they were submitted
+ *   to see; once they are done, nobody may legitimately look.
  * - hazards: checked when a job starts, on the fences snapshot at submit
  *   (fdri_gpu_ioctl.c): every one still pending is reported (hook, one
  *   per object and fence) and counted in dev->stats.hazards; in ERROR mode
@@ -304,7 +305,9 @@ int gpu_bo_map(struct fdri_gem *obj, bool create, unsigned char **map)
 		*map = obj->map;
 		return 0;
 	}
-	if (obj->memfd < 0 && !create) {
+	/* never written, so zeros; but a foreign import's memory is the
+	 * dma-buf's, which has content whether or not we opened it yet */
+	if (obj->memfd < 0 && !obj->import && !create) {
 		*map = NULL;
 		return 0;
 	}
@@ -386,6 +389,7 @@ static void poison_minus_reads(struct fdri_gpu_job *job, struct fdri_gem *obj, u
 
 static void job_poison(struct fdri_gpu_job *job)
 {
+	job->poisoned = true;
 	for (unsigned int i = 0; i < job->info.ncmds; i++) {
 		const struct drm_fakedri_submit_cmd *c = &job->cmds[i];
 		struct fdri_gem *obj = job->bos[c->dst_bo].obj;
@@ -395,6 +399,17 @@ static void job_poison(struct fdri_gpu_job *job)
 			poison_minus_reads(job, obj, obj->map, c->dst_offset,
 					   c->dst_offset + cmd_write_len(c));
 	}
+}
+
+void gpu_job_poison_if_idle(struct fdri_gpu_job *job)
+{
+	if (!job->queue->gpu->cfg.poison)
+		return;
+	for (unsigned int i = 0; i < job->info.ncmds; i++)
+		if (!fdri_resv_test_signaled(fdri_gem_resv(job->bos[job->cmds[i].dst_bo].obj),
+					     FDRI_RESV_USAGE_BOOKKEEP))
+			return;
+	job_poison(job);
 }
 
 /* Runs the commands at completion time @now: 0 or -errno. */
@@ -494,7 +509,7 @@ static void job_start(struct fdri_gpu_job *job)
 	if (job->fail) {
 		deadline = now; /* fails at once, from the loop */
 	} else {
-		if (gpu->cfg.poison)
+		if (gpu->cfg.poison && !job->poisoned)
 			job_poison(job);
 		deadline = job->info.duration_ns > (uint64_t)(INT64_MAX - now) ? INT64_MAX
 			   : now + (int64_t)job->info.duration_ns;

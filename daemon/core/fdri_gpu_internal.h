@@ -83,6 +83,7 @@ struct fdri_gpu_job {
 	struct fdri_gpu_fence *fence;  /* holds a reference */
 	uint64_t ctx_uid;
 	int fail;                      /* set at start (hazard): complete with it, run nothing */
+	bool poisoned;                 /* its destination ranges hold FAKEDRI_POISON */
 	struct gpu_job_bo *bos;
 	struct drm_fakedri_submit_cmd *cmds;
 	struct gpu_sync *syncs;
@@ -105,12 +106,17 @@ void gpu_job_add_hazard(struct fdri_gpu_job *job, struct fdri_fence *fence, uint
 			bool other_writes);
 /* The job's fence, seqno = the queue's next; 0 or -ENOMEM. */
 int gpu_job_make_fence(struct fdri_gpu_job *job);
+/* Poisons the job's destinations now if poisoning is on and none of
+ * them has an access pending; else job_start() will. Before the job's
+ * own fence is added anywhere. */
+void gpu_job_poison_if_idle(struct fdri_gpu_job *job);
 /* Frees a job that was never pushed. */
 void gpu_job_free(struct fdri_gpu_job *job);
 /* Commits: the queue takes the job, dependencies are waited for. */
 void gpu_job_push(struct fdri_gpu_job *job);
 /* The CPU mapping of @obj's memory in *@map: creating the backing if
- * @create, else NULL for an object without backing (it reads as zeros).
+ * @create, else NULL for a native object without backing (it reads as
+ * zeros; an import always has memory: the dma-buf's).
  * 0 or -errno (-ENODEV: the host cannot map). The mapping is obj->map,
  * kept until the object is freed. */
 int gpu_bo_map(struct fdri_gem *obj, bool create, unsigned char **map);

@@ -412,6 +412,7 @@ static void submit_commit(struct fdri_gpu_job *job, struct fdri_fence *in_fence,
 		if (job->syncs[i].wait && !fdri_fence_is_signaled(job->syncs[i].wait))
 			gpu_job_add_dep(job, job->syncs[i].wait);
 	walk_implicit(job, true, NULL, NULL);
+	gpu_job_poison_if_idle(job);
 	for (unsigned int i = 0; i < job->info.nbos; i++)
 		fdri_resv_add_fence(fdri_gem_resv(job->bos[i].obj), fence,
 				    job->bos[i].flags & FAKEDRI_SUBMIT_BO_WRITE ?

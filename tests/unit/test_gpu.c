@@ -704,6 +704,30 @@ static void commands_reach_an_imported_buffer_of_another_device(void **state)
 	fx_client_close(&fx->host, cfd);
 }
 
+static void copy_from_a_foreign_import_reads_the_dmabufs_memory(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = open_file(fx);
+	struct fdri_file *g = fx_open_on(fx, fx_second_device(fx), FDRI_NODE_RENDER, &fx->user);
+	uint32_t bo = fx_gem_create(fx, f, 4096), imported, dst = fx_gem_create(fx, g, 4096);
+	uint32_t ctx = fx_ctx_create(fx, g, 0), v = 0x600dda7a;
+	struct fx_job j;
+	int fd, cfd;
+
+	fx_bo_write(f, bo, 0, &v, 4);
+	assert_int_equal(fx_export(fx, f, bo, DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	cfd = fx_client_dup(&fx->host, fd);
+	assert_int_equal(fx_import(fx, g, cfd, &imported), 0);
+	/* the import has not opened the dma-buf's memory yet */
+	assert_false(fx_gem_info(fx, g, imported).flags & DRM_FAKEDRI_GEM_INFO_BACKED);
+	fx_job_init(&j, ctx, 0, MS);
+	fx_job_copy(&j, fx_job_bo(&j, dst, WR), 0, fx_job_bo(&j, imported, RD), 0, 4);
+	assert_int_equal(fx_submit(fx, g, &j, -1), 0);
+	fx_advance(&fx->host, MS);
+	assert_int_equal(fx_bo_read32(g, dst, 0), 0x600dda7a);
+	fx_client_close(&fx->host, cfd);
+}
+
 /* --- poison --- */
 
 static void poison_is_seen_while_the_job_runs_and_replaced_at_completion(void **state)
@@ -770,6 +794,38 @@ static void poison_waits_for_the_job_to_start_and_spares_what_it_reads(void **st
 	fx_advance(&fx->host, 2 * MS);
 	assert_int_equal(fx_bo_read32(f, a, 4), 0x44444444);
 	assert_int_equal(fx_bo_read32(f, a, 0), 0x55555555);
+}
+
+static void poison_shows_at_submit_when_the_destination_is_idle(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_gpu_config cfg = { .poison = true };
+	struct fdri_fence *gate = fdri_fence_create(fdri_fence_context_alloc(1), 1);
+	struct fdri_file *f;
+	struct fdri_syncobj *so;
+	uint32_t ctx, bo, s;
+	struct fx_job j;
+
+	assert_int_equal(fdri_gpu_configure(fx->dev, &cfg), 0);
+	f = open_file(fx);
+	ctx = fx_ctx_create(fx, f, 0);
+	bo = fx_gem_create(fx, f, 4096);
+	s = syncobj_create(fx, f);
+	so = fdri_syncobj_find(f, s);
+	fdri_syncobj_replace_fence(so, gate);
+	fdri_syncobj_put(so);
+	/* held back by an explicit fence, but nothing else uses the buffer */
+	fx_job_init(&j, ctx, 0, MS);
+	fx_job_cmd(&j, FAKEDRI_CMD_WRITE32, fx_job_bo(&j, bo, WR), 8, 0, 6);
+	fx_job_syncobj(&j, s, FAKEDRI_SUBMIT_SYNCOBJ_WAIT, 0);
+	assert_int_equal(fx_submit(fx, f, &j, -1), 0);
+	assert_int_equal(fx_bo_read32(f, bo, 8), FAKEDRI_POISON);
+	fx_advance(&fx->host, 10 * MS);
+	assert_int_equal(fx_bo_read32(f, bo, 8), FAKEDRI_POISON);
+	fdri_fence_signal(gate, fx->host.now);
+	fx_advance(&fx->host, MS);
+	assert_int_equal(fx_bo_read32(f, bo, 8), 6);
+	fdri_fence_put(gate);
 }
 
 /* --- hazards --- */
@@ -1218,8 +1274,10 @@ int main(void)
 		FX_TEST(copy_from_an_object_never_written_gives_zeros),
 		FX_TEST(write32_write64_and_timestamp_write_at_completion),
 		FX_TEST(commands_reach_an_imported_buffer_of_another_device),
+		FX_TEST(copy_from_a_foreign_import_reads_the_dmabufs_memory),
 		FX_TEST(poison_is_seen_while_the_job_runs_and_replaced_at_completion),
 		FX_TEST(poison_waits_for_the_job_to_start_and_spares_what_it_reads),
+		FX_TEST(poison_shows_at_submit_when_the_destination_is_idle),
 		FX_TEST(skipping_implicit_sync_against_another_context_is_a_hazard),
 		FX_TEST(a_conflict_that_ended_before_the_job_started_is_no_hazard),
 		FX_TEST(conflicts_within_one_context_or_between_readers_are_no_hazard),
