@@ -287,8 +287,10 @@ void gpu_job_free(struct fdri_gpu_job *job)
 		fdri_fence_put(d->fence);
 	}
 	job_drop_hazards(job);
-	for (unsigned int i = 0; i < job->info.nbos; i++)
+	for (unsigned int i = 0; i < job->info.nbos; i++) {
+		fdri_dmabuf_put(job->bos[i].dmabuf);
 		fdri_gem_put(job->bos[i].obj);
+	}
 	if (job->fence)
 		fdri_fence_put(&job->fence->base);
 	free(job->deps);

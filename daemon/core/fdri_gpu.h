@@ -20,7 +20,9 @@
  *   priority) and never point at it, so they outlive their context and
  *   their file, as drm_sched jobs do.
  * - A job exists from a successful SUBMIT until it completes. It holds a
- *   reference on each of its GEM objects (fdri_gem_get), on each
+ *   reference on each of its GEM objects (fdri_gem_get) and on the
+ *   dma-buf of each that was exported (so a later import still finds the
+ *   object and its fences after the exporter closed its handles), on each
  *   dependency fence (with a callback on it while it is pending), on the
  *   fences it snapshot for hazard checking (until it starts) and on its
  *   own fence; all are dropped when the job completes, after its fence

@@ -43,9 +43,14 @@ struct fdri_gpu {
 	struct fdri_gpu_queue queues[];
 };
 
-/* One object of a job: holds a reference on @obj. */
+/* One object of a job: holds a reference on @obj and, if it was exported
+ * at submit, on its dma-buf, so that the daemon keeps knowing the dma-buf
+ * (and an import of it finds @obj and its fences) while the job is pending
+ * even if every handle goes, as a client's dma-buf fd keeps it in the
+ * kernel. */
 struct gpu_job_bo {
 	struct fdri_gem *obj;
+	struct fdri_dmabuf *dmabuf;
 	uint32_t handle;
 	uint32_t flags;                /* FAKEDRI_SUBMIT_BO_* */
 };

@@ -252,7 +252,9 @@ static int parse_bos(struct fdri_file *f, struct fdri_gpu_job *job, const struct
 		if (!obj)
 			return -ENOENT;
 		fdri_gem_get(obj);
-		job->bos[i] = (struct gpu_job_bo){ obj, in[i].handle, in[i].flags };
+		job->bos[i] = (struct gpu_job_bo){ obj, obj->dma_buf, in[i].handle, in[i].flags };
+		if (obj->dma_buf)
+			fdri_dmabuf_get(obj->dma_buf);
 	}
 	return 0;
 }

@@ -1202,6 +1202,29 @@ static void a_closed_files_jobs_hold_their_objects_until_done(void **state)
 	assert_int_equal(fx->host.maps_live, 0);
 }
 
+static void a_pending_job_keeps_its_exported_buffer_known_to_importers(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = open_file(fx);
+	struct fdri_file *g = open_file(fx);
+	uint32_t ctx = fx_ctx_create(fx, f, 0), bo = fx_gem_create(fx, f, 4096), imported;
+	uint64_t id = fx_gem_info(fx, f, bo).id;
+	int fd, cfd;
+
+	assert_int_equal(fx_export(fx, f, bo, DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	cfd = fx_client_dup(&fx->host, fd);
+	assert_int_equal(submit_write(fx, f, ctx, 0, 5 * MS, bo, 1, 0), 0);
+	fx_close(fx, f);   /* the exporter goes; a client still has the dma-buf */
+	assert_int_equal(fx_import(fx, g, cfd, &imported), 0);
+	/* the same object, with the job's fence on it */
+	assert_int_equal(fx_gem_info(fx, g, imported).id, id);
+	assert_false(fdri_resv_test_signaled(fdri_gem_resv(fdri_gem_lookup(g, imported)),
+					     FDRI_RESV_USAGE_WRITE));
+	fx_advance(&fx->host, 5 * MS);
+	assert_int_equal(fx_bo_read32(g, imported, 0), 1);
+	fx_client_close(&fx->host, cfd);
+}
+
 static void destroying_the_device_cancels_its_jobs_with_esrch(void **state)
 {
 	struct fx *fx = *state;
@@ -1289,6 +1312,7 @@ int main(void)
 		FX_TEST(for_each_job_walks_the_queued_and_running_jobs),
 		FX_TEST(jobs_outlive_their_context_and_file),
 		FX_TEST(a_closed_files_jobs_hold_their_objects_until_done),
+		FX_TEST(a_pending_job_keeps_its_exported_buffer_known_to_importers),
 		FX_TEST(destroying_the_device_cancels_its_jobs_with_esrch),
 		FX_TEST(device_stats_count_jobs),
 	};
