@@ -221,6 +221,10 @@ struct fdri_device {
 	struct fdri_map offsets;         /* mmap offset -> object */
 	struct fdri_range offset_space;  /* free mmap offsets */
 	struct fdri_map dmabufs;         /* memfd inode -> dma-buf */
+	/* exported objects by their memfd's inode (no reference): a dma-buf
+	 * the daemon forgot (its exporter's handles closed) finds its object
+	 * again, fences and all, while something (a GPU job) keeps it */
+	struct fdri_map objs_by_ino;
 	uint64_t next_obj_id;
 	uint64_t mem_limit;              /* bytes of object memory allowed, 0 = none */
 	uint64_t mem_used;
@@ -269,6 +273,7 @@ struct fdri_gem {
 	 * backing_map), made on a job's first access; unmapped when the
 	 * object is freed */
 	void *map;
+	uint64_t ino;                    /* its memfd's inode once exported (objs_by_ino), else 0 */
 };
 
 struct fdri_dmabuf {

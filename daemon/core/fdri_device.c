@@ -55,6 +55,7 @@ struct fdri_device *fdri_device_create(const struct fdri_personality *pers,
 	fdri_idr_init(&dev->names);
 	fdri_map_init(&dev->offsets);
 	fdri_map_init(&dev->dmabufs);
+	fdri_map_init(&dev->objs_by_ino);
 	fdri_list_init(&dev->test_waiters);
 	fdri_list_init(&dev->files);
 	dev->minors[0] = dev->minors[1] = -1;
@@ -72,6 +73,7 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_map_fini(&dev->offsets);
 	fdri_range_fini(&dev->offset_space);
 	fdri_map_fini(&dev->dmabufs);
+	fdri_map_fini(&dev->objs_by_ino);
 	fdri_clients_put(dev->clients);
 	fdri_list_del(&dev->peer_link);
 	fdri_fdobjs_put(dev->fdobjs);

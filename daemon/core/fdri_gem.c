@@ -83,6 +83,8 @@ static void gem_free(struct fdri_gem *obj)
 	struct fdri_device *dev = obj->dev;
 
 	fdri_resv_fini(&obj->resv);
+	if (obj->ino)
+		fdri_map_del(&dev->objs_by_ino, obj->ino);
 	fdri_map_del(&dev->offsets, obj->mmap_offset);
 	fdri_range_free(&dev->offset_space, obj->mmap_offset, obj->size);
 	if (obj->import)

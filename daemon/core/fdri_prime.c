@@ -195,6 +195,14 @@ static struct fdri_dmabuf *export_object(struct fdri_file *file, struct fdri_gem
 		*err = ret;
 		return NULL;
 	}
+	if (!obj->ino) {
+		if (fdri_map_put(&dev->objs_by_ino, id.ino, obj)) {
+			dev->host->close(dev->host_ctx, fd);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		obj->ino = id.ino;
+	}
 	buf = dmabuf_new(dev, file->client, -EMFILE, fd, id.ino, obj->size, err);
 	if (!buf) {
 		dev->host->close(dev->host_ctx, fd);
@@ -287,7 +295,13 @@ static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_file *file, int fd, int *er
 		dev->host->close(dev->host_ctx, ownfd);
 		return NULL;
 	}
-	if (id.instance == dev->instance) {
+	if (id.instance == dev->instance && fdri_map_get(&dev->objs_by_ino, id.ino)) {
+		/* One of ours whose dma-buf the daemon forgot while its object
+		 * lives on (a job holds it): the same object, with its fences,
+		 * as the kernel's dma-buf keeps its exporter */
+		buf->obj = fdri_map_get(&dev->objs_by_ino, id.ino);
+		fdri_gem_get(buf->obj);
+	} else if (id.instance == dev->instance) {
 		/* One of ours whose exporter the daemon has forgotten: rebuild the
 		 * exporting object around the same pages. */
 		/* no new memory: the pages are the caller's already */
@@ -307,6 +321,8 @@ static struct fdri_dmabuf *dmabuf_get_fd(struct fdri_file *file, int fd, int *er
 		}
 		obj->memfd = memfd;
 		dev->stats.backed_bytes += obj->size;
+		if (!fdri_map_put(&dev->objs_by_ino, id.ino, obj))
+			obj->ino = id.ino;
 		buf->obj = obj;    /* creation reference becomes the dma-buf's */
 	} else {
 		buf->peer = exporter_record(dev, id.instance, id.ino);

@@ -230,6 +230,33 @@ static void a_job_signals_its_fence_after_its_duration(void **state)
 	fdri_fence_put(fence);
 }
 
+/* The kernel's dma-buf keeps its exporter alive, fences and all: the
+ * daemon, which cannot see the client's dma-buf fd, finds the object a job
+ * still holds by its memory's inode once the exporter's handles are gone. */
+static void an_import_after_the_exporter_left_still_sees_the_pending_job(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = open_file(fx), *g = open_file(fx);
+	uint32_t ctx = fx_ctx_create(fx, f, 0), bo = fx_gem_create(fx, f, 4096), h;
+	struct fx_job j;
+	int fd, cfd;
+
+	fx_job_init(&j, ctx, 0, 10 * MS);
+	fx_job_cmd(&j, FAKEDRI_CMD_FILL, fx_job_bo(&j, bo, WR), 0, 4096, 0x5a5a5a5a);
+	assert_int_equal(fx_submit(fx, f, &j, -1), 0);
+	assert_int_equal(fx_export(fx, f, bo, DRM_CLOEXEC | DRM_RDWR, &fd), 0);
+	cfd = fx_client_dup(&fx->host, fd);
+	fx_close(fx, f);
+	assert_int_equal(fx_import(fx, g, cfd, &h), 0);
+	fx_client_close(&fx->host, cfd);
+	assert_false(fdri_resv_test_signaled(fdri_gem_resv(fdri_gem_lookup(g, h)),
+					     FDRI_RESV_USAGE_WRITE));
+	fx_advance(&fx->host, 10 * MS);
+	assert_true(fdri_resv_test_signaled(fdri_gem_resv(fdri_gem_lookup(g, h)),
+					    FDRI_RESV_USAGE_WRITE));
+	assert_int_equal(fx_bo_read32(g, h, 0), 0x5a5a5a5a);
+}
+
 static void seqnos_count_per_queue(void **state)
 {
 	struct fx *fx = *state;
@@ -1277,6 +1304,7 @@ int main(void)
 		FX_TEST(contexts_get_ids_from_one_and_destroy_forgets_them),
 		FX_TEST(ctx_create_and_destroy_reject_bad_input),
 		FX_TEST(a_job_signals_its_fence_after_its_duration),
+		FX_TEST(an_import_after_the_exporter_left_still_sees_the_pending_job),
 		FX_TEST(seqnos_count_per_queue),
 		FX_TEST(jobs_on_one_queue_complete_in_submission_order),
 		FX_TEST(queues_run_concurrently),
