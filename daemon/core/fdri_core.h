@@ -62,6 +62,7 @@ enum fdri_node_type {
 
 struct fdri_device;
 struct fdri_fdobjs;
+struct fdri_req;
 struct fdri_pollable;
 struct fdri_file;
 struct fdri_gpu;
@@ -235,6 +236,12 @@ struct fdri_device {
 	struct fdri_master *master;      /* current master, NULL if none */
 	struct fdri_list test_waiters;   /* requests parked in FAKEDRI_TEST_WAIT */
 	struct fdri_list files;          /* open files (fdri_file.dev_link), oldest first */
+	/* Told when a call that waited (fdri_req_park()) ends, answered (@ret)
+	 * or cancelled (-EINTR), at @end_ns: the daemon's trace. Optional. */
+	struct {
+		void (*done)(void *priv, const struct fdri_req *req, int ret, int64_t end_ns);
+		void *priv;
+	} wait_hook;
 	struct fdri_stats stats;
 	/* vgem: how long a fence lives before it signals by itself (ns;
 	 * 0 = VGEM_FENCE_TIMEOUT, 10 s) */

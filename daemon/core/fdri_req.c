@@ -93,10 +93,22 @@ static void req_release(struct fdri_req *req, bool replying)
 	req->state = FDRI_REQ_IDLE;
 }
 
+/* A call that waited is over: tell the device's watcher (the trace). */
+static void req_waited(struct fdri_req *req, int ret)
+{
+	struct fdri_device *dev = req->args.dev;
+
+	if (req->parked_ns && dev && dev->wait_hook.done)
+		dev->wait_hook.done(dev->wait_hook.priv, req, ret,
+				    dev->host->now(dev->host_ctx));
+	req->parked_ns = 0;
+}
+
 static void req_complete(struct fdri_req *req, int ret)
 {
 	struct fdri_device *dev = req->args.dev;
 
+	req_waited(req, ret);
 	req->ret = ret;
 	if (ret && req->args.owns_out_fd) {
 		if (req->args.out_fd >= 0)
@@ -244,6 +256,7 @@ static void req_start(struct fdri_req *req, struct fdri_file *file, const struct
 	req->want_in = 0;
 	req->owns_in_fd = false;
 	req->ret = 0;
+	req->parked_ns = 0;
 }
 
 void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct fdri_caller *who,
@@ -347,6 +360,7 @@ bool fdri_req_cancel(struct fdri_req *req)
 		return false;
 	if (req->state == FDRI_REQ_PARKED)
 		req_unpark(req);
+	req_waited(req, -EINTR);
 	req_release(req, false);
 	return true;
 }
@@ -394,6 +408,8 @@ int fdri_req_park(struct fdri_req *req, fdri_req_resume_fn resume,
 	req->resume = resume;
 	req->unpark = unpark;
 	req->park_charged = client != NULL;
+	if (!req->parked_ns)
+		req->parked_ns = req->args.dev->host->now(req->args.dev->host_ctx);
 	req->args.dev->stats.parked++;
 	req->state = FDRI_REQ_PARKED;
 	return FDRI_PARKED;

@@ -134,6 +134,7 @@ struct fdri_req {
 	void *timer_ctx;
 	bool timer_armed;
 	bool park_charged;           /* counted in its client's parked quota */
+	int64_t parked_ns;           /* when the call first parked (host clock), 0: never */
 
 	/* storage, kept across requests: no allocation on the hot path */
 	void *bufmem[FDRI_IOCTL_MAX_PTRS];
