@@ -194,8 +194,9 @@ static int cmd_run(int argc, char **argv)
 		fdri_server_run(st.base, fdri_daemon_spin_ns(&o));
 	}
 	fdri_daemon_stats(d, &s);
-	fprintf(stderr, "fakedri: %llu ioctls served; left at exit: %llu objects, %llu dma-bufs, %llu open files\n",
-		(unsigned long long)s.ioctls, (unsigned long long)s.objects,
+	fprintf(stderr, "fakedri: %llu ioctls served, %llu GPU jobs, %llu sync hazards; left at exit: %llu objects, %llu dma-bufs, %llu open files\n",
+		(unsigned long long)s.ioctls, (unsigned long long)fdri_daemon_jobs(d),
+		(unsigned long long)fdri_daemon_hazards(d), (unsigned long long)s.objects,
 		(unsigned long long)s.dmabufs, (unsigned long long)s.files_open);
 	event_free(ev_chld);
 	event_free(ev_int);

@@ -24,11 +24,17 @@
 #include "fdri_log.h"
 #include "fdri_server.h"
 #include "fdri_sysroot.h"
+#include "fdri_trace.h"
+#include "fdri_gpu.h"
+#include "fdri_req.h"
 
 struct fdri_daemon_dev {
 	struct fdri_personality pers;  /* the personality, with its name set */
 	char name[64];
 	char platform[64];             /* its platform device in the sysroot */
+	unsigned int queues;           /* its GPU's queues (0: the default) */
+	struct fdri_daemon *d;         /* back pointer for the GPU's hooks */
+	unsigned int index;
 };
 
 struct fdri_daemon {
@@ -41,6 +47,9 @@ struct fdri_daemon {
 	int cuse_pending;          /* CUSE nodes not up yet */
 	int ready_fd;              /* -1 once readiness was told */
 	char root[PATH_MAX];
+	struct fdri_trace *trace;      /* --trace, or NULL */
+	uint64_t hazards;              /* sync hazards seen on all devices */
+	uint64_t jobs;                 /* GPU jobs submitted on all devices */
 };
 
 const char fdri_daemon_opts_help[] =
@@ -50,10 +59,21 @@ const char fdri_daemon_opts_help[] =
 	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
-	"  --device PERS[,name=DRIVER_NAME]\n"
+	"  --device PERS[,name=DRIVER_NAME][,queues=N]\n"
 	"                        a device of personality PERS (repeatable: device i\n"
 	"                        gets /dev/dri/cardI and renderD(128+I)); without it\n"
-	"                        one device, of --personality and --driver-name\n"
+	"                        one device, of --personality and --driver-name;\n"
+	"                        queues: its GPU's queues (engines), 1.." FDRI_STR(FDRI_GPU_MAX_QUEUES) "\n"
+	"                        (default " FDRI_STR(FDRI_GPU_DEFAULT_QUEUES) "; docs/gpu.md)\n"
+	"  --trace FILE          write the GPU's jobs, fences and waits to FILE as\n"
+	"                        Chrome trace-event JSON (Perfetto UI, chrome://tracing)\n"
+	"  --poison              fill what a GPU job will write with the poison pattern\n"
+	"                        (FAKEDRI_POISON) from submit until it completes\n"
+	"  --hazards MODE        sync hazards (a job that skipped implicit sync racing\n"
+	"                        another context's pending access): off, log (default:\n"
+	"                        logged and counted) or error (the job fails, -EIO)\n"
+	"  --jitter SEED         vary each job's duration (0.5x to 1.5x) from SEED, so\n"
+	"                        queues complete in another order per seed\n"
 	"  --card PATH           primary node path (default /dev/dri/card0)\n"
 	"  --render PATH         render node path (default /dev/dri/renderD128)\n"
 	"  --alias PATH          extra primary node path (default /dev/fakedri, '' for none)\n"
@@ -244,7 +264,9 @@ static int check_personality(const char *opt, const char *v)
 }
 
 /* PERS[,name=DRIVER_NAME] into its personality and driver name */
-static int device_spec(const char *v, const struct fdri_personality **p, char *name, size_t len)
+/* PERSONALITY[,name=DRIVER_NAME][,queues=N] */
+static int device_spec(const char *v, const struct fdri_personality **p, char *name, size_t len,
+		       unsigned int *queues)
 {
 	char pers[64];
 	const char *comma = strchr(v, ',');
@@ -258,29 +280,66 @@ static int device_spec(const char *v, const struct fdri_personality **p, char *n
 	if (!*p)
 		return -1;
 	snprintf(name, len, "%s", (*p)->name);
-	if (!comma)
-		return 0;
-	if (strncmp(comma + 1, "name=", 5) || !comma[6] || strlen(comma + 6) >= len ||
-	    strpbrk(comma + 6, " \t\n/,"))
-		return -1;
-	snprintf(name, len, "%s", comma + 6);
+	*queues = 0;
+	while (comma) {
+		const char *kv = comma + 1;
+		char val[64];
+
+		comma = strchr(kv, ',');
+		n = comma ? (size_t)(comma - kv) : strlen(kv);
+		if (!strncmp(kv, "name=", 5) && n > 5 && n - 5 < len && n - 5 < sizeof(val)) {
+			memcpy(name, kv + 5, n - 5);
+			name[n - 5] = '\0';
+			if (strpbrk(name, " \t\n/"))
+				return -1;
+		} else if (!strncmp(kv, "queues=", 7) && n > 7 && n - 7 < sizeof(val)) {
+			uint64_t q;
+
+			memcpy(val, kv + 7, n - 7);
+			val[n - 7] = '\0';
+			if (parse_number(val, false, FDRI_GPU_MAX_QUEUES, &q) || !q)
+				return -1;
+			*queues = (unsigned int)q;
+		} else {
+			return -1;
+		}
+	}
 	return 0;
 }
 
 static void bad_device(const char *opt, const char *v)
 {
-	fdri_log(FDRI_LOG_ERROR, "%s '%s': not PERSONALITY[,name=DRIVER_NAME] with PERSONALITY "
-		 "fakedri or vgem", opt, v);
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not PERSONALITY[,name=DRIVER_NAME][,queues=N] with "
+		 "PERSONALITY fakedri or vgem and N from 1 to %d", opt, v, FDRI_GPU_MAX_QUEUES);
 }
 
 static int check_device(const char *opt, const char *v)
 {
 	const struct fdri_personality *p;
 	char name[64];
+	unsigned int queues;
 
-	if (!device_spec(v, &p, name, sizeof(name)))
+	if (!device_spec(v, &p, name, sizeof(name), &queues))
 		return 0;
 	bad_device(opt, v);
+	return -1;
+}
+
+static int check_hazards(const char *opt, const char *v)
+{
+	if (!strcmp(v, "off") || !strcmp(v, "log") || !strcmp(v, "error"))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not off, log or error", opt, v);
+	return -1;
+}
+
+static int check_seed(const char *opt, const char *v)
+{
+	uint64_t n;
+
+	if (!parse_number(v, false, UINT64_MAX, &n))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a number (the seed)", opt, v);
 	return -1;
 }
 
@@ -326,6 +385,9 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
 		{ "--vgem-fence-timeout", offsetof(struct fdri_daemon_opts, vgem_fence_timeout),
 		  check_timeout_ms },
+		{ "--trace", offsetof(struct fdri_daemon_opts, trace), NULL },
+		{ "--hazards", offsetof(struct fdri_daemon_opts, hazards), check_hazards },
+		{ "--jitter", offsetof(struct fdri_daemon_opts, jitter), check_seed },
 		{ "--log-level", SIZE_MAX, check_log_level },
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 		{ "--device", SIZE_MAX, check_device },
@@ -335,6 +397,10 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 
 	if (!strcmp(arg, "--cuse")) {
 		o->cuse = true;
+		return 1;
+	}
+	if (!strcmp(arg, "--poison")) {
+		o->poison = true;
 		return 1;
 	}
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
@@ -490,6 +556,116 @@ static void cuse_ready(void *ctx, const struct fdri_cuse_node_cfg *nc, dev_t rde
 		tell_ready(d);
 }
 
+/* --- the GPU's hooks: the trace, hazard reports, counts --- */
+
+static void gpu_job_submitted(void *priv, const struct fdri_gpu_job_info *job)
+{
+	struct fdri_daemon_dev *dd = priv;
+
+	dd->d->jobs++;
+	if (dd->d->trace)
+		fdri_trace_job_submitted(dd->d->trace, dd->index, job);
+}
+
+static void gpu_job_done(void *priv, const struct fdri_gpu_job_info *job)
+{
+	struct fdri_daemon_dev *dd = priv;
+
+	if (dd->d->trace)
+		fdri_trace_job_done(dd->d->trace, dd->index, job);
+}
+
+static void gpu_hazard(void *priv, const struct fdri_gpu_hazard_info *hz)
+{
+	struct fdri_daemon_dev *dd = priv;
+	const struct fdri_gpu_job_info *job = hz->job;
+	char other[128] = "";
+
+	dd->d->hazards++;
+	if (hz->other_is_job)
+		snprintf(other, sizeof(other), " (queue %u, file %llu, context %u)", hz->other_queue,
+			 (unsigned long long)hz->other_file_id, hz->other_ctx_id);
+	fdri_log(FDRI_LOG_WARN, "sync hazard on device %u: job %llu:%llu (queue %u, file %llu, "
+		 "context %u) %s buffer %llu (handle %u) without waiting for the pending %s of "
+		 "fence %llu:%llu%s", dd->index, (unsigned long long)job->fence_context,
+		 (unsigned long long)job->seqno, job->queue, (unsigned long long)job->file_id,
+		 job->ctx_id, hz->job_writes ? "writes" : "reads", (unsigned long long)hz->bo_id,
+		 hz->bo_handle, hz->other_writes ? "write" : "read",
+		 (unsigned long long)hz->other_context, (unsigned long long)hz->other_seqno, other);
+	if (dd->d->trace)
+		fdri_trace_hazard(dd->d->trace, dd->index, hz);
+}
+
+static const struct fdri_gpu_events gpu_events = {
+	.job_submitted = gpu_job_submitted,
+	.job_done = gpu_job_done,
+	.hazard = gpu_hazard,
+};
+
+/* A call that waited in the daemon: a slice on the caller's thread. */
+static void trace_wait_done(void *priv, const struct fdri_req *req, int ret, int64_t end_ns)
+{
+	struct fdri_daemon *d = priv;
+	const struct fdri_ioctl_desc *desc = req->args.desc;
+
+	fdri_trace_wait(d->trace, req->who.pid, req->who.tid, desc && desc->name ? desc->name : "ioctl",
+			req->parked_ns, end_ns, ret);
+}
+
+/* Every device's GPU, as the options say; 0 or -1 (reported). */
+static int daemon_gpus(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
+{
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		struct fdri_gpu_config gc = {
+			.queues = d->ddev[k].queues,
+			.poison = o->poison,
+			.hazards = !o->hazards || !strcmp(o->hazards, "log") ? FDRI_HAZARDS_LOG :
+				   !strcmp(o->hazards, "error") ? FDRI_HAZARDS_ERROR : FDRI_HAZARDS_OFF,
+		};
+		int ret;
+
+		if (o->jitter) {
+			uint64_t seed = 0;
+
+			parse_number(o->jitter, false, UINT64_MAX, &seed);
+			gc.jitter = true;
+			gc.jitter_seed = seed + k; /* each device its own sequence */
+		}
+		d->ddev[k].d = d;
+		d->ddev[k].index = k;
+		ret = fdri_gpu_configure(d->devs[k], &gc);
+		if (!ret)
+			ret = fdri_gpu_set_events(d->devs[k], &gpu_events, &d->ddev[k]);
+		if (ret) {
+			fdri_log(FDRI_LOG_ERROR, "cannot set device %u's GPU up: %s", k, strerror(-ret));
+			return -1;
+		}
+	}
+	if (!o->trace)
+		return 0;
+	d->trace = fdri_trace_open(o->trace, d->devs[0]->host->now(d->devs[0]->host_ctx));
+	if (!d->trace) {
+		fdri_log(FDRI_LOG_ERROR, "cannot write the trace %s: %s", o->trace, strerror(errno));
+		return -1;
+	}
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		fdri_trace_add_device(d->trace, k, d->ddev[k].name, fdri_gpu_num_queues(d->devs[k]));
+		d->devs[k]->wait_hook.done = trace_wait_done;
+		d->devs[k]->wait_hook.priv = d;
+	}
+	return 0;
+}
+
+uint64_t fdri_daemon_hazards(const struct fdri_daemon *d)
+{
+	return d->hazards;
+}
+
+uint64_t fdri_daemon_jobs(const struct fdri_daemon *d)
+{
+	return d->jobs;
+}
+
 /* The devices of the options: each --device, or one of --personality. */
 static int daemon_devices(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
 {
@@ -514,7 +690,8 @@ static int daemon_devices(struct fdri_daemon *d, const struct fdri_daemon_opts *
 	for (int k = 0; k < o->ndevices; k++) {
 		const struct fdri_personality *p;
 
-		if (device_spec(o->devices[k], &p, d->ddev[k].name, sizeof(d->ddev[k].name))) {
+		if (device_spec(o->devices[k], &p, d->ddev[k].name, sizeof(d->ddev[k].name),
+				&d->ddev[k].queues)) {
 			bad_device("--device", o->devices[k]);
 			return -1;
 		}
@@ -593,6 +770,8 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	}
 	fdri_clients_put(clients); /* the devices hold it */
 	clients = NULL;
+	if (daemon_gpus(d, o))
+		goto fail;
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
 	for (unsigned k = 0; k < d->ndevs; k++) {
@@ -685,6 +864,7 @@ fail:
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);
+	fdri_trace_close(d->trace);
 fail_dir:
 	free(d);
 	if (made_dir) {
@@ -706,6 +886,9 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);
+	/* after the devices: their last jobs' ends are in it */
+	if (fdri_trace_close(d->trace))
+		fdri_log(FDRI_LOG_ERROR, "writing the trace failed: some events are missing");
 	free(d);
 }
 

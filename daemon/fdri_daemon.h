@@ -38,6 +38,11 @@ struct fdri_daemon_opts {
 	const char *limits[8];
 	int nlimits;
 	bool cuse;                 /* serve CUSE character devices too */
+	/* the simulated GPU (docs/gpu.md), of every device */
+	const char *trace;         /* Chrome trace-event JSON of jobs, fences, waits */
+	bool poison;               /* poison what jobs will write until they complete */
+	const char *hazards;       /* off, log (default) or error */
+	const char *jitter;        /* seed of the duration jitter; NULL: none */
 	const char *cuse_nodes[8]; /* [DEVICE:]DEVNAME:TYPE[:MODE[:GROUP]]; default fakedri:primary */
 	int ncuse_nodes;
 	/* PERSONALITY[,name=DRIVER_NAME]: device i, in order; none: one device
@@ -56,6 +61,10 @@ extern const char fdri_daemon_opts_help[];
 
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o);
 void fdri_daemon_stop(struct fdri_daemon *d);
+/* Sync hazards seen on all the daemon's devices (docs/gpu.md). */
+uint64_t fdri_daemon_hazards(const struct fdri_daemon *d);
+/* GPU jobs submitted on all the daemon's devices. */
+uint64_t fdri_daemon_jobs(const struct fdri_daemon *d);
 /* The counters of all the daemon's devices, summed into @sum. */
 void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum);
 /* The busy-poll window for fdri_server_run(), in ns. */
