@@ -9,6 +9,7 @@
 #include "fdri_debugfs.h"
 #include "fdri_fdobj.h"
 #include "fdri_fence.h"
+#include "fdri_gpu.h"
 #include "fdri_ioctl.h"
 #include "fdri_resv.h"
 #include "fdri_syncobj.h"
@@ -88,7 +89,7 @@ void fdri_seq_fence(struct fdri_seq *m, struct fdri_fence *f)
 }
 
 const char *const fdri_debugfs_files[] = {
-	"name", "clients", "gem_names", "fakedri_objects", "fakedri_fences", NULL,
+	"name", "clients", "gem_names", "fakedri_objects", "fakedri_fences", "fakedri_jobs", NULL,
 };
 
 /* drm_name_info() */
@@ -254,6 +255,37 @@ static void show_fences(struct fdri_device *dev, struct fdri_seq *m)
 			" requests waiting\n", w.n, nfds, (uint64_t)fdri_fence_live, dev->stats.parked);
 }
 
+static const char *const job_states[] = { "waiting", "running", "done" };
+
+static void job_line(const struct fdri_gpu_job_info *job, void *data)
+{
+	struct fdri_seq *m = data;
+
+	fdri_seq_printf(m, "queue%u %" PRIu64 ":%" PRIu64 " %s file %" PRIu64 " ctx %u pid %d "
+			"duration %" PRIu64 " ns", job->queue, job->fence_context, job->seqno,
+			job_states[job->state], job->file_id, job->ctx_id, (int)job->pid,
+			job->duration_ns);
+	if (job->state == FDRI_GPU_JOB_WAITING)
+		fdri_seq_printf(m, ", %u dependenc%s pending", job->deps_pending,
+				job->deps_pending == 1 ? "y" : "ies");
+	fdri_seq_printf(m, ", %u bos, %u cmds\n", job->nbos, job->ncmds);
+}
+
+/* fakedri_jobs: the GPU's queues and the jobs not completed, in order */
+static void show_jobs(struct fdri_device *dev, struct fdri_seq *m)
+{
+	struct fdri_gpu_config cfg;
+
+	fdri_gpu_get_config(dev, &cfg);
+	fdri_seq_printf(m, "%u queues, poison %s, hazards %s, jitter %s; %" PRIu64
+			" jobs pending, %" PRIu64 " hazards\n", fdri_gpu_num_queues(dev),
+			cfg.poison ? "on" : "off",
+			cfg.hazards == FDRI_HAZARDS_OFF ? "off" :
+			cfg.hazards == FDRI_HAZARDS_ERROR ? "error" : "log",
+			cfg.jitter ? "on" : "off", dev->stats.jobs, dev->stats.hazards);
+	fdri_gpu_for_each_job(dev, job_line, m);
+}
+
 int fdri_debugfs_show(struct fdri_device *dev, const char *name, struct fdri_seq *m)
 {
 	int ret = 0;
@@ -268,6 +300,8 @@ int fdri_debugfs_show(struct fdri_device *dev, const char *name, struct fdri_seq
 		ret = show_objects(dev, m);
 	else if (!strcmp(name, "fakedri_fences"))
 		show_fences(dev, m);
+	else if (!strcmp(name, "fakedri_jobs"))
+		show_jobs(dev, m);
 	else
 		return -ENOENT;
 	return ret ? ret : m->oom ? -ENOMEM : 0;

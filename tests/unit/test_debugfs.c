@@ -146,6 +146,34 @@ static void fences_counts_syncobjs(void **state)
 	free(text);
 }
 
+static void jobs_lists_the_queues_pending_jobs_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_TYPE_RENDER, &fx->user);
+	uint32_t ctx = fx_ctx_create(fx, f, 0), bo = fx_gem_create(fx, f, 4096);
+	struct fx_job j;
+	char *text, *first, *second;
+
+	for (int i = 0; i < 2; i++) {
+		fx_job_init(&j, ctx, 1, 1000000);
+		fx_job_bo(&j, bo, FAKEDRI_SUBMIT_BO_WRITE);
+		assert_int_equal(fx_submit(fx, f, &j, -1), 0);
+	}
+	text = show(fx->dev, "fakedri_jobs");
+	assert_non_null(strstr(text, "2 queues, poison off, hazards log, jitter off; 2 jobs pending"));
+	first = strstr(text, ":1 running file");
+	second = strstr(text, ":2 waiting file");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(first < second);
+	assert_non_null(strstr(text, "\nqueue1 "));
+	free(text);
+	fx_advance(&fx->host, 2000000);
+	text = show(fx->dev, "fakedri_jobs");
+	assert_null(strstr(text, "queue1 "));
+	free(text);
+}
+
 static void unknown_file_gives_enoent(void **state)
 {
 	struct fx *fx = *state;
@@ -182,6 +210,7 @@ int main(void)
 		FX_TEST(gem_names_lists_flinked_objects_only),
 		FX_TEST(objects_lists_each_object_with_its_handles),
 		FX_TEST(fences_counts_syncobjs),
+		FX_TEST(jobs_lists_the_queues_pending_jobs_in_order),
 		FX_TEST(unknown_file_gives_enoent),
 		FX_TEST(every_listed_file_shows_on_every_personality),
 	};
