@@ -6,7 +6,9 @@
 #   skip_wait    with --skip-wait under --poison the checker reads poison
 #                and exits 3
 #   no_implicit  with --no-implicit the summary line counts the hazard
-# usage: test_pipeline.sh FAKEDRI PIPELINE CASE
+#   trace_waits  (not the example) ioctls that waited in the daemon are
+#                slices on the caller's thread: itest_gpu's GEM_WAIT case
+# usage: test_pipeline.sh FAKEDRI PIPELINE CASE [ITEST_GPU]
 set -eu
 fakedri=$1
 pipeline=$2
@@ -62,6 +64,20 @@ no_implicit)
 	[ "$rc" = 1 ] || fail "exit status $rc, want 1 (the copy raced the fill)"
 	grep -q "GPU jobs, 1 sync hazards;" "$tmp/out" || fail "no hazard in the summary line"
 	grep -q "sync hazard on device 0" "$tmp/out" || fail "the hazard was not logged"
+	;;
+trace_waits)
+	"$fakedri" run --trace "$tmp/t.json" -- "$4" gem_wait_times_out_then_succeeds \
+		>"$tmp/out" 2>&1 || fail "the test program failed"
+	python3 - "$tmp/t.json" <<'PY' || fail "bad trace"
+import json, sys
+ev = json.load(open(sys.argv[1]))
+waits = [e for e in ev if e.get("cat") == "wait"]
+# GEM_WAIT with 20 ms: ETIME after >= 20 ms; then one that waits for the job
+assert [e["name"] for e in waits] == ["FAKEDRI_GEM_WAIT"] * 2, waits
+assert waits[0]["args"]["ret"] == -62 and waits[0]["dur"] >= 20000, waits[0]
+assert waits[1]["args"]["ret"] == 0, waits[1]
+assert len({(e["pid"], e["tid"]) for e in waits}) == 1 and waits[0]["pid"] > 0
+PY
 	;;
 *)
 	echo "test_pipeline.sh: unknown case $case" >&2
