@@ -28,6 +28,16 @@
 
 #include "fakedri_drm.h"
 
+/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header; the shim's
+ * /dev/sw_sync serves it) */
+struct sw_create_fence {
+	uint32_t value;
+	char name[32];
+	int32_t fence;
+};
+#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
+#define SW_INC _IOW('W', 1, uint32_t)
+
 /* The node paths; the environment can point them elsewhere, e.g. at CUSE
  * nodes (FAKEDRI_TEST_CARD=/dev/dri/card1 FAKEDRI_TEST_RENDER=/dev/dri/renderD129,
  * see scripts/vm/test-cuse.sh). */

@@ -24,15 +24,6 @@
 #include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
-/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
-struct sw_create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
-
 #include "fdri_vgem_abi.h"
 
 static int64_t now_ns(void)

@@ -22,15 +22,6 @@
 
 #include "fdri_vgem_abi.h"
 
-/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
-struct sw_create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
-
 #define BO_SIZE 4096u
 #define PATTERN 0x11223344u
 

@@ -777,3 +777,41 @@ struct drm_fakedri_device_stats fx_stats(struct fx *fx, struct fdri_file *f)
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_DEVICE_STATS, &st), 0);
 	return st;
 }
+
+/* --- requests made by hand (fx_tx) --- */
+
+static void tx_fetch(struct fdri_req *req)
+{
+	for (unsigned i = 0; i < FDRI_IOCTL_MAX_PTRS; i++) {
+		struct fdri_ubuf *b = &req->args.bufs[i];
+
+		if (req->want_in & (1u << i))
+			memcpy(b->data, (const void *)(uintptr_t)b->uaddr, b->len);
+	}
+	req->args.in_fd = -1;
+	fdri_req_input_done(req);
+}
+
+static void tx_complete(struct fdri_req *req)
+{
+	struct fx_tx *t = req->priv;
+
+	t->completed++;
+	t->ret = req->ret;
+	if (req->args.out_size)
+		memcpy(t->arg, req->kdata, req->args.out_size);
+}
+
+static const struct fdri_req_ops tx_ops = {
+	.fetch = tx_fetch,
+	.complete = tx_complete,
+};
+
+void fx_tx_submit(struct fx_tx *t, struct fx *fx, struct fdri_file *f, unsigned int cmd, void *arg)
+{
+	fdri_req_init(&t->req, &tx_ops, t);
+	t->arg = arg;
+	t->completed = 0;
+	t->ret = 1;
+	fdri_req_submit(&t->req, f, &fx->user, cmd, (uintptr_t)arg, arg, _IOC_SIZE(cmd), false);
+}

@@ -28,6 +28,7 @@
 
 #include "fdri_core.h"
 #include "fdri_ioctl.h"
+#include "fdri_req.h"
 #include "fakedri_drm.h"
 
 #define FX_MAX_FDS 1024
@@ -186,5 +187,17 @@ void fx_job_copy(struct fx_job *j, uint32_t dst_bo, uint64_t dst_offset, uint32_
 int fx_submit(struct fx *fx, struct fdri_file *f, struct fx_job *j, int in_fd);
 /* The device's counters as DEVICE_STATS reports them. */
 struct drm_fakedri_device_stats fx_stats(struct fx *fx, struct fdri_file *f);
+
+/* A request submitted through the core's request path by hand, as a
+ * transport would, so it may park: @completed counts its answers and @ret
+ * holds the last one (1 until answered); answers' struct goes to @arg. */
+struct fx_tx {
+	struct fdri_req req;
+	void *arg;
+	int completed;
+	int ret;
+};
+void fx_tx_submit(struct fx_tx *t, struct fx *fx, struct fdri_file *f, unsigned int cmd,
+		  void *arg);
 
 #endif

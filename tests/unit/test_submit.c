@@ -22,49 +22,6 @@
 
 /* --- a transport whose requests may stay parked --- */
 
-struct tx {
-	struct fdri_req req;
-	void *arg;
-	int completed;
-	int ret;
-};
-
-static void tx_fetch(struct fdri_req *req)
-{
-	for (unsigned i = 0; i < FDRI_IOCTL_MAX_PTRS; i++) {
-		struct fdri_ubuf *b = &req->args.bufs[i];
-
-		if (req->want_in & (1u << i))
-			memcpy(b->data, (const void *)(uintptr_t)b->uaddr, b->len);
-	}
-	req->args.in_fd = -1;
-	fdri_req_input_done(req);
-}
-
-static void tx_complete(struct fdri_req *req)
-{
-	struct tx *t = req->priv;
-
-	t->completed++;
-	t->ret = req->ret;
-	if (req->args.out_size)
-		memcpy(t->arg, req->kdata, req->args.out_size);
-}
-
-static const struct fdri_req_ops tx_ops = {
-	.fetch = tx_fetch,
-	.complete = tx_complete,
-};
-
-static void tx_submit(struct tx *t, struct fx *fx, struct fdri_file *f, unsigned int cmd, void *arg)
-{
-	fdri_req_init(&t->req, &tx_ops, t);
-	t->arg = arg;
-	t->completed = 0;
-	t->ret = 1;
-	fdri_req_submit(&t->req, f, &fx->user, cmd, (uintptr_t)arg, arg, _IOC_SIZE(cmd), false);
-}
-
 /* --- helpers --- */
 
 struct env {
@@ -634,10 +591,10 @@ static void gem_wait_times_out_with_etime_and_no_time_left(void **state)
 	struct fx *fx = *state;
 	struct env e = env_open(fx);
 	struct drm_fakedri_gem_wait w = { .handle = e.bo, .timeout_ns = 4 * MS };
-	struct tx t;
+	struct fx_tx t;
 
 	submit_access(fx, &e, 0, 10 * MS, WR);
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	assert_int_equal(t.completed, 0);
 	assert_int_equal(fx->dev->stats.parked, 1);
 	fx_advance(&fx->host, 4 * MS - 1);
@@ -650,7 +607,7 @@ static void gem_wait_times_out_with_etime_and_no_time_left(void **state)
 	/* once the job is done, the same wait succeeds */
 	fx_advance(&fx->host, 6 * MS);
 	w.timeout_ns = 4 * MS;
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	assert_int_equal(t.completed, 1);
 	assert_int_equal(t.ret, 0);
 	assert_int_equal(w.timeout_ns, 4 * MS);
@@ -663,11 +620,11 @@ static void gem_wait_returns_when_the_job_completes_with_the_time_left(void **st
 	struct env e = env_open(fx);
 	struct drm_fakedri_gem_wait w = { .handle = e.bo, .flags = FAKEDRI_GEM_WAIT_WRITE,
 					  .timeout_ns = 25 * MS };
-	struct tx t;
+	struct fx_tx t;
 
 	submit_access(fx, &e, 0, 10 * MS, RD);
 	submit_access(fx, &e, 1, 15 * MS, RD);
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	fx_advance(&fx->host, 10 * MS);
 	assert_int_equal(t.completed, 0);   /* one reader left */
 	fx_advance(&fx->host, 5 * MS);
@@ -683,10 +640,10 @@ static void gem_wait_with_a_negative_timeout_waits_for_ever(void **state)
 	struct fx *fx = *state;
 	struct env e = env_open(fx);
 	struct drm_fakedri_gem_wait w = { .handle = e.bo, .timeout_ns = -1 };
-	struct tx t;
+	struct fx_tx t;
 
 	submit_access(fx, &e, 0, 50 * MS, WR);
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	assert_int_equal(fx_timers_armed(&fx->host), 1);  /* the job's only */
 	fx_advance(&fx->host, 50 * MS);
 	assert_int_equal(t.completed, 1);
@@ -700,10 +657,10 @@ static void a_cancelled_gem_wait_leaves_nothing(void **state)
 	struct fx *fx = *state;
 	struct env e = env_open(fx);
 	struct drm_fakedri_gem_wait w = { .handle = e.bo, .timeout_ns = 100 * MS };
-	struct tx t;
+	struct fx_tx t;
 
 	submit_access(fx, &e, 0, 10 * MS, WR);
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	assert_int_equal(fx_timers_armed(&fx->host), 2);
 	assert_true(fdri_req_cancel(&t.req));   /* a signal in the client */
 	assert_int_equal(fx->dev->stats.parked, 0);
@@ -718,10 +675,10 @@ static void closing_the_file_cancels_a_parked_gem_wait(void **state)
 	struct fx *fx = *state;
 	struct env e = env_open(fx);
 	struct drm_fakedri_gem_wait w = { .handle = e.bo, .timeout_ns = -1 };
-	struct tx t;
+	struct fx_tx t;
 
 	submit_access(fx, &e, 0, 10 * MS, WR);
-	tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
+	fx_tx_submit(&t, fx, e.f, DRM_IOCTL_FAKEDRI_GEM_WAIT, &w);
 	fx_close(fx, e.f);
 	assert_int_equal(fx->dev->stats.parked, 0);
 	fx_advance(&fx->host, 10 * MS);

@@ -19,49 +19,6 @@
 
 /* --- a transport whose requests may stay parked --- */
 
-struct tx {
-	struct fdri_req req;
-	void *arg;
-	int completed;
-	int ret;
-};
-
-static void tx_fetch(struct fdri_req *req)
-{
-	for (unsigned i = 0; i < FDRI_IOCTL_MAX_PTRS; i++) {
-		struct fdri_ubuf *b = &req->args.bufs[i];
-
-		if (req->want_in & (1u << i))
-			memcpy(b->data, (const void *)(uintptr_t)b->uaddr, b->len);
-	}
-	req->args.in_fd = -1;
-	fdri_req_input_done(req);
-}
-
-static void tx_complete(struct fdri_req *req)
-{
-	struct tx *t = req->priv;
-
-	t->completed++;
-	t->ret = req->ret;
-	if (req->args.out_size)
-		memcpy(t->arg, req->kdata, req->args.out_size);
-}
-
-static const struct fdri_req_ops tx_ops = {
-	.fetch = tx_fetch,
-	.complete = tx_complete,
-};
-
-static void tx_submit(struct tx *t, struct fx *fx, struct fdri_file *f, unsigned int cmd, void *arg)
-{
-	fdri_req_init(&t->req, &tx_ops, t);
-	t->arg = arg;
-	t->completed = 0;
-	t->ret = 1;
-	fdri_req_submit(&t->req, f, &fx->user, cmd, (uintptr_t)arg, arg, _IOC_SIZE(cmd), false);
-}
-
 /* --- helpers --- */
 
 static uint32_t create(struct fx *fx, struct fdri_file *f, uint32_t flags)
@@ -496,9 +453,9 @@ static void wait_completes_when_its_fence_signals(void **state)
 	struct fdri_fence *a = install_pending(f, h[0]), *b = install_pending(f, h[1]);
 	struct drm_syncobj_wait w = { .handles = (uintptr_t)h, .count_handles = 2,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	assert_int_equal(t.completed, 0);
 	assert_int_equal(fx_timers_armed(&fx->host), 1);
 	fdri_fence_signal(b, 2);
@@ -521,9 +478,9 @@ static void wait_all_returns_only_after_every_fence_signals(void **state)
 	struct drm_syncobj_wait w = { .handles = (uintptr_t)h, .count_handles = 2,
 				      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	fdri_fence_signal(b, 2);
 	assert_int_equal(t.completed, 0);
 	fdri_fence_signal(a, 3);
@@ -543,9 +500,9 @@ static void wait_times_out_with_etime_at_its_deadline(void **state)
 	struct fdri_fence *fence = install_pending(f, h);
 	struct drm_syncobj_wait w = { .handles = (uintptr_t)&h, .count_handles = 1,
 				      .timeout_nsec = fx->host.now + 2 * SEC, .first_signaled = 5 };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	fx_advance(&fx->host, 2 * SEC - 1);
 	assert_int_equal(t.completed, 0);
 	fx_advance(&fx->host, 1);
@@ -567,9 +524,9 @@ static void wait_for_submit_completes_once_a_fence_is_installed_and_signals(void
 				      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
 	struct fdri_fence *fence;
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	assert_int_equal(array_op(fx, f, DRM_IOCTL_SYNCOBJ_RESET, &h, 1), 0);
 	assert_int_equal(t.completed, 0);
 	fence = install_pending(f, h);
@@ -593,9 +550,9 @@ static void wait_for_submit_completes_at_once_on_a_signalled_install(void **stat
 				      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
 					       DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	assert_int_equal(array_op(fx, f, DRM_IOCTL_SYNCOBJ_SIGNAL, &h[1], 1), 0);
 	assert_int_equal(t.completed, 0);
 	assert_int_equal(array_op(fx, f, DRM_IOCTL_SYNCOBJ_SIGNAL, &h[0], 1), 0);
@@ -613,9 +570,9 @@ static void wait_holds_its_syncobjs_after_their_handles_are_destroyed(void **sta
 	struct drm_syncobj_wait w = { .handles = (uintptr_t)&h, .count_handles = 1,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
 	struct drm_syncobj_destroy d = { .handle = h };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_SYNCOBJ_DESTROY, &d), 0);
 	fdri_fence_signal(fence, 4);
 	assert_int_equal(t.completed, 1);
@@ -633,9 +590,9 @@ static void closing_the_file_cancels_a_parked_wait_and_leaves_nothing(void **sta
 	struct drm_syncobj_wait w = { .handles = (uintptr_t)h, .count_handles = 2,
 				      .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
 				      .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 	assert_int_equal(t.req.state, FDRI_REQ_PARKED);
 	fx_close(fx, f);
 	assert_int_equal(t.completed, 0);
@@ -673,11 +630,11 @@ static void a_signal_that_completes_one_wait_lets_another_keep_waiting(void **st
 	struct drm_syncobj_wait any = { .handles = (uintptr_t)h, .count_handles = 2,
 					.timeout_nsec = fx->host.now + 5 * SEC };
 	struct drm_syncobj_wait all = any;
-	struct tx t1, t2;
+	struct fx_tx t1, t2;
 
 	all.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
-	tx_submit(&t1, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &any);
-	tx_submit(&t2, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &all);
+	fx_tx_submit(&t1, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &any);
+	fx_tx_submit(&t2, fx, f, DRM_IOCTL_SYNCOBJ_WAIT, &all);
 	fdri_fence_signal(a, 1);
 	assert_int_equal(t1.completed, 1);
 	assert_int_equal(any.first_signaled, 0);
@@ -825,12 +782,12 @@ static void timeline_wait_completes_when_its_point_signals(void **state)
 	struct drm_syncobj_timeline_wait w = { .handles = (uintptr_t)&h, .points = (uintptr_t)&point,
 					       .count_handles = 1,
 					       .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
 	assert_int_equal(transfer(fx, f, b1, 0, h, 1), 0);
 	assert_int_equal(transfer(fx, f, b2, 0, h, 2), 0);
 	assert_int_equal(tl_wait_now(fx, f, &h, &point, 1, 0), -ETIME);
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
 	fdri_fence_signal(f2, 1); /* a later point */
 	assert_int_equal(t.completed, 0);
 	fdri_fence_signal(f1, 2);
@@ -854,9 +811,9 @@ static void timeline_wait_available_completes_once_the_point_is_submitted(void *
 					       .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
 							DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE,
 					       .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
 	assert_int_equal(tl_signal(fx, f, h, 3), 0); /* not point 4 yet */
 	assert_int_equal(t.completed, 0);
 	assert_int_equal(transfer(fx, f, b, 0, h, 4), 0);
@@ -900,10 +857,10 @@ static void closing_the_file_cancels_a_parked_timeline_wait(void **state)
 					       .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
 							DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL,
 					       .timeout_nsec = fx->host.now + 5 * SEC };
-	struct tx t;
+	struct fx_tx t;
 
 	assert_int_equal(transfer(fx, f, b, 0, h, 1), 0);
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
 	assert_int_equal(t.req.state, FDRI_REQ_PARKED);
 	fx_close(fx, f);
 	assert_int_equal(t.completed, 0);
@@ -920,9 +877,9 @@ static void transfer_for_submit_waits_for_the_point_to_be_submitted(void **state
 	uint32_t src = create(fx, f, 0), dst = create(fx, f, 0);
 	struct drm_syncobj_transfer tr = { .src_handle = src, .src_point = 2, .dst_handle = dst,
 					   .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
 	assert_int_equal(tl_signal(fx, f, src, 1), 0);
 	assert_int_equal(t.completed, 0);
 	assert_null(fence_of(f, dst));
@@ -940,9 +897,9 @@ static void transfer_for_submit_gives_up_with_etime_after_five_seconds(void **st
 	uint32_t src = create(fx, f, 0), dst = create(fx, f, 0);
 	struct drm_syncobj_transfer tr = { .src_handle = src, .dst_handle = dst, .dst_point = 3,
 					   .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT };
-	struct tx t;
+	struct fx_tx t;
 
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
 	fx_advance(&fx->host, 5 * SEC - 1);
 	assert_int_equal(t.completed, 0);
 	fx_advance(&fx->host, 1);
@@ -951,7 +908,7 @@ static void transfer_for_submit_gives_up_with_etime_after_five_seconds(void **st
 	assert_null(fence_of(f, dst));
 	fdri_req_fini(&t.req);
 	/* and a file close cancels one */
-	tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
 	assert_int_equal(t.req.state, FDRI_REQ_PARKED);
 	fx_close(fx, f);
 	assert_int_equal(t.completed, 0);
