@@ -54,9 +54,7 @@
 
 #include "fakedri_drm.h"
 #include "bench_floor.h"
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "bench_fences[%d] %s:%d: %s failed (errno %d)\n", \
-	(int)getpid(), __FILE__, __LINE__, #c, errno); exit(1); } } while (0)
+#include "bench_util.h"
 
 #define NSIG_PROCS 8		/* signaller processes */
 #define NWAIT_PROCS 8		/* waiter processes */
@@ -96,40 +94,6 @@ static void *shared_alloc(size_t size)
 
 	CHECK(p != MAP_FAILED);
 	return p;
-}
-
-static void put_byte(int fd, unsigned char c)
-{
-	ssize_t r;
-
-	do
-		r = write(fd, &c, 1);
-	while (r < 0 && errno == EINTR);
-	CHECK(r == 1);
-}
-
-static void get_byte(int fd, unsigned char *c)
-{
-	ssize_t r;
-
-	do
-		r = read(fd, c, 1);
-	while (r < 0 && errno == EINTR);
-	CHECK(r == 1);
-}
-
-static int open_render(void)
-{
-	int fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
-
-	CHECK(fd >= 0);
-	return fd;
-}
-
-static void stats(int fd, struct drm_fakedri_device_stats *st)
-{
-	memset(st, 0xff, sizeof(*st));
-	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_DEVICE_STATS, st) == 0);
 }
 
 /* A child closes the pipe ends it does not use: a signaller keeps the read
