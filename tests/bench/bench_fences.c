@@ -80,14 +80,6 @@ static int ack_pipe[NSIG_PROCS][2];	/* waiters -> signaller: "I woke" */
 static int ready_pipe[2];		/* children -> parent: set up */
 static int go_pipe[2];			/* parent -> signallers: start */
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void *shared_alloc(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -192,13 +184,6 @@ static void signaller(int s)
 	close(ack_pipe[s][0]);
 	close(ready_pipe[1]);
 	exit(0);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* --- waiters --- */
@@ -352,34 +337,6 @@ static void idle_latency(int fd, uint64_t base_waiters, long n, double *lat)
 }
 
 /* --- the parent --- */
-
-/* The q-quantile of sorted v[0..n-1] (nearest rank). */
-static double quantile(const double *v, long n, double q)
-{
-	long i = (long)ceil(q * (double)n) - 1;
-
-	if (i < 0)
-		i = 0;
-	if (i >= n)
-		i = n - 1;
-	return v[i];
-}
-
-/* Median ns per round trip over @batches batches of @n. */
-static void floor_batches(struct bench_floor *f, long n, int batches, double *out)
-{
-	for (int i = 0; i < batches; i++) {
-		double t = bench_floor_run(f, n);
-
-		CHECK(t > 0);
-		out[i] = t / (double)n;
-	}
-}
-
-static bool good(double x)
-{
-	return isfinite(x) && x > 0;
-}
 
 static void row(const char *name, double p50, double p99, double max, double floor_ns)
 {

@@ -100,14 +100,6 @@ static long njobs;		/* per process */
 static uint64_t duration_ns;
 static int ready_pipe[2], go_pipe[2], sub_pipe[2];
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static uint32_t ctx_create(int fd)
 {
 	struct drm_fakedri_ctx_create c = { 0 };
@@ -282,13 +274,6 @@ static void client(int p)
 
 /* --- checks of the records --- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int cmp_seqno(const void *a, const void *b)
 {
 	const struct rec *x = *(const struct rec *const *)a, *y = *(const struct rec *const *)b;
@@ -404,32 +389,6 @@ static void idle_overhead(long n, uint64_t dur, double *ts, double *wt)
 }
 
 /* --- the parent --- */
-
-static double quantile(const double *v, long n, double q)
-{
-	long i = (long)ceil(q * (double)n) - 1;
-
-	if (i < 0)
-		i = 0;
-	if (i >= n)
-		i = n - 1;
-	return v[i];
-}
-
-static void floor_batches(struct bench_floor *f, long n, int batches, double *out)
-{
-	for (int i = 0; i < batches; i++) {
-		double t = bench_floor_run(f, n);
-
-		CHECK(t > 0);
-		out[i] = t / (double)n;
-	}
-}
-
-static bool good(double x)
-{
-	return isfinite(x) && x > 0;
-}
 
 static void row(const char *name, const double *v, long n, double floor_ns)
 {
