@@ -156,18 +156,47 @@ static void describe_resv(struct fdri_seq *m, struct fdri_resv *resv)
 	}
 }
 
+/* One handle of a file, for listing each object's handles. */
+struct handle_ref {
+	uint64_t obj_id, file_id;
+	uint32_t handle;
+};
+
 struct handle_walk {
-	struct fdri_seq *m;
-	struct fdri_file *file;
-	struct fdri_gem *obj;
+	struct handle_ref *refs;
+	size_t n, cap;
+	uint64_t file_id;
+	bool oom;
 };
 
 static void handle_of(uint32_t handle, void *ptr, void *data)
 {
 	struct handle_walk *w = data;
 
-	if (ptr == w->obj)
-		fdri_seq_printf(w->m, " %" PRIu64 ":%u", w->file->id, handle);
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct handle_ref *r = realloc(w->refs, cap * sizeof(*r));
+
+		if (!r) {
+			w->oom = true;
+			return;
+		}
+		w->refs = r;
+		w->cap = cap;
+	}
+	w->refs[w->n++] = (struct handle_ref){ ((struct fdri_gem *)ptr)->id, w->file_id, handle };
+}
+
+/* by object, then file (ids grow with the open order), then handle */
+static int by_ref(const void *a, const void *b)
+{
+	const struct handle_ref *x = a, *y = b;
+
+	if (x->obj_id != y->obj_id)
+		return x->obj_id < y->obj_id ? -1 : 1;
+	if (x->file_id != y->file_id)
+		return x->file_id < y->file_id ? -1 : 1;
+	return x->handle < y->handle ? -1 : x->handle > y->handle;
 }
 
 /*
@@ -177,7 +206,8 @@ static void handle_of(uint32_t handle, void *ptr, void *data)
 static int show_objects(struct fdri_device *dev, struct fdri_seq *m)
 {
 	struct fdri_gem **objs;
-	size_t n = 0, cap = dev->stats.objects;
+	size_t n = 0, cap = dev->stats.objects, k = 0;
+	struct handle_walk w = { 0 };
 	uint64_t total = 0;
 
 	objs = cap ? calloc(cap, sizeof(*objs)) : NULL;
@@ -188,25 +218,39 @@ static int show_objects(struct fdri_device *dev, struct fdri_seq *m)
 			objs[n++] = ent->val;
 	if (n)
 		qsort(objs, n, sizeof(*objs), by_id);
+	/* every file's handles once, in the objects' order */
+	for (struct fdri_list *l = dev->files.next; l != &dev->files; l = l->next) {
+		struct fdri_file *f = fdri_container_of(l, struct fdri_file, dev_link);
+
+		w.file_id = f->id;
+		fdri_idr_for_each(&f->handles, handle_of, &w);
+	}
+	if (w.oom) {
+		free(w.refs);
+		free(objs);
+		return -ENOMEM;
+	}
+	if (w.n)
+		qsort(w.refs, w.n, sizeof(*w.refs), by_ref);
 	fdri_seq_printf(m, "%8s %12s %4s %7s %6s %7s %8s  %s\n", "id", "size", "refs", "handles",
 			"name", "backing", "dma-buf", "file:handle");
 	for (size_t i = 0; i < n; i++) {
 		struct fdri_gem *obj = objs[i];
-		struct handle_walk w = { m, NULL, obj };
 
 		total += obj->size;
 		fdri_seq_printf(m, "%8" PRIu64 " %12" PRIu64 " %4u %7u %6u %7s %8s ", obj->id,
 				obj->size, obj->refcount, obj->handle_count, obj->name,
 				obj->memfd >= 0 || obj->import ? "yes" : "no",
 				obj->import ? "imported" : obj->dma_buf ? "exported" : "-");
-		for (struct fdri_list *l = dev->files.next; l != &dev->files; l = l->next) {
-			w.file = fdri_container_of(l, struct fdri_file, dev_link);
-			fdri_idr_for_each(&w.file->handles, handle_of, &w);
-		}
+		while (k < w.n && w.refs[k].obj_id < obj->id)
+			k++;
+		for (; k < w.n && w.refs[k].obj_id == obj->id; k++)
+			fdri_seq_printf(m, " %" PRIu64 ":%u", w.refs[k].file_id, w.refs[k].handle);
 		fdri_seq_printf(m, "\n");
 		describe_resv(m, fdri_gem_resv(obj));
 	}
 	fdri_seq_printf(m, "Total %zu objects, %" PRIu64 " bytes\n", n, total);
+	free(w.refs);
 	free(objs);
 	return 0;
 }
