@@ -231,12 +231,9 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		return shim_dev_open(n->device, n->type, flags);
 	if (shim_sw_sync_path(path))
 		return shim_sw_sync_open(flags);
-	if (path[0] == '/' || dirfd != AT_FDCWD) {
-		int fd = shim_debugfs_open(dirfd, path, flags);
-
-		if (fd != -2)
-			return fd;
-	}
+	pfd = shim_debugfs_open(dirfd, path, flags);
+	if (pfd != -2)
+		return pfd;
 	pfd = shim_path_procfd(path);
 	if (pfd >= 0 && shim_fd_kind(pfd) == SHIM_FD_DEVICE) {
 		/* reopening a DRM fd through /proc opens a new DRM file; a CUSE
