@@ -160,6 +160,31 @@ struct fdri_debugfs_open {
 };
 #define FDRI_IOCTL_DEBUGFS_OPEN _IOWR('F', 0x06, struct fdri_debugfs_open)
 
+/* Fault injection control (docs/faults.md; `fakedri fault`, the client
+ * API client/fakedri_fault.h). An ioctl of a connection without a DRM
+ * file; it acts on the daemon's fault registry, shared by all devices.
+ * - ADD: arms @spec; @value = the fault's id. Bad spec: EINVAL with the
+ *   reason in @spec.
+ * - CLEAR: disarms fault @id (0: all); @value = how many.
+ * - GET: the fault at index @id (0-based, arming order): @spec (canonical),
+ *   @value = times it fired, @id = its id; ENOENT past the end.
+ * - STATS: @value = faults injected so far, @calls = sites numbered.
+ * - UNPLUG: unplugs the device whose primary minor is @id now (ENODEV if
+ *   there is none). */
+#define FDRI_FAULT_OP_ADD	1
+#define FDRI_FAULT_OP_CLEAR	2
+#define FDRI_FAULT_OP_GET	3
+#define FDRI_FAULT_OP_STATS	4
+#define FDRI_FAULT_OP_UNPLUG	5
+struct fdri_fault_ctl {
+	uint32_t op;
+	uint32_t id;
+	uint64_t value;
+	uint64_t calls;
+	char spec[512];
+};
+#define FDRI_IOCTL_FAULT_CTL _IOWR('F', 0x07, struct fdri_fault_ctl)
+
 #define FDRI_IOCTL_ARG_FAULT 1u  /* the client could not read the argument */
 /* The ioctl is on a fence fd or dma-buf, sent with the message: any
  * channel, fileless ones included, serves it (unknown fds: ENOTTY). */

@@ -67,6 +67,7 @@ struct fdri_pollable;
 struct fdri_file;
 struct fdri_gpu;
 struct fdri_ioctl_desc;
+struct fdri_faults;
 
 /* Who is calling: the transport fills this from peer credentials. */
 struct fdri_caller {
@@ -249,6 +250,13 @@ struct fdri_device {
 	/* the simulated GPU (fdri_gpu.h): made on first use or by
 	 * fdri_gpu_configure(), freed by fdri_device_destroy() */
 	struct fdri_gpu *gpu;
+	/* fault injection (fdri_fault.h): the daemon's registry, shared by
+	 * its devices (holds a reference), or NULL: no faults */
+	struct fdri_faults *faults;
+	/* drm_dev_unplug() happened (fdri_device_unplug()): ioctls on open
+	 * files fail with ENODEV, opens with ENXIO, DRM-fd mmaps with ENODEV;
+	 * mappings and dma-bufs keep working */
+	bool unplugged;
 };
 
 /* Per-file view of one object: how many handles this file has to it. */
@@ -349,6 +357,19 @@ void fdri_device_set_identity(struct fdri_device *dev, const char *bus_name, int
 const char *fdri_device_bus_name(const struct fdri_device *dev);
 /* drm_minor.index of the device's node of @type (-1 if unknown). */
 int fdri_device_minor(const struct fdri_device *dev, enum fdri_node_type type);
+/* Makes the device consult the fault registry @reg (taking a reference;
+ * NULL: none), replacing any it had. */
+void fdri_device_set_faults(struct fdri_device *dev, struct fdri_faults *reg);
+/*
+ * drm_dev_unplug(), as Documentation/gpu/drm-uapi.rst "Device Hot-Unplug"
+ * asks: from now on ioctls on the device's files fail with ENODEV, opens
+ * with ENXIO and mmap of its DRM fds with ENODEV; every GPU job that can no
+ * longer run, and every pending vgem fence, is force-signalled with
+ * -ENODEV. Existing mappings, dma-bufs and fence fds keep working, and
+ * files are released normally when closed. Idempotent. Other devices of
+ * the daemon are unaffected.
+ */
+void fdri_device_unplug(struct fdri_device *dev);
 
 /* --- files --- */
 /* Returns NULL and sets *err (a negative errno) on failure: -EMFILE when

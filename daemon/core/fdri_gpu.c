@@ -633,3 +633,9 @@ void fdri_gpu_destroy(struct fdri_device *dev)
 	dev->gpu = NULL;
 	free(gpu);
 }
+
+/* TODO(issue 9): force-signal with -ENODEV (stub until implemented). */
+void fdri_gpu_unplug(struct fdri_device *dev)
+{
+	(void)dev;
+}

@@ -191,4 +191,9 @@ int fdri_gpu_ioctl_ctx_destroy(struct fdri_file *, const struct fdri_caller *, v
 int fdri_gpu_ioctl_submit(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_gpu_ioctl_gem_wait(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 
+/* fdri_device_unplug(): every job of @dev that has not completed is
+ * force-signalled with -ENODEV (its commands do not run), and SUBMIT
+ * fails from now on. Called once, by fdri_device_unplug(). */
+void fdri_gpu_unplug(struct fdri_device *dev);
+
 #endif

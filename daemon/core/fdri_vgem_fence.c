@@ -247,3 +247,9 @@ const struct fdri_ioctl_desc fdri_vgem_ioctls[FDRI_VGEM_NUM_IOCTLS] = {
 	VGEM_IOCTL(FENCE_ATTACH, vgem_fence_attach, FDRI_RENDER_ALLOW),
 	VGEM_IOCTL(FENCE_SIGNAL, vgem_fence_signal, FDRI_RENDER_ALLOW),
 };
+
+/* TODO(issue 9): signal pending fences with -ENODEV (stub until implemented). */
+void fdri_vgem_fence_unplug(struct fdri_device *dev)
+{
+	(void)dev;
+}

@@ -18,6 +18,9 @@ extern const struct fdri_ioctl_desc fdri_vgem_ioctls[FDRI_VGEM_NUM_IOCTLS];
  * file->driver_priv holds the file's fence idr. */
 int fdri_vgem_open(struct fdri_file *file);
 void fdri_vgem_postclose(struct fdri_file *file);
+/* fdri_device_unplug(): every unsignalled vgem fence of @dev's files
+ * signals now with -ENODEV. */
+void fdri_vgem_fence_unplug(struct fdri_device *dev);
 
 /* VGEM_FENCE_TIMEOUT; dev->vgem_fence_timeout_ns overrides it if not 0. */
 #define FDRI_VGEM_FENCE_TIMEOUT_NS (10ll * 1000000000ll)
