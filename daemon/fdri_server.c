@@ -443,7 +443,8 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 		send_simple_reply(ch, m->id, 0);
 		return;
 	} else if (!sf->file && (m->cmd == FDRI_IOCTL_SW_SYNC_OPEN ||
-				   m->cmd == FDRI_IOCTL_DEBUGFS_OPEN)) {
+				   m->cmd == FDRI_IOCTL_DEBUGFS_OPEN ||
+				   m->cmd == FDRI_IOCTL_FAULT_CTL)) {
 		kind = FDRI_TARGET_NONE; /* a fileless connection's own ioctl */
 		dev = sf->dev;
 		target = sf;             /* marks the path; not a reference */
