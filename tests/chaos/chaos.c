@@ -1,0 +1,846 @@
+/*
+ * chaos.c - the chaos soak (issue 9, docs/chaos.md): many client processes
+ * share buffers, syncobjs and GPU jobs through one fakedri device while the
+ * parent SIGKILLs random ones at random points and respawns them; the
+ * others keep going. Run it under `fakedri run` with 4 queues:
+ *
+ *   fakedri run --device fakedri,queues=4 -- chaos [--kills N] [--seed S]
+ *	[--procs P] [--kill-every M]
+ *
+ * The parent is the broker: it opens the primary node first (so it is the
+ * DRM master and authenticates the workers that open the primary node, as
+ * a display server would) and keeps a pool of shared buffers. Each worker
+ * holds a socket (SOCK_SEQPACKET) to the parent and does a few rounds of:
+ * - produce: a new object filled with a value V by a GPU job (FILL) that
+ *   signals a new syncobj; the object's dma-buf and the syncobj's fd go to
+ *   the parent over SCM_RIGHTS with V, the size, the flink name (workers on
+ *   the primary node) and the object's id;
+ * - consume: an item of the pool, imported by PRIME or, on the primary
+ *   node, by GEM_OPEN of its flink name (a name whose object is gone may
+ *   fail, or name another object: then the id differs, and PRIME is used);
+ *   a GPU job waits for the syncobj (and implicitly for the buffer), COPYs
+ *   it into an object of the worker's own and returns a sync_file; after
+ *   poll() on it the copy and the dma-buf's own mapping must hold V;
+ * - own: a GPU job WRITE64s a tag into the worker's private object, whose
+ *   other pages hold a CPU-written pattern; after GEM_WAIT the tag is there
+ *   and, at the end of each round, the pattern is intact.
+ * A worker that finishes its rounds exits 0: a survivor, verified. Any
+ * failed check or ioctl exits 1, which fails the run.
+ *
+ * The parent serves the workers' messages; after each one, with
+ * probability 1/M (--kill-every, default 8), it SIGKILLs a random worker
+ * (wherever it is: in an ioctl, waiting for a job, holding fds in flight)
+ * and respawns one, until N kills (--kills, default 1000). The choices
+ * come from a PRNG seeded by --seed (printed), so a failure names the seed
+ * (the points where the victims die still depend on the scheduler). Then
+ * the workers left finish, the parent closes the pool, and checks:
+ * - every count of DEVICE_STATS (files, objects, dma-bufs, backed bytes,
+ *   fences, fence fds, waiters, jobs) is back at the baseline taken before
+ *   the first worker, and no sync hazard was counted; the daemon sees the
+ *   last closes of fence fds on its own time, so the counts are read again
+ *   (with sched_yield()) until they match, within a bound;
+ * - the daemon still answers a new open;
+ * - its memory is bounded: VmRSS of the daemon (our parent under `fakedri
+ *   run`) at the end is at most 2x its value after the first 100 kills
+ *   plus 16 MiB (plus 64 MiB in sanitizer builds, whose allocators keep
+ *   freed memory in quarantine); it is printed every 100 kills.
+ * Figures printed: kills, spawns, survivors verified, consumes (by PRIME
+ * and flink, stale names), leaks found, RSS. Exit 0 if all checks passed.
+ *
+ * Nothing sleeps: workers synchronise with fences and the parent's
+ * replies. The parent owns the pool's fds (closed on eviction and at the
+ * end) and its end of each worker's socket (closed when the worker is
+ * reaped); a worker closes everything it inherited from the parent.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sync_file.h>
+
+#include <xf86drm.h>
+
+#include "fakedri_drm.h"
+
+#define MAX_PROCS	64
+#define POOL_MAX	16
+#define NQUEUES		4
+#define OWN_SIZE	(64 * 1024)	/* the private pattern */
+#define TAG_SIZE	4096		/* the private object's tag slots, after it */
+#define MAX_SHARED	(16 * 4096)
+#define MAX_KEPT	8
+#define WAIT_MS		30000		/* a lost fence: fail rather than hang */
+#define MAX_DUR_NS	2000000ull
+#define SETTLE_NS	10000000000ll	/* bound on the counts coming back */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static const char *who = "chaos";
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s[%d] %s:%d: %s failed (errno %d: %s)\n", \
+	who, (int)getpid(), __FILE__, __LINE__, #c, errno, strerror(errno)); \
+	fflush(stderr); _exit(1); } } while (0)
+
+/* --- PRNG (splitmix64): the parent's choices, each worker's own --- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(rng_next(s) % n);
+}
+
+/* --- messages between the parent and a worker --- */
+
+enum { M_HELLO = 1, M_OK, M_PUT, M_GET, M_ITEM, M_NONE };
+
+struct msg {
+	uint32_t op;
+	uint32_t name;		/* flink name, 0 if none */
+	uint64_t value;		/* PUT/ITEM: the fill value; HELLO: the magic (0: render node) */
+	uint64_t size;
+	uint64_t id;		/* the object's GEM_INFO id */
+};
+
+/* Sends @m with @nfd fds; false if the peer is gone. */
+static bool send_msg(int sock, const struct msg *m, const int *fds, int nfd)
+{
+	union { struct cmsghdr h; char buf[CMSG_SPACE(2 * sizeof(int))]; } u;
+	struct iovec iov = { (void *)m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r;
+
+	if (nfd) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfd * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfd * sizeof(int));
+	}
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)sizeof(*m);
+}
+
+/* Receives a message and up to 2 fds into @fds (-1 if absent). Returns
+ * false at EOF or on an error (the peer is gone). */
+static bool recv_msg(int sock, struct msg *m, int *fds)
+{
+	union { struct cmsghdr h; char buf[CMSG_SPACE(2 * sizeof(int))]; } u;
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t r;
+
+	fds[0] = fds[1] = -1;
+	do
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			memcpy(fds, CMSG_DATA(c), (n > 2 ? 2 : n) * sizeof(int));
+			for (size_t i = 2; i < n; i++) {
+				int extra;
+
+				memcpy(&extra, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				close(extra);
+			}
+		}
+	if (r != (ssize_t)sizeof(*m)) {
+		if (fds[0] >= 0)
+			close(fds[0]);
+		if (fds[1] >= 0)
+			close(fds[1]);
+		fds[0] = fds[1] = -1;
+		return false;
+	}
+	return true;
+}
+
+/* --- small libdrm/fakedri helpers --- */
+
+static void stats(int fd, struct drm_fakedri_device_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_DEVICE_STATS, st) == 0);
+}
+
+static uint32_t bo_create(int fd, uint64_t size)
+{
+	struct drm_fakedri_gem_create c = { .size = size };
+
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c) == 0);
+	return c.handle;
+}
+
+static void *bo_map(int fd, uint32_t handle, uint64_t size)
+{
+	struct drm_fakedri_gem_mmap_offset m = { .handle = handle };
+	void *p;
+
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET, &m) == 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+	CHECK(p != MAP_FAILED);
+	return p;
+}
+
+static void bo_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	CHECK(drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &c) == 0);
+}
+
+static uint64_t bo_id(int fd, uint32_t handle)
+{
+	struct drm_fakedri_gem_info i = { .handle = handle };
+
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_GEM_INFO, &i) == 0);
+	return i.id;
+}
+
+/* true if every 32-bit word of @p[0..@size) is @v */
+static bool all_words(const void *p, uint64_t size, uint32_t v)
+{
+	const uint32_t *w = p;
+
+	for (uint64_t i = 0; i < size / 4; i++)
+		if (w[i] != v)
+			return false;
+	return true;
+}
+
+/* --- the worker --- */
+
+struct worker {
+	int sock, fd;
+	bool card;
+	uint64_t rng, serial, ntag;
+	uint32_t ctx, own;
+	uint32_t *own_map;
+	uint32_t kept_bo[MAX_KEPT], kept_so[MAX_KEPT];
+	int nkept;
+};
+
+/* the private object's pattern word i */
+static uint32_t pattern(uint64_t serial, uint64_t i)
+{
+	uint64_t s = serial * 0x100000001b3ull + i;
+
+	return (uint32_t)rng_next(&s);
+}
+
+static void wsend(struct worker *w, const struct msg *m, const int *fds, int nfd)
+{
+	/* the parent never goes away before us */
+	CHECK(send_msg(w->sock, m, fds, nfd));
+}
+
+static void wrecv(struct worker *w, struct msg *m, int *fds)
+{
+	CHECK(recv_msg(w->sock, m, fds));
+}
+
+static void submit(struct worker *w, struct drm_fakedri_submit *s)
+{
+	s->ctx_id = w->ctx;
+	s->queue = rnd(&w->rng, NQUEUES);
+	s->duration_ns = rnd(&w->rng, MAX_DUR_NS);
+	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_SUBMIT, s) == 0);
+}
+
+static void produce(struct worker *w)
+{
+	uint64_t size = 4096ull * (1 + rnd(&w->rng, MAX_SHARED / 4096));
+	uint32_t v = (uint32_t)rng_next(&w->rng) | 1;
+	uint32_t bo = bo_create(w->fd, size), so;
+	struct drm_fakedri_submit_bo b = { bo, FAKEDRI_SUBMIT_BO_WRITE };
+	struct drm_fakedri_submit_syncobj sy;
+	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_FILL, .length = size, .value = v };
+	struct drm_fakedri_submit s = {
+		.fence_fd = -1, .bos = (uintptr_t)&b, .nr_bos = 1,
+		.syncobjs = (uintptr_t)&sy, .nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
+	};
+	struct msg m = { .op = M_PUT, .value = v, .size = size };
+	int fds[2];
+
+	CHECK(drmSyncobjCreate(w->fd, 0, &so) == 0);
+	sy = (struct drm_fakedri_submit_syncobj){ so, FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL, 0 };
+	submit(w, &s);
+	CHECK(drmPrimeHandleToFD(w->fd, bo, DRM_CLOEXEC | DRM_RDWR, &fds[0]) == 0);
+	CHECK(drmSyncobjHandleToFD(w->fd, so, &fds[1]) == 0);
+	if (w->card) {
+		struct drm_gem_flink fl = { .handle = bo };
+
+		CHECK(drmIoctl(w->fd, DRM_IOCTL_GEM_FLINK, &fl) == 0);
+		m.name = fl.name;
+	}
+	m.id = bo_id(w->fd, bo);
+	wsend(w, &m, fds, 2);
+	CHECK(close(fds[0]) == 0);
+	CHECK(close(fds[1]) == 0);
+	/* keep the handles for a while (the flink name stays valid), or not */
+	if (w->nkept < MAX_KEPT && rnd(&w->rng, 2)) {
+		w->kept_bo[w->nkept] = bo;
+		w->kept_so[w->nkept++] = so;
+	} else {
+		bo_close(w->fd, bo);
+		CHECK(drmSyncobjDestroy(w->fd, so) == 0);
+	}
+}
+
+static unsigned long *consumed_by; /* shared counters: [0] PRIME, [1] flink, [2] stale names */
+
+static void consume(struct worker *w)
+{
+	struct msg m = { .op = M_GET };
+	uint32_t src = 0, so, dst;
+	int fds[2], how = 0;
+	void *d, *p;
+
+	wsend(w, &m, NULL, 0);
+	wrecv(w, &m, fds);
+	if (m.op == M_NONE)
+		return;
+	CHECK(m.op == M_ITEM && fds[0] >= 0 && fds[1] >= 0);
+	if (w->card && m.name && rnd(&w->rng, 2)) {
+		struct drm_gem_open op = { .name = m.name };
+
+		if (drmIoctl(w->fd, DRM_IOCTL_GEM_OPEN, &op) == 0) {
+			if (op.size == m.size && bo_id(w->fd, op.handle) == m.id) {
+				src = op.handle;
+				how = 1;
+			} else {
+				/* the name outlived its object and was reused */
+				bo_close(w->fd, op.handle);
+				how = 2;
+			}
+		} else {
+			CHECK(errno == ENOENT);
+			how = 2;
+		}
+	}
+	if (!src)
+		CHECK(drmPrimeFDToHandle(w->fd, fds[0], &src) == 0);
+	__atomic_add_fetch(&consumed_by[how], 1, __ATOMIC_RELAXED);
+	CHECK(drmSyncobjFDToHandle(w->fd, fds[1], &so) == 0);
+	CHECK(close(fds[1]) == 0);
+	dst = bo_create(w->fd, m.size);
+	{
+		struct drm_fakedri_submit_bo b[2] = {
+			{ src, FAKEDRI_SUBMIT_BO_READ }, { dst, FAKEDRI_SUBMIT_BO_WRITE } };
+		struct drm_fakedri_submit_syncobj sy = { so, FAKEDRI_SUBMIT_SYNCOBJ_WAIT, 0 };
+		struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_COPY, .dst_bo = 1,
+						      .src_bo = 0, .length = m.size };
+		struct drm_fakedri_submit s = {
+			.flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .fence_fd = -1,
+			.bos = (uintptr_t)b, .nr_bos = 2, .syncobjs = (uintptr_t)&sy,
+			.nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
+		};
+		struct pollfd pfd = { .events = POLLIN };
+		struct sync_fence_info fi;
+		struct sync_file_info info;
+		int r;
+
+		submit(w, &s);
+		pfd.fd = s.fence_fd;
+		CHECK(pfd.fd >= 0);
+		do
+			r = poll(&pfd, 1, WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		CHECK(r == 1 && (pfd.revents & POLLIN));
+		memset(&fi, 0, sizeof(fi));
+		memset(&info, 0, sizeof(info));
+		info.num_fences = 1;
+		info.sync_fence_info = (uint64_t)(uintptr_t)&fi;
+		CHECK(ioctl(pfd.fd, SYNC_IOC_FILE_INFO, &info) == 0);
+		CHECK(info.status == 1 && fi.status == 1);
+		CHECK(close(pfd.fd) == 0);
+	}
+	d = bo_map(w->fd, dst, m.size);
+	if (!all_words(d, m.size, (uint32_t)m.value)) {
+		fprintf(stderr, "%s[%d]: the copy of a shared buffer does not hold 0x%08x (first word 0x%08x)\n",
+			who, (int)getpid(), (uint32_t)m.value, *(uint32_t *)d);
+		_exit(1);
+	}
+	p = mmap(NULL, m.size, PROT_READ, MAP_SHARED, fds[0], 0);
+	CHECK(p != MAP_FAILED);
+	if (!all_words(p, m.size, (uint32_t)m.value)) {
+		fprintf(stderr, "%s[%d]: a shared buffer does not hold 0x%08x (first word 0x%08x)\n",
+			who, (int)getpid(), (uint32_t)m.value, *(uint32_t *)p);
+		_exit(1);
+	}
+	CHECK(munmap(p, m.size) == 0);
+	CHECK(munmap(d, m.size) == 0);
+	CHECK(close(fds[0]) == 0);
+	bo_close(w->fd, dst);
+	/* PRIME import of an object of our own gives our handle back */
+	for (int i = 0; i < w->nkept; i++)
+		if (w->kept_bo[i] == src)
+			src = 0;
+	if (src)
+		bo_close(w->fd, src);
+	CHECK(drmSyncobjDestroy(w->fd, so) == 0);
+}
+
+static void own_job(struct worker *w)
+{
+	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
+	uint64_t tag = (w->serial << 32) | ++w->ntag;
+	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
+	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = slot, .value = tag };
+	struct drm_fakedri_submit s = { .fence_fd = -1, .bos = (uintptr_t)&b, .nr_bos = 1,
+					.cmds = (uintptr_t)&cmd, .nr_cmds = 1 };
+	struct drm_fakedri_gem_wait gw = { .handle = w->own, .flags = FAKEDRI_GEM_WAIT_WRITE,
+					   .timeout_ns = (int64_t)WAIT_MS * 1000000 };
+	uint64_t got;
+
+	submit(w, &s);
+	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_GEM_WAIT, &gw) == 0);
+	memcpy(&got, (char *)w->own_map + slot, 8);
+	if (got != tag) {
+		fprintf(stderr, "%s[%d]: tag 0x%016" PRIx64 " at %" PRIu64 " of its own object, want 0x%016" PRIx64 "\n",
+			who, (int)getpid(), got, slot, tag);
+		_exit(1);
+	}
+}
+
+static void verify_own(struct worker *w)
+{
+	for (uint64_t i = 0; i < OWN_SIZE / 4; i++)
+		if (w->own_map[i] != pattern(w->serial, i)) {
+			fprintf(stderr, "%s[%d]: its own object's word %" PRIu64 " is 0x%08x, want 0x%08x\n",
+				who, (int)getpid(), i, w->own_map[i], pattern(w->serial, i));
+			_exit(1);
+		}
+}
+
+static void __attribute__((noreturn)) worker_main(int sock, uint64_t serial, uint64_t seed)
+{
+	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
+	struct drm_fakedri_ctx_create cc = { 0 };
+	uint32_t rounds;
+
+	w.card = rnd(&w.rng, 2);
+	w.fd = open(w.card ? "/dev/dri/card0" : "/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	CHECK(w.fd >= 0);
+	if (w.card) {
+		struct msg m = { .op = M_HELLO };
+		drm_magic_t magic;
+		int fds[2];
+
+		CHECK(drmGetMagic(w.fd, &magic) == 0);
+		m.value = magic;
+		wsend(&w, &m, NULL, 0);
+		wrecv(&w, &m, fds);
+		CHECK(m.op == M_OK && m.value == 0);
+	}
+	CHECK(drmIoctl(w.fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &cc) == 0);
+	w.ctx = cc.ctx_id;
+	w.own = bo_create(w.fd, OWN_SIZE + TAG_SIZE);
+	w.own_map = bo_map(w.fd, w.own, OWN_SIZE + TAG_SIZE);
+	for (uint64_t i = 0; i < OWN_SIZE / 4; i++)
+		w.own_map[i] = pattern(serial, i);
+
+	rounds = 1 + rnd(&w.rng, 4);
+	for (uint32_t r = 0; r < rounds; r++) {
+		uint32_t nops = 1 + rnd(&w.rng, 3);
+
+		for (uint32_t k = 0; k < nops; k++) {
+			switch (rnd(&w.rng, 3)) {
+			case 0:
+				produce(&w);
+				break;
+			case 1:
+				consume(&w);
+				break;
+			default:
+				own_job(&w);
+				break;
+			}
+		}
+		verify_own(&w);
+	}
+	/* half the survivors clean up, the others leave it to the exit */
+	if (rnd(&w.rng, 2)) {
+		for (int i = 0; i < w.nkept; i++) {
+			bo_close(w.fd, w.kept_bo[i]);
+			CHECK(drmSyncobjDestroy(w.fd, w.kept_so[i]) == 0);
+		}
+		CHECK(munmap(w.own_map, OWN_SIZE + TAG_SIZE) == 0);
+		bo_close(w.fd, w.own);
+		CHECK(close(w.fd) == 0);
+	}
+	_exit(0);
+}
+
+/* --- the parent --- */
+
+struct item {
+	int dmabuf, syncobj;
+	struct msg m;
+};
+
+struct slot {
+	pid_t pid;		/* 0: free */
+	int sock;		/* the parent's end */
+	uint64_t serial;
+};
+
+static struct slot slots[MAX_PROCS];
+static int nprocs = 8;
+static struct item pool[POOL_MAX];
+static int npool;
+static int card = -1;
+static uint64_t prng, spawns, kills, survivors, messages, failures;
+
+static void pool_drop(int i)
+{
+	close(pool[i].dmabuf);
+	close(pool[i].syncobj);
+	pool[i] = pool[--npool];
+}
+
+static void spawn(int i, uint64_t seed)
+{
+	int sv[2];
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	fflush(NULL);
+	slots[i].serial = ++spawns;
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* nothing of the parent's: its DRM file, the pool, other sockets */
+		close(sv[0]);
+		close(card);
+		for (int j = 0; j < npool; j++) {
+			close(pool[j].dmabuf);
+			close(pool[j].syncobj);
+		}
+		for (int j = 0; j < nprocs; j++)
+			if (j != i && slots[j].pid)
+				close(slots[j].sock);
+		who = "chaos worker";
+		worker_main(sv[1], slots[i].serial, seed ^ (slots[i].serial * 0x2545f4914f6cdd1dull));
+	}
+	close(sv[1]);
+	slots[i].pid = pid;
+	slots[i].sock = sv[0];
+}
+
+/* Reaps the worker of slot @i after @killed (by us: counted if it died of
+ * it) or its EOF. */
+static void reap(int i, bool killed)
+{
+	int status;
+
+	CHECK(waitpid(slots[i].pid, &status, 0) == slots[i].pid);
+	/* a victim may have exited by itself just before the kill */
+	if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+		kills++;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		survivors++;
+	} else {
+		fprintf(stderr, "chaos: worker %" PRIu64 " (pid %d) failed: status 0x%x\n",
+			slots[i].serial, (int)slots[i].pid, status);
+		failures++;
+	}
+	close(slots[i].sock);
+	slots[i].pid = 0;
+	slots[i].sock = -1;
+}
+
+static void serve(int i, const struct msg *m, int *fds)
+{
+	struct msg r = { .op = M_OK };
+
+	switch (m->op) {
+	case M_HELLO:
+		/* the worker may be gone already: its magic then fails */
+		if (drmAuthMagic(card, (drm_magic_t)m->value) != 0)
+			r.value = (uint64_t)errno;
+		send_msg(slots[i].sock, &r, NULL, 0);
+		break;
+	case M_PUT:
+		if (fds[0] < 0 || fds[1] < 0) {
+			fprintf(stderr, "chaos: a PUT without its fds\n");
+			failures++;
+			break;
+		}
+		if (npool == POOL_MAX)
+			pool_drop((int)rnd(&prng, POOL_MAX));
+		pool[npool++] = (struct item){ fds[0], fds[1], *m };
+		fds[0] = fds[1] = -1;
+		break;
+	case M_GET:
+		if (!npool) {
+			r.op = M_NONE;
+			send_msg(slots[i].sock, &r, NULL, 0);
+		} else {
+			struct item *it = &pool[rnd(&prng, (uint32_t)npool)];
+			int f[2] = { it->dmabuf, it->syncobj };
+
+			r = it->m;
+			r.op = M_ITEM;
+			send_msg(slots[i].sock, &r, f, 2);
+		}
+		break;
+	default:
+		fprintf(stderr, "chaos: unknown message %u\n", m->op);
+		failures++;
+	}
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+}
+
+/* VmRSS and VmHWM of @pid in KiB */
+static void rss(pid_t pid, long *now, long *peak)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	*now = *peak = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	CHECK(f);
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "VmRSS: %ld", now);
+		sscanf(line, "VmHWM: %ld", peak);
+	}
+	fclose(f);
+	CHECK(*now > 0 && *peak > 0);
+}
+
+static bool same(const struct drm_fakedri_device_stats *a, const struct drm_fakedri_device_stats *b)
+{
+	return a->objects == b->objects && a->dmabufs == b->dmabufs && a->files == b->files &&
+	       a->backed_bytes == b->backed_bytes && a->fences == b->fences &&
+	       a->fence_fds == b->fence_fds && a->waiters == b->waiters && a->jobs == b->jobs;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: chaos [--kills N] [--seed S] [--procs P] [--kill-every M]\n"
+		"run under: fakedri run --device fakedri,queues=4 -- chaos ...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t target = 1000, seed = 1, kill_every = 8;
+	struct drm_fakedri_device_stats base, st;
+	struct drm_fakedri_get_param gp = { .param = FAKEDRI_PARAM_NUM_QUEUES };
+	long rss0, hwm0, rss_warm = -1, rss_end, hwm_end, bound_kib;
+	pid_t daemon = getppid();
+	int64_t t0, t_settle;
+	long settle = 0, leaks = 0;
+	drmVersionPtr ver;
+	int live, fresh;
+
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--kills"))
+			target = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seed"))
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--procs"))
+			nprocs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--kill-every"))
+			kill_every = strtoull(argv[++i], NULL, 0);
+		else
+			usage();
+	}
+	if (nprocs < 2 || nprocs > MAX_PROCS || !kill_every)
+		usage();
+	prng = seed;
+	consumed_by = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(consumed_by != MAP_FAILED);
+
+	/* the first opener of the primary node: the master */
+	card = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	CHECK(card >= 0);
+	CHECK(drmIoctl(card, DRM_IOCTL_FAKEDRI_GET_PARAM, &gp) == 0);
+	if (gp.value != NQUEUES) {
+		fprintf(stderr, "chaos: the device has %llu queues; run with --device fakedri,queues=%d\n",
+			(unsigned long long)gp.value, NQUEUES);
+		return 2;
+	}
+	stats(card, &base);
+	rss(daemon, &rss0, &hwm0);
+	printf("chaos: seed %" PRIu64 ", %d processes, a kill every %" PRIu64 " messages on average, %" PRIu64 " kills\n",
+	       seed, nprocs, kill_every, target);
+	printf("chaos: daemon pid %d: VmRSS %ld KiB at the start\n", (int)daemon, rss0);
+	fflush(stdout);
+	t0 = now_ns();
+
+	for (int i = 0; i < nprocs; i++)
+		spawn(i, seed);
+	live = nprocs;
+	while (live) {
+		struct pollfd pfd[MAX_PROCS];
+		int idx[MAX_PROCS], n = 0, r;
+		uint64_t serial[MAX_PROCS];
+
+		for (int i = 0; i < nprocs; i++)
+			if (slots[i].pid) {
+				pfd[n] = (struct pollfd){ .fd = slots[i].sock, .events = POLLIN };
+				serial[n] = slots[i].serial;
+				idx[n++] = i;
+			}
+		r = poll(pfd, (nfds_t)n, -1);
+		CHECK(r > 0 || errno == EINTR);
+		for (int k = 0; k < n && r > 0; k++) {
+			int i = idx[k], fds[2];
+			struct msg m;
+
+			/* a worker killed and respawned since poll() */
+			if (!pfd[k].revents || !slots[i].pid || slots[i].serial != serial[k])
+				continue;
+			if (!recv_msg(slots[i].sock, &m, fds)) {
+				/* the worker finished (or failed) */
+				reap(i, false);
+				live--;
+				if (kills < target) {
+					spawn(i, seed);
+					live++;
+				}
+				continue;
+			}
+			messages++;
+			serve(i, &m, fds);
+			if (kills < target && rnd(&prng, (uint32_t)kill_every) == 0) {
+				int v = (int)rnd(&prng, (uint32_t)nprocs);
+				uint64_t before = kills;
+
+				if (!slots[v].pid)
+					continue;
+				CHECK(kill(slots[v].pid, SIGKILL) == 0);
+				reap(v, true);
+				spawn(v, seed);
+				if (kills != before && kills % 100 == 0) {
+					long now, peak;
+
+					rss(daemon, &now, &peak);
+					if (kills == 100)
+						rss_warm = now;
+					printf("chaos: %" PRIu64 " kills, %" PRIu64 " spawns, %" PRIu64 " survivors, %.1f s: daemon VmRSS %ld KiB, VmHWM %ld KiB\n",
+					       kills, spawns, survivors, (double)(now_ns() - t0) / 1e9, now, peak);
+					fflush(stdout);
+				}
+			}
+		}
+	}
+	while (npool)
+		pool_drop(npool - 1);
+
+	/* every count back at the baseline, on a fresh fd: the daemon
+	 * serves the EOFs of files first, but the last closes of fence fds
+	 * (the pool's syncobjs, a killed worker's) on its own time */
+	fresh = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+	CHECK(fresh >= 0);
+	ver = drmGetVersion(fresh);
+	CHECK(ver && !strcmp(ver->name, "fakedri"));
+	drmFreeVersion(ver);
+	CHECK(close(fresh) == 0);
+	t_settle = now_ns();
+	for (;; settle++) {
+		stats(card, &st);
+		if (same(&st, &base) || now_ns() - t_settle > SETTLE_NS)
+			break;
+		sched_yield();
+	}
+	if (!same(&st, &base)) {
+		const char *names[] = { "objects", "dmabufs", "files", "backed_bytes", "fences",
+					"fence_fds", "waiters", "jobs" };
+		uint64_t a[] = { base.objects, base.dmabufs, base.files, base.backed_bytes, base.fences,
+				 base.fence_fds, base.waiters, base.jobs };
+		uint64_t b[] = { st.objects, st.dmabufs, st.files, st.backed_bytes, st.fences,
+				 st.fence_fds, st.waiters, st.jobs };
+
+		for (int i = 0; i < 8; i++)
+			if (a[i] != b[i]) {
+				fprintf(stderr, "chaos: LEAK: %s %" PRIu64 " -> %" PRIu64 "\n", names[i], a[i], b[i]);
+				leaks++;
+			}
+	}
+	if (st.hazards != base.hazards) {
+		fprintf(stderr, "chaos: %llu sync hazards\n", (unsigned long long)(st.hazards - base.hazards));
+		failures++;
+	}
+	rss(daemon, &rss_end, &hwm_end);
+	if (rss_warm < 0)
+		rss_warm = rss0;
+	bound_kib = 2 * rss_warm + 16 * 1024 + (SANITIZED ? 64 * 1024 : 0);
+	printf("chaos: %" PRIu64 " kills, %" PRIu64 " spawns, %" PRIu64 " survivors verified, %" PRIu64 " messages in %.1f s\n",
+	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
+	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
+	       consumed_by[0] + consumed_by[2], consumed_by[1], consumed_by[2]);
+	printf("chaos: counts back at the baseline after %ld extra reads: %s; %ld leaks found\n",
+	       settle, leaks ? "NO" : "yes", leaks);
+	printf("chaos: daemon VmRSS %ld KiB at the start, %ld after 100 kills, %ld at the end (bound %ld); VmHWM %ld KiB\n",
+	       rss0, rss_warm, rss_end, bound_kib, hwm_end);
+	if (rss_end > bound_kib) {
+		fprintf(stderr, "chaos: the daemon's memory grew past its bound\n");
+		failures++;
+	}
+	if (failures || leaks || survivors == 0) {
+		fprintf(stderr, "chaos: FAILED (seed %" PRIu64 "): %" PRIu64 " failures, %ld leaks, %" PRIu64 " survivors\n",
+			seed, failures, leaks, survivors);
+		return 1;
+	}
+	CHECK(close(card) == 0);
+	printf("chaos: all checks passed\n");
+	return 0;
+}
