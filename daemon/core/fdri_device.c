@@ -8,6 +8,8 @@
 #include "fdri_ioctl.h"
 #include "fdri_fdobj.h"
 #include "fdri_gpu.h"
+#include "fdri_fault.h"
+#include "fdri_vgem_fence.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,7 @@ void fdri_device_destroy(struct fdri_device *dev)
 	fdri_clients_put(dev->clients);
 	fdri_list_del(&dev->peer_link);
 	fdri_fdobjs_put(dev->fdobjs);
+	fdri_faults_put(dev->faults);
 	free(dev);
 }
 
@@ -114,4 +117,37 @@ int fdri_device_minor(const struct fdri_device *dev, enum fdri_node_type type)
 	if (type != FDRI_NODE_TYPE_PRIMARY && type != FDRI_NODE_TYPE_RENDER)
 		return -1;
 	return dev->minors[type == FDRI_NODE_TYPE_RENDER];
+}
+
+/**
+ * fdri_device_set_faults() - the fault registry the device's sites ask.
+ * @dev: the device.
+ * @reg: the registry (a reference is taken), or NULL for none.
+ *
+ * Drops the reference on the registry the device had.
+ */
+void fdri_device_set_faults(struct fdri_device *dev, struct fdri_faults *reg)
+{
+	if (reg)
+		fdri_faults_get(reg);
+	fdri_faults_put(dev->faults);
+	dev->faults = reg;
+}
+
+/**
+ * fdri_device_unplug() - drm_dev_unplug(): the device is gone.
+ * @dev: the device.
+ *
+ * From now on its files' ioctls fail with ENODEV, opens with ENXIO and
+ * DRM-fd mmaps with ENODEV; its pending GPU jobs and vgem fences are
+ * force-signalled with -ENODEV. Mappings, dma-bufs and fence fds keep
+ * working. Idempotent.
+ */
+void fdri_device_unplug(struct fdri_device *dev)
+{
+	if (dev->unplugged)
+		return;
+	dev->unplugged = true;
+	fdri_gpu_unplug(dev);
+	fdri_vgem_fence_unplug(dev);
 }
