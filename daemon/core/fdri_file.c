@@ -28,6 +28,13 @@ struct fdri_file *fdri_file_open(struct fdri_device *dev, enum fdri_node_type no
 	struct fdri_client *client;
 	struct fdri_file *f;
 
+	/* Documentation/gpu/drm-uapi.rst, "Device Hot-Unplug": open() on a
+	 * device node whose underlying device has disappeared fails with
+	 * ENXIO */
+	if (dev->unplugged) {
+		*err = -ENXIO;
+		return NULL;
+	}
 	if (open_flags & O_EXCL) {
 		*err = -EBUSY;
 		return NULL;

@@ -14,6 +14,7 @@
  *   memfd.
  */
 #include "fdri_ioctl.h"
+#include "fdri_fault.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,23 @@ struct fdri_gem *fdri_gem_create(struct fdri_device *dev, struct fdri_client *ch
 	if (dev->mem_limit && dev->mem_used + size > dev->mem_limit) {
 		*err = -ENOMEM;
 		return NULL;
+	}
+	/* limit= faults (fdri_fault.h): a cap on the device's total or on
+	 * the creating process, ENOMEM or ENOSPC (VRAM exhausted) */
+	if (fdri_faults_active(dev->faults)) {
+		struct fdri_fault_site site = {
+			.target = FDRI_FAULT_T_ALLOC,
+			.device = fdri_device_minor(dev, FDRI_NODE_TYPE_PRIMARY),
+			.pid = charge ? charge->tgid : -1,
+			.ctx = -1, .queue = -1,
+			.size = size,
+			.now = dev->host->now(dev->host_ctx),
+		};
+
+		*err = fdri_faults_limit(dev->faults, &site, dev->mem_used,
+					 charge ? charge->used[FDRI_Q_MEMORY] : 0);
+		if (*err)
+			return NULL;
 	}
 	/* the client's share of memory: ENOMEM, as shmem_file_setup() or
 	 * the driver's allocation fails when memory runs out */
@@ -264,6 +282,30 @@ void fdri_gem_release_all_handles(struct fdri_file *file)
 	fdri_idr_fini(&file->handles);
 }
 
+/* The alloc fault site (fdri_fault.h): backing memory is created here,
+ * as shmem_file_setup() at the first use of a shmem object. */
+static int gem_backing_create(struct fdri_gem *obj)
+{
+	struct fdri_device *dev = obj->dev;
+
+	if (fdri_faults_active(dev->faults)) {
+		struct fdri_fault_site site = {
+			.target = FDRI_FAULT_T_ALLOC,
+			.device = fdri_device_minor(dev, FDRI_NODE_TYPE_PRIMARY),
+			.pid = obj->client ? obj->client->tgid : -1,
+			.ctx = -1, .queue = -1,
+			.size = obj->size,
+			.now = dev->host->now(dev->host_ctx),
+		};
+		struct fdri_fault_hit hit;
+
+		if (fdri_faults_check(dev->faults, &site, &hit) &&
+		    (hit.action == FDRI_FAULT_A_ERRNO || hit.action == FDRI_FAULT_A_ALLOC_FAIL))
+			return -(hit.err ? hit.err : ENOMEM);
+	}
+	return dev->host->backing_create(dev->host_ctx, dev->instance, obj->size);
+}
+
 int fdri_gem_backing(struct fdri_gem *obj)
 {
 	struct fdri_device *dev = obj->dev;
@@ -274,7 +316,7 @@ int fdri_gem_backing(struct fdri_gem *obj)
 	if (obj->import)
 		fd = dev->host->reopen(dev->host_ctx, obj->import->fd, 02 /* O_RDWR */);
 	else
-		fd = dev->host->backing_create(dev->host_ctx, dev->instance, obj->size);
+		fd = gem_backing_create(obj);
 	if (fd < 0)
 		return fd;
 	obj->memfd = fd;
@@ -286,9 +328,36 @@ int fdri_gem_backing(struct fdri_gem *obj)
  * that holds a handle to the object. */
 int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *memfd)
 {
+	struct fdri_device *dev = file->dev;
 	struct fdri_gem *obj;
 	int fd;
 
+	/* drm_gem_mmap() after drm_dev_unplug(): the device is gone */
+	if (dev->unplugged)
+		return -ENODEV;
+	/* the mmap fault site (fdri_fault.h) */
+	if (fdri_faults_active(dev->faults)) {
+		struct fdri_fault_site site = {
+			.target = FDRI_FAULT_T_MMAP,
+			.device = fdri_device_minor(dev, FDRI_NODE_TYPE_PRIMARY),
+			.pid = file->client ? file->client->tgid : -1,
+			.tid = file->pid,
+			.file = file->id,
+			.ctx = -1, .queue = -1,
+			.size = len,
+			.now = dev->host->now(dev->host_ctx),
+		};
+		struct fdri_fault_hit hit;
+
+		if (fdri_faults_check(dev->faults, &site, &hit)) {
+			if (hit.action == FDRI_FAULT_A_UNPLUG) {
+				fdri_device_unplug(dev);
+				return -ENODEV;
+			}
+			if (hit.action == FDRI_FAULT_A_ERRNO)
+				return -hit.err;
+		}
+	}
 	obj = fdri_map_get(&file->dev->offsets, offset);
 	/* obj->size is page-aligned, so this is PAGE_ALIGN(len) > size without
 	 * the wrap-around of PAGE_ALIGN for len near UINT64_MAX */

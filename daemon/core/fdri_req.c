@@ -11,6 +11,7 @@
 #include "fdri_req.h"
 #include "fdri_fdobj.h"
 #include "fdri_sw_sync.h"
+#include "fdri_fault.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -142,6 +143,77 @@ static void req_after_run(struct fdri_req *req, int ret)
 	req_complete(req, ret);
 }
 
+/* Step 4 proper: the handler. */
+static int req_handler(struct fdri_req *req)
+{
+	int ret;
+
+	if (req->file)
+		ret = fdri_ioctl_run(req->file, &req->who, req->kdata, &req->args);
+	else
+		ret = req->args.desc->func(NULL, &req->who, req->kdata, &req->args);
+	if (ret == FDRI_PARKED && req->state != FDRI_REQ_PARKED)
+		ret = -EINVAL; /* a handler bug: parked without fdri_req_park() */
+	return ret;
+}
+
+/* delay=: the injected wait is over; the call runs as it would have. */
+static int req_delay_resume(struct fdri_req *req, int why)
+{
+	(void)why;
+	return req_handler(req);
+}
+
+/*
+ * The ioctl fault site (fdri_fault.h): after decode and the permission
+ * checks, before the handler, as the kernel's should_fail() sits inside
+ * it. DRM files and fd objects (dma-buf, sync_file, syncobj fds) only:
+ * the fileless control ioctls are never faulted. Returns 0 to run the
+ * handler, FDRI_PARKED when delayed, or the -errno the call fails with.
+ */
+static int req_fault_site(struct fdri_req *req)
+{
+	struct fdri_ioctl_args *a = &req->args;
+	struct fdri_device *dev = a->dev;
+	struct fdri_fault_site site;
+	struct fdri_fault_hit hit;
+	int ret;
+
+	if (!dev || !fdri_faults_active(dev->faults) ||
+	    (!req->file && a->target_kind == FDRI_TARGET_NONE))
+		return 0;
+	site = (struct fdri_fault_site){
+		.target = FDRI_FAULT_T_IOCTL,
+		.name = a->desc->name,
+		.groups = fdri_fault_ioctl_groups(a->desc->name),
+		.cmd = a->cmd,
+		.device = fdri_device_minor(dev, FDRI_NODE_TYPE_PRIMARY),
+		.pid = req->who.pid,
+		.tid = req->who.tid,
+		.file = req->file ? req->file->id : 0,
+		.ctx = -1,
+		.queue = -1,
+		.size = 1,
+		.now = dev->host->now(dev->host_ctx),
+	};
+	if (!fdri_faults_check(dev->faults, &site, &hit))
+		return 0;
+	switch (hit.action) {
+	case FDRI_FAULT_A_ERRNO:
+	case FDRI_FAULT_A_RESTART:
+		return -hit.err;
+	case FDRI_FAULT_A_DELAY:
+		ret = fdri_req_park(req, req_delay_resume, NULL, site.now + hit.delay_ns);
+		/* no room to park (the client's quota): no delay then */
+		return ret == FDRI_PARKED ? ret : 0;
+	case FDRI_FAULT_A_UNPLUG:
+		fdri_device_unplug(dev);
+		return -ENODEV;
+	default:
+		return 0;
+	}
+}
+
 static void req_run(struct fdri_req *req)
 {
 	int ret;
@@ -150,12 +222,9 @@ static void req_run(struct fdri_req *req)
 	if (req->args.desc->nptrs && req->ops->probe)
 		memcpy(req->kdata_in, req->kdata, req->args.ksize);
 	req->state = FDRI_REQ_RUNNING;
-	if (req->file)
-		ret = fdri_ioctl_run(req->file, &req->who, req->kdata, &req->args);
-	else
-		ret = req->args.desc->func(NULL, &req->who, req->kdata, &req->args);
-	if (ret == FDRI_PARKED && req->state != FDRI_REQ_PARKED)
-		ret = -EINVAL; /* a handler bug: parked without fdri_req_park() */
+	ret = req_fault_site(req);
+	if (!ret)
+		ret = req_handler(req);
 	req_after_run(req, ret);
 }
 
@@ -278,6 +347,14 @@ void fdri_req_submit(struct fdri_req *req, struct fdri_file *file, const struct 
 	}
 	fdri_list_add_tail(&file->reqs, &req->file_link);
 	req->state = FDRI_REQ_RUNNING;
+	/* drm_ioctl(): drm_dev_is_unplugged() before anything else */
+	if (file->dev->unplugged) {
+		memset(a, 0, sizeof(*a));
+		a->cmd = cmd;
+		a->in_fd = a->out_fd = -1;
+		req_submitted(req, file->dev, arg, arg_len, arg_fault, -ENODEV);
+		return;
+	}
 	/* step 1: decode; errors copy nothing back */
 	ret = fdri_ioctl_decode(file->dev, cmd, a);
 	req_submitted(req, file->dev, arg, arg_len, arg_fault, ret);
