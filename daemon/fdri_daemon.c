@@ -27,6 +27,7 @@
 #include "fdri_trace.h"
 #include "fdri_gpu.h"
 #include "fdri_req.h"
+#include "fdri_fault.h"
 
 struct fdri_daemon_dev {
 	struct fdri_personality pers;  /* the personality, with its name set */
@@ -50,6 +51,13 @@ struct fdri_daemon {
 	struct fdri_trace *trace;      /* --trace, or NULL */
 	uint64_t hazards;              /* sync hazards seen on all devices */
 	uint64_t jobs;                 /* GPU jobs submitted on all devices */
+	/* fault injection: one registry for all devices (each holds a
+	 * reference, the daemon one more) */
+	struct fdri_faults *faults;
+	FILE *fault_log;               /* --fault-log, line-buffered, or NULL */
+	FILE *fault_calls;             /* --fault-calls, or NULL */
+	uint32_t *limit_logged;        /* LIMIT faults already in the log (bitmap by id) */
+	size_t nlimit_logged;          /* bits of @limit_logged */
 };
 
 const char fdri_daemon_opts_help[] =
@@ -105,6 +113,15 @@ const char fdri_daemon_opts_help[] =
 	"                                        (connections and channels: refused)\n"
 	"                          parked=1024   ioctls waiting at once (ENOMEM)\n"
 	"                        see docs/quotas.md\n"
+	"  --fault SPEC          arm a fault (repeatable), e.g.\n"
+	"                        ioctl=PRIME_FD_TO_HANDLE,nth=1,errno=ENOMEM; the\n"
+	"                        specs of FAKEDRI_FAULTS (separated by ';') come\n"
+	"                        first (docs/faults.md)\n"
+	"  --fault-log FILE      write each injected fault as a spec line that\n"
+	"                        --fault-replay arms again\n"
+	"  --fault-replay FILE   arm each line of FILE ('#' comments) as a fault\n"
+	"  --fault-calls FILE    write each injectable call as CALL NAME PID (what\n"
+	"                        `fakedri sweep` iterates over)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -255,6 +272,140 @@ static void daemon_limits(const struct fdri_daemon_opts *o, struct fdri_limits *
 		parse_limits(o->limits[k], l, &bad, &n); /* checked already */
 }
 
+/*
+ * A DURATION: a decimal number (with a fraction) and a unit, ns, us, ms or
+ * s; a plain number is milliseconds. Into *@ns; 0 or -1.
+ */
+static int parse_duration(const char *s, int64_t *ns)
+{
+	static const struct { const char *unit; double mul; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e6 },
+	};
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -1;
+	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+		if (strcmp(end, units[k].unit))
+			continue;
+		if (v * units[k].mul >= 9.2e18)
+			return -1;
+		*ns = (int64_t)(v * units[k].mul + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+static int __attribute__((unused)) check_duration(const char *opt, const char *v)
+{
+	int64_t ns;
+
+	if (!parse_duration(v, &ns) && ns > 0)
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not a positive duration (e.g. 2s, 50ms, 500us; a plain number is ms)",
+		 opt, v);
+	return -1;
+}
+
+/* One fault SPEC; @where names its origin in the error ("--fault", a file
+ * and line, FAKEDRI_FAULTS). */
+static int check_fault_spec(const char *where, const char *v, struct fdri_fault_spec *spec)
+{
+	char err[256] = "";
+
+	if (!fdri_fault_parse(v, spec, err, sizeof(err)))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': %s", where, v, err[0] ? err : "bad fault spec");
+	return -1;
+}
+
+static int check_fault(const char *opt, const char *v)
+{
+	struct fdri_fault_spec spec;
+
+	return check_fault_spec(opt, v, &spec);
+}
+
+/* Each fault spec of the ';'-separated @list, checked or, with @f, armed
+ * at @now. Returns 0 or -1 (reported). */
+static int env_faults(const char *list, struct fdri_faults *f, int64_t now)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	int ret = 0;
+
+	if (!copy) {
+		fdri_log(FDRI_LOG_ERROR, "FAKEDRI_FAULTS: %s", strerror(ENOMEM));
+		return -1;
+	}
+	for (tok = strtok_r(copy, ";", &save); tok && !ret; tok = strtok_r(NULL, ";", &save)) {
+		struct fdri_fault_spec spec;
+
+		while (*tok == ' ' || *tok == '\t' || *tok == '\n')
+			tok++;
+		if (!*tok)
+			continue;
+		ret = check_fault_spec("FAKEDRI_FAULTS", tok, &spec);
+		if (!ret && f && fdri_faults_add(f, &spec, now) < 0) {
+			fdri_log(FDRI_LOG_ERROR, "cannot arm fault '%s': %s", tok, strerror(ENOMEM));
+			ret = -1;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+/* Each line of the fault log @path ('#' comments and blank lines
+ * skipped), checked or, with @f, armed at @now. 0 or -1 (reported). */
+static int replay_faults(const char *path, struct fdri_faults *f, int64_t now)
+{
+	FILE *in = fopen(path, "r");
+	char line[FDRI_FAULT_SPEC_MAX + 64], where[PATH_MAX + 32];
+	unsigned int lineno = 0;
+	int ret = 0;
+
+	if (!in) {
+		fdri_log(FDRI_LOG_ERROR, "--fault-replay %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (!ret && fgets(line, sizeof(line), in)) {
+		struct fdri_fault_spec spec;
+		char *p = line, *e;
+
+		lineno++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		snprintf(where, sizeof(where), "--fault-replay %s:%u", path, lineno);
+		ret = check_fault_spec(where, p, &spec);
+		if (!ret && f && fdri_faults_add(f, &spec, now) < 0) {
+			fdri_log(FDRI_LOG_ERROR, "cannot arm fault '%s': %s", p, strerror(ENOMEM));
+			ret = -1;
+		}
+	}
+	fclose(in);
+	return ret;
+}
+
+int fdri_daemon_check_opts(const struct fdri_daemon_opts *o)
+{
+	const char *env = getenv("FAKEDRI_FAULTS");
+
+	if (env && env_faults(env, NULL, 0))
+		return -1;
+	if (o->fault_replay && replay_faults(o->fault_replay, NULL, 0))
+		return -1;
+	return 0;
+}
+
 static int check_personality(const char *opt, const char *v)
 {
 	if (fdri_personality_find(v))
@@ -392,6 +543,10 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--cuse-node", SIZE_MAX, check_cuse_node },
 		{ "--device", SIZE_MAX, check_device },
 		{ "--limit", SIZE_MAX, check_limit },
+		{ "--fault", SIZE_MAX, check_fault },
+		{ "--fault-log", offsetof(struct fdri_daemon_opts, fault_log), NULL },
+		{ "--fault-replay", offsetof(struct fdri_daemon_opts, fault_replay), NULL },
+		{ "--fault-calls", offsetof(struct fdri_daemon_opts, fault_calls), NULL },
 	};
 	const char *arg = argv[*i], *val;
 
@@ -431,6 +586,13 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 				return -1;
 			}
 			o->limits[o->nlimits++] = val;
+		} else if (!strcmp(arg, "--fault")) {
+			if (o->nfaults >= FDRI_DAEMON_MAX_FAULTS) {
+				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d --fault options", arg, val,
+					 FDRI_DAEMON_MAX_FAULTS);
+				return -1;
+			}
+			o->faults[o->nfaults++] = val;
 		} else {
 			if (o->ncuse_nodes >= NCUSE_MAX) {
 				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, val,
@@ -656,6 +818,161 @@ static int daemon_gpus(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
 	return 0;
 }
 
+/* --- fault injection: the registry, its log, its call list --- */
+
+/* What a site is called in the log and in --fault-calls. */
+static const char *site_name(enum fdri_fault_target t, const char *name)
+{
+	switch (t) {
+	case FDRI_FAULT_T_IOCTL: return name ? name : "ioctl";
+	case FDRI_FAULT_T_JOB: return "job";
+	case FDRI_FAULT_T_FENCE: return "fence";
+	case FDRI_FAULT_T_ALLOC: return "alloc";
+	case FDRI_FAULT_T_MMAP: return "mmap";
+	case FDRI_FAULT_T_DEVICE: return "device";
+	}
+	return "?";
+}
+
+/* Whether LIMIT fault @id is in the log already; marks it. */
+static bool limit_logged(struct fdri_daemon *d, unsigned int id)
+{
+	if (id >= d->nlimit_logged) {
+		size_t n = (id / 32 + 1) * 2;
+		uint32_t *b = realloc(d->limit_logged, n * sizeof(*b));
+
+		if (!b)
+			return true; /* the log misses it; the warning has it */
+		memset(b + d->nlimit_logged / 32, 0, (n - d->nlimit_logged / 32) * sizeof(*b));
+		d->limit_logged = b;
+		d->nlimit_logged = n * 32;
+	}
+	if (d->limit_logged[id / 32] & (1u << (id % 32)))
+		return true;
+	d->limit_logged[id / 32] |= 1u << (id % 32);
+	return false;
+}
+
+/*
+ * An injection: a warning naming the site, its call number and the fault,
+ * and, with --fault-log, a line that replays exactly it: the fault's
+ * target and action at that call number, without the triggers and filters
+ * that chose it (a pid differs from run to run, the call number does not
+ * while the program's calls come in the same order). A LIMIT fault, a cap
+ * rather than one call, is logged once as it was armed.
+ */
+static void fault_recorded(void *priv, const struct fdri_fault_record *rec)
+{
+	struct fdri_daemon *d = priv;
+	struct fdri_fault_spec r = rec->spec;
+	char spec[FDRI_FAULT_SPEC_MAX];
+
+	fdri_fault_format(&rec->spec, spec, sizeof(spec));
+	fdri_log(FDRI_LOG_WARN, "fault %u injected at call %llu (%s, pid %d): %s", rec->fault_id,
+		 (unsigned long long)rec->call, rec->site_name ? rec->site_name :
+		 site_name(rec->spec.target, rec->spec.name), (int)rec->pid, spec);
+	if (!d->fault_log)
+		return;
+	if (r.action == FDRI_FAULT_A_LIMIT) {
+		if (limit_logged(d, rec->fault_id))
+			return;
+		r.call = 0;
+	} else {
+		r.call = rec->call;
+		r.nth = 0;
+		r.interval = 0;
+		r.probability = 1;
+		r.seed = 0;
+		r.after_ns = 0;
+		r.times = -1;
+		r.space = 0;
+		r.pid = r.file = r.ctx = r.queue = r.device = -1;
+	}
+	fdri_fault_format(&r, spec, sizeof(spec));
+	fprintf(d->fault_log, "%s\n", spec);
+}
+
+/* --fault-calls: every numbered site. */
+static void fault_call(void *priv, uint64_t call, const struct fdri_fault_site *site)
+{
+	struct fdri_daemon *d = priv;
+
+	fprintf(d->fault_calls, "%llu %s %d\n", (unsigned long long)call,
+		site_name(site->target, site->name), (int)site->pid);
+}
+
+/* The registry of the options, given to every device. 0 or -1 (reported). */
+static int daemon_faults(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
+{
+	const char *env = getenv("FAKEDRI_FAULTS");
+	int64_t now = d->devs[0]->host->now(d->devs[0]->host_ctx);
+
+	d->faults = fdri_faults_create();
+	if (!d->faults) {
+		fdri_log(FDRI_LOG_ERROR, "cannot start the daemon: %s", strerror(ENOMEM));
+		return -1;
+	}
+	if (env && env_faults(env, d->faults, now))
+		return -1;
+	for (int k = 0; k < o->nfaults; k++) {
+		struct fdri_fault_spec spec;
+
+		if (check_fault_spec("--fault", o->faults[k], &spec))
+			return -1;
+		if (fdri_faults_add(d->faults, &spec, now) < 0) {
+			fdri_log(FDRI_LOG_ERROR, "cannot arm fault '%s': %s", o->faults[k],
+				 strerror(ENOMEM));
+			return -1;
+		}
+	}
+	if (o->fault_replay && replay_faults(o->fault_replay, d->faults, now))
+		return -1;
+	if (o->fault_log) {
+		d->fault_log = fopen(o->fault_log, "we");
+		if (!d->fault_log) {
+			fdri_log(FDRI_LOG_ERROR, "--fault-log %s: %s", o->fault_log, strerror(errno));
+			return -1;
+		}
+		setvbuf(d->fault_log, NULL, _IOLBF, 0); /* complete if we die */
+	}
+	if (o->fault_calls) {
+		d->fault_calls = fopen(o->fault_calls, "we");
+		if (!d->fault_calls) {
+			fdri_log(FDRI_LOG_ERROR, "--fault-calls %s: %s", o->fault_calls, strerror(errno));
+			return -1;
+		}
+		fdri_faults_set_call_hook(d->faults, fault_call, d);
+	}
+	fdri_faults_set_record_hook(d->faults, fault_recorded, d);
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_device_set_faults(d->devs[k], d->faults);
+	return 0;
+}
+
+/* After the devices are gone: nothing calls the hooks any more. */
+static void daemon_faults_close(struct fdri_daemon *d)
+{
+	if (d->fault_log && fclose(d->fault_log))
+		fdri_log(FDRI_LOG_ERROR, "writing the fault log failed: %s", strerror(errno));
+	if (d->fault_calls && fclose(d->fault_calls))
+		fdri_log(FDRI_LOG_ERROR, "writing the fault calls failed: %s", strerror(errno));
+	d->fault_log = d->fault_calls = NULL;
+	fdri_faults_put(d->faults);
+	d->faults = NULL;
+	free(d->limit_logged);
+	d->limit_logged = NULL;
+}
+
+uint64_t fdri_daemon_faults(const struct fdri_daemon *d)
+{
+	return fdri_faults_injected(d->faults);
+}
+
+uint64_t fdri_daemon_fault_calls(const struct fdri_daemon *d)
+{
+	return fdri_faults_calls(d->faults);
+}
+
 uint64_t fdri_daemon_hazards(const struct fdri_daemon *d)
 {
 	return d->hazards;
@@ -770,7 +1087,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	}
 	fdri_clients_put(clients); /* the devices hold it */
 	clients = NULL;
-	if (daemon_gpus(d, o))
+	if (daemon_gpus(d, o) || daemon_faults(d, o))
 		goto fail;
 	snprintf(d->root, sizeof(d->root), "%s.root", sock);
 	cfg.root = d->root;
@@ -865,6 +1182,7 @@ fail:
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);
 	fdri_trace_close(d->trace);
+	daemon_faults_close(d);
 fail_dir:
 	free(d);
 	if (made_dir) {
@@ -889,6 +1207,7 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 	/* after the devices: their last jobs' ends are in it */
 	if (fdri_trace_close(d->trace))
 		fdri_log(FDRI_LOG_ERROR, "writing the trace failed: some events are missing");
+	daemon_faults_close(d);
 	free(d);
 }
 

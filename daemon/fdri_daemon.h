@@ -18,6 +18,7 @@
 #define FDRI_DEFAULT_CUSE_SOCKET FDRI_DEFAULT_SOCKET
 
 #define FDRI_DAEMON_MAX_DEVICES 8
+#define FDRI_DAEMON_MAX_FAULTS 32
 
 struct fdri_daemon_opts {
 	const char *socket;        /* socket path; its directory is made private;
@@ -49,6 +50,14 @@ struct fdri_daemon_opts {
 	 * of --personality (default fakedri) */
 	const char *devices[FDRI_DAEMON_MAX_DEVICES];
 	int ndevices;
+	/* fault injection (docs/faults.md): --fault SPEC (repeatable), armed
+	 * after the specs of FAKEDRI_FAULTS (';'-separated) */
+	const char *faults[FDRI_DAEMON_MAX_FAULTS];
+	int nfaults;
+	const char *fault_log;     /* one replayable spec line per injection */
+	const char *fault_replay;  /* a fault log (or any spec per line) to arm */
+	const char *fault_calls;   /* one line per numbered site: CALL NAME PID */
+	const char *job_timeout;   /* the GPU's job timeout (DURATION); default 2s */
 };
 
 struct fdri_daemon;
@@ -58,6 +67,10 @@ struct fdri_daemon;
  * missing or bad, which it has reported in one line. */
 int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i);
 extern const char fdri_daemon_opts_help[];
+/* Checks what the options name but do not hold: the specs of the
+ * FAKEDRI_FAULTS environment variable and of --fault-replay FILE. Returns 0,
+ * or -1 having reported the first bad one in one line (exit status 2). */
+int fdri_daemon_check_opts(const struct fdri_daemon_opts *o);
 
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o);
 void fdri_daemon_stop(struct fdri_daemon *d);
@@ -65,6 +78,10 @@ void fdri_daemon_stop(struct fdri_daemon *d);
 uint64_t fdri_daemon_hazards(const struct fdri_daemon *d);
 /* GPU jobs submitted on all the daemon's devices. */
 uint64_t fdri_daemon_jobs(const struct fdri_daemon *d);
+/* Faults injected so far on all the daemon's devices (fdri_fault.h). */
+uint64_t fdri_daemon_faults(const struct fdri_daemon *d);
+/* Injectable calls (sites) numbered so far. */
+uint64_t fdri_daemon_fault_calls(const struct fdri_daemon *d);
 /* The counters of all the daemon's devices, summed into @sum. */
 void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum);
 /* The busy-poll window for fdri_server_run(), in ns. */

@@ -49,6 +49,8 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 		fprintf(stderr, "%s: bad option '%s' (see --help)\n", prog, argv[i]);
 		return 2;
 	}
+	if (fdri_daemon_check_opts(&o))
+		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	base = fdri_host_loop_new();
 	if (!base) {
