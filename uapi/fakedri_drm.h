@@ -32,6 +32,7 @@ extern "C" {
 #define DRM_FAKEDRI_CTX_DESTROY		0x08
 #define DRM_FAKEDRI_SUBMIT		0x09
 #define DRM_FAKEDRI_GEM_WAIT		0x0a
+#define DRM_FAKEDRI_RESET_STATS		0x0b
 
 /**
  * struct drm_fakedri_gem_create - create a zero-filled GEM object
@@ -303,7 +304,9 @@ struct drm_fakedri_submit_cmd {
  * @fence_fd: in, with FENCE_FD_IN: a sync_file to wait on; out, with
  *	FENCE_FD_OUT: a new sync_file (O_CLOEXEC) of the job's fence. Set it
  *	to -1 when FENCE_FD_IN is not given.
- * @duration_ns: how long the job runs once it started (<= 60 s)
+ * @duration_ns: how long the job runs once it started (<= 60 s; a job
+ *	longer than the job timeout, 2 s by default, times out and resets
+ *	its queue)
  * @bos: pointer to @nr_bos struct drm_fakedri_submit_bo
  * @syncobjs: pointer to @nr_syncobjs struct drm_fakedri_submit_syncobj
  * @cmds: pointer to @nr_cmds struct drm_fakedri_submit_cmd
@@ -311,9 +314,11 @@ struct drm_fakedri_submit_cmd {
  * @pad: must be 0
  * @seqno: out: the job's fence's seqno on its queue's timeline
  *
- * Errors, in the order they are checked: EINVAL for unknown flags, @pad,
- * @queue, a count over its maximum or @duration_ns over 60 s; ENOENT for
- * an unknown context; EINVAL if @fence_fd is no sync_file (FENCE_FD_IN);
+ * Errors, in the order they are checked: ENODEV once the device was
+ * unplugged; EINVAL for unknown flags, @pad, @queue, a count over its
+ * maximum or @duration_ns over 60 s; ENOENT for an unknown context;
+ * ECANCELED if the context was banned (one of its jobs timed out: see
+ * DRM_IOCTL_FAKEDRI_RESET_STATS); EINVAL if @fence_fd is no sync_file (FENCE_FD_IN);
  * for each syncobj entry in order: EFAULT if the array cannot be read,
  * EINVAL for flags, ENOENT for a handle, EINVAL for a WAIT without a
  * fence or point; for each BO: EFAULT, EINVAL for flags, ENOENT for a
@@ -356,6 +361,46 @@ struct drm_fakedri_gem_wait {
 	__s64 timeout_ns;
 };
 
+/*
+ * Hang and reset (docs/gpu.md): a job still running when the job timeout
+ * (default 2 s) passes since it started resets its queue. Its fence
+ * signals with ETIME, its context is banned (SUBMIT fails with ECANCELED
+ * from then on; its jobs not started yet complete with ECANCELED without
+ * running), and the other contexts' jobs queued behind it run normally.
+ */
+#define FAKEDRI_RESET_FLAG_RESET	(1u << 0) /* AMDGPU_CTX_QUERY2_FLAGS_RESET */
+/* (1u << 1) is amdgpu's AMDGPU_CTX_QUERY2_FLAGS_VRAMLOST: never set */
+#define FAKEDRI_RESET_FLAG_GUILTY	(1u << 2) /* AMDGPU_CTX_QUERY2_FLAGS_GUILTY */
+#define FAKEDRI_RESET_FLAG_BANNED	(1u << 3) /* SUBMIT fails with ECANCELED */
+
+/**
+ * struct drm_fakedri_reset_stats - reset status of a context or the device
+ * @ctx_id: in: a context of the file, or 0 for the device
+ * @flags: in: must be 0; out: FAKEDRI_RESET_FLAG_*. For a context: RESET
+ *	if the device reset (any queue) since the context was created,
+ *	GUILTY if one of its jobs timed out, BANNED with it. For the device:
+ *	RESET if it ever reset, GUILTY if any job timed out, BANNED if any
+ *	context was banned
+ * @reset_count: out: the device's resets so far (i915's reset_count)
+ * @batch_active: out: jobs that timed out (were running when their queue
+ *	reset): the context's, or the device's (i915's batch_active)
+ * @batch_pending: out: jobs that were queued, not running, on a queue
+ *	when it reset: the context's, or the device's (i915's batch_pending)
+ * @pad: must be 0
+ *
+ * amdgpu's AMDGPU_CTX_OP_QUERY_STATE2 and i915's
+ * DRM_IOCTL_I915_GET_RESET_STATS in one. Errors: EINVAL for @flags or
+ * @pad != 0; ENOENT for an unknown context.
+ */
+struct drm_fakedri_reset_stats {
+	__u32 ctx_id;
+	__u32 flags;
+	__u32 reset_count;
+	__u32 batch_active;
+	__u32 batch_pending;
+	__u32 pad;
+};
+
 #define DRM_IOCTL_FAKEDRI_GEM_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_CREATE, struct drm_fakedri_gem_create)
 #define DRM_IOCTL_FAKEDRI_GEM_MMAP_OFFSET \
@@ -379,6 +424,8 @@ struct drm_fakedri_gem_wait {
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_SUBMIT, struct drm_fakedri_submit)
 #define DRM_IOCTL_FAKEDRI_GEM_WAIT \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_GEM_WAIT, struct drm_fakedri_gem_wait)
+#define DRM_IOCTL_FAKEDRI_RESET_STATS \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_FAKEDRI_RESET_STATS, struct drm_fakedri_reset_stats)
 
 #if defined(__cplusplus)
 }

@@ -179,6 +179,7 @@ static const struct fdri_ioctl_desc driver_ioctls[] = {
 		},
 	},
 	DRV(GEM_WAIT, fdri_gpu_ioctl_gem_wait, FDRI_AUTH | FDRI_RENDER_ALLOW),
+	DRV(RESET_STATS, fdri_gpu_ioctl_reset_stats, FDRI_AUTH | FDRI_RENDER_ALLOW),
 };
 
 const struct fdri_personality fdri_personality_fakedri = {

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdri_fault.h"
 #include "fdri_resv.h"
 
 /* --- fences --- */
@@ -81,6 +82,7 @@ struct fdri_gpu_fence *fdri_gpu_fence_of(struct fdri_fence *f)
 static const struct fdri_gpu_config default_config = {
 	.queues = FDRI_GPU_DEFAULT_QUEUES,
 	.hazards = FDRI_HAZARDS_LOG,
+	.job_timeout_ns = FDRI_GPU_DEFAULT_JOB_TIMEOUT_NS,
 };
 
 static void queue_timer_func(struct fdri_timer *t);
@@ -97,6 +99,8 @@ static struct fdri_gpu *gpu_create(struct fdri_device *dev, const struct fdri_gp
 	gpu->cfg = *cfg;
 	gpu->cfg.queues = n;
 	gpu->prng = cfg->jitter_seed;
+	gpu->timeout_ns = cfg->job_timeout_ns ? cfg->job_timeout_ns : FDRI_GPU_DEFAULT_JOB_TIMEOUT_NS;
+	gpu->cfg.job_timeout_ns = gpu->timeout_ns;
 	gpu->nqueues = n;
 	context = fdri_fence_context_alloc(n);
 	for (unsigned int i = 0; i < n; i++) {
@@ -293,6 +297,7 @@ void gpu_job_free(struct fdri_gpu_job *job)
 	}
 	if (job->fence)
 		fdri_fence_put(&job->fence->base);
+	gpu_ctx_put(job->ctx);
 	free(job->deps);
 	free(job);
 }
@@ -454,6 +459,46 @@ static int job_exec(struct fdri_gpu_job *job, int64_t now)
 	return 0;
 }
 
+/* --- faults --- */
+
+/*
+ * The fence site (fdri_fault.h, target "fence"): the job's fence is about
+ * to signal. A fault that fires with an error (fence-error=, errno=,
+ * restart=) makes it signal with -errno, and the job's commands do not run
+ * (the job failed); other actions have no effect here. Returns 0 or the
+ * -errno.
+ */
+static int gpu_fence_fault(struct fdri_gpu_job *job, int64_t now)
+{
+	struct fdri_device *dev = job->queue->gpu->dev;
+	struct fdri_fault_site site;
+	struct fdri_fault_hit hit;
+
+	if (!dev->faults || !fdri_faults_active(dev->faults))
+		return 0;
+	site = (struct fdri_fault_site){
+		.target = FDRI_FAULT_T_FENCE,
+		.device = fdri_device_minor(dev, FDRI_NODE_PRIMARY),
+		.pid = job->info.pid,
+		.tid = job->info.tid,
+		.file = job->info.file_id,
+		.ctx = job->info.ctx_id,
+		.queue = job->info.queue,
+		.size = 1,
+		.now = now,
+	};
+	if (!fdri_faults_check(dev->faults, &site, &hit))
+		return 0;
+	switch (hit.action) {
+	case FDRI_FAULT_A_ERRNO:
+	case FDRI_FAULT_A_RESTART:
+	case FDRI_FAULT_A_FENCE_ERROR:
+		return hit.err > 0 ? -hit.err : -EIO;
+	default:
+		return 0;
+	}
+}
+
 /* --- the queues --- */
 
 static void queue_kick(struct fdri_gpu_queue *q);
@@ -501,11 +546,19 @@ static void job_start(struct fdri_gpu_job *job)
 	const struct fdri_host_ops *h = gpu->dev->host;
 	int64_t now = gpu_now(gpu), deadline;
 
+	uint64_t run;
+
 	q->running = job;
 	job->info.state = FDRI_GPU_JOB_RUNNING;
 	job->info.start_ns = now;
-	if (job_check_hazards(job) && gpu->cfg.hazards == FDRI_HAZARDS_ERROR)
+	if (job->ctx && job->ctx->banned) {
+		/* drm_sched_entity_pop_job() of a guilty entity */
+		job->fail = -ECANCELED;
+		job_drop_hazards(job);
+		gpu->resets.cancelled++;
+	} else if (job_check_hazards(job) && gpu->cfg.hazards == FDRI_HAZARDS_ERROR) {
 		job->fail = -EIO;
+	}
 	if (gpu->ev && gpu->ev->job_started)
 		gpu->ev->job_started(gpu->ev_priv, &job->info);
 	if (job->fail) {
@@ -513,8 +566,11 @@ static void job_start(struct fdri_gpu_job *job)
 	} else {
 		if (gpu->cfg.poison && !job->poisoned)
 			job_poison(job);
-		deadline = job->info.duration_ns > (uint64_t)(INT64_MAX - now) ? INT64_MAX
-			   : now + (int64_t)job->info.duration_ns;
+		/* drm_sched_start_timeout(): the timer fires at the timeout
+		 * if the job would still be running then */
+		job->times_out = job->info.hang || job->info.duration_ns > gpu->timeout_ns;
+		run = job->times_out ? gpu->timeout_ns : job->info.duration_ns;
+		deadline = run > (uint64_t)(INT64_MAX - now) ? INT64_MAX : now + (int64_t)run;
 	}
 	if (h->timer_arm(gpu->dev->host_ctx, &q->timer, deadline) < 0) {
 		/* no timer: complete it now rather than never */
@@ -543,6 +599,42 @@ static void job_retire(struct fdri_gpu_job *job, int error, int64_t now)
 	gpu_job_free(job);
 }
 
+/*
+ * drm_sched_job_timedout() -> the driver's timedout_job (amdgpu_job_timedout,
+ * then amdgpu_device_gpu_recover): @guilty, still running at the timeout,
+ * is the guilty job. Its context is banned (amdgpu_ctx's guilty flag:
+ * later SUBMITs fail with ECANCELED, its jobs not started yet are
+ * cancelled when their turn comes), the other jobs queued behind it are
+ * counted as pending at the reset (i915's batch_pending) and run on, and
+ * the guilty fence signals with -ETIME.
+ */
+static void queue_reset(struct fdri_gpu_queue *q, struct fdri_gpu_job *guilty, int64_t now)
+{
+	struct fdri_gpu *gpu = q->gpu;
+	struct fdri_list *head = &q->jobs;
+
+	gpu->resets.resets++;
+	gpu->resets.guilty++;
+	if (guilty->ctx) {
+		if (!guilty->ctx->banned)
+			gpu->resets.banned++;
+		guilty->ctx->banned = true;
+		guilty->ctx->guilty++;
+	}
+	for (struct fdri_list *l = head->next; l != head; l = l->next) {
+		struct fdri_gpu_job *j = fdri_container_of(l, struct fdri_gpu_job, link);
+
+		if (j == guilty)
+			continue;
+		gpu->resets.pending++;
+		if (j->ctx)
+			j->ctx->pending++;
+	}
+	if (gpu->ev && gpu->ev->reset)
+		gpu->ev->reset(gpu->ev_priv, &guilty->info);
+	job_retire(guilty, -ETIME, now);
+}
+
 static void queue_timer_func(struct fdri_timer *t)
 {
 	struct fdri_gpu_queue *q = fdri_container_of(t, struct fdri_gpu_queue, timer);
@@ -553,8 +645,16 @@ static void queue_timer_func(struct fdri_timer *t)
 	if (!job)
 		return;
 	q->running = NULL;
-	error = job->fail ? job->fail : job_exec(job, now);
-	job_retire(job, error, now);
+	if (job->times_out && !job->fail) {
+		queue_reset(q, job, now);
+	} else {
+		error = job->fail ? job->fail : job->fence_error;
+		if (!error)
+			error = gpu_fence_fault(job, now);
+		if (!error)
+			error = job_exec(job, now);
+		job_retire(job, error, now);
+	}
 	queue_kick(q);
 }
 
@@ -562,7 +662,7 @@ static void queue_kick(struct fdri_gpu_queue *q)
 {
 	struct fdri_gpu_job *job;
 
-	if (q->running || q->gpu->dying || fdri_list_empty(&q->jobs))
+	if (q->running || q->gpu->dying || q->gpu->unplugged || fdri_list_empty(&q->jobs))
 		return;
 	job = fdri_container_of(q->jobs.next, struct fdri_gpu_job, link);
 	if (job->info.deps_pending == 0)
@@ -595,6 +695,9 @@ void gpu_job_push(struct fdri_gpu_job *job)
 
 		job->info.duration_ns = (uint64_t)(d / 1024);
 	}
+	/* an injected delay= (fdri_gpu_ioctl.c), saturating */
+	job->info.duration_ns = job->delay_ns > UINT64_MAX - job->info.duration_ns ? UINT64_MAX
+				: job->info.duration_ns + job->delay_ns;
 	fdri_list_add_tail(&q->jobs, &job->link);
 	gpu->dev->stats.jobs++;
 	for (unsigned int i = 0; i < job->ndeps; i++) {
@@ -634,8 +737,40 @@ void fdri_gpu_destroy(struct fdri_device *dev)
 	free(gpu);
 }
 
-/* TODO(issue 9): force-signal with -ENODEV (stub until implemented). */
+void fdri_gpu_reset_counts(const struct fdri_device *dev, struct fdri_gpu_reset_counts *out)
+{
+	if (dev->gpu)
+		*out = dev->gpu->resets;
+	else
+		*out = (struct fdri_gpu_reset_counts){ 0 };
+}
+
+/*
+ * drm_dev_unplug(): the hardware is gone, so nothing it would have done
+ * happens. Every job not completed yet is completed now with -ENODEV
+ * (drm_sched_fini() signals what is left of its entities with an error),
+ * its commands not run, and no job starts again: queue_kick() starts
+ * nothing once @unplugged is set, so a fence callback run by a retire
+ * (another job's dependency) cannot start a job while we walk.
+ */
 void fdri_gpu_unplug(struct fdri_device *dev)
 {
-	(void)dev;
+	struct fdri_gpu *gpu = dev->gpu;
+	int64_t now;
+
+	if (!gpu || gpu->unplugged)
+		return;
+	gpu->unplugged = true;
+	now = gpu_now(gpu);
+	for (unsigned int i = 0; i < gpu->nqueues; i++) {
+		struct fdri_gpu_queue *q = &gpu->queues[i];
+
+		if (q->running) {
+			dev->host->timer_disarm(dev->host_ctx, &q->timer);
+			q->running = NULL;
+		}
+		while (!fdri_list_empty(&q->jobs))
+			job_retire(fdri_container_of(q->jobs.next, struct fdri_gpu_job, link),
+				   -ENODEV, now);
+	}
 }

@@ -15,10 +15,18 @@
  *   by fdri_gpu_destroy() when the device is destroyed; jobs still queued
  *   then are cancelled: their fences signal with -ESRCH, as
  *   drm_sched_entity_kill_jobs() does, and their commands do not run.
- * - A context is owned by its file's context idr; CTX_DESTROY and the
- *   file's postclose free it. Jobs copy what they need of it (id,
- *   priority) and never point at it, so they outlive their context and
- *   their file, as drm_sched jobs do.
+ * - A context is refcounted: its file's context idr holds one reference
+ *   (dropped by CTX_DESTROY and the file's postclose) and each of its
+ *   jobs one, for its reset state (banned, guilty and pending counts),
+ *   as amdgpu's jobs reach their context's guilty flag. Jobs copy
+ *   everything else they need (id, priority), so they outlive their
+ *   context's id and their file, as drm_sched jobs do.
+ * - A job that runs longer than the timeout resets its queue (docs/gpu.md
+ *   "Hang and reset"): it completes with -ETIME, its context is banned,
+ *   and the banned context's jobs that have not started yet complete
+ *   with -ECANCELED when their turn comes, without running.
+ * - fdri_gpu_unplug() completes every job at once with -ENODEV; no job
+ *   starts after it.
  * - A job exists from a successful SUBMIT until it completes. It holds a
  *   reference on each of its GEM objects (fdri_gem_get) and on the
  *   dma-buf of each that was exported (so a later import still finds the
@@ -47,6 +55,8 @@
 
 #define FDRI_GPU_MAX_QUEUES 16
 #define FDRI_GPU_DEFAULT_QUEUES 2
+/* drm_sched's timeout as amdgpu sets it for compute/gfx rings: 2 s */
+#define FDRI_GPU_DEFAULT_JOB_TIMEOUT_NS 2000000000ull
 
 /* What a job does when it started with a hazard (uapi FAKEDRI_HAZARDS_*). */
 enum fdri_hazard_mode {
@@ -62,6 +72,10 @@ struct fdri_gpu_config {
 	enum fdri_hazard_mode hazards;    /* default FDRI_HAZARDS_LOG */
 	bool jitter;                      /* vary each duration 0.5x..1.5x */
 	uint64_t jitter_seed;             /* the PRNG's seed when @jitter */
+	/* drm_sched's timeout: a job still running this long after it
+	 * started (a hung job, or one whose duration is longer) resets its
+	 * queue (docs/gpu.md "Hang and reset"); 0: the default, 2 s */
+	uint64_t job_timeout_ns;
 };
 
 enum fdri_gpu_job_state {
@@ -89,7 +103,20 @@ struct fdri_gpu_job_info {
 	enum fdri_gpu_job_state state;
 	unsigned int nbos, ncmds;
 	unsigned int deps_pending;     /* dependency fences not signalled yet */
-	int error;                     /* the fence's error at DONE (0, -EIO, -ESRCH) */
+	bool hang;                     /* a `hang` fault: it never completes by itself */
+	/* the fence's error at DONE: 0, -EIO (hazard), -ESRCH (device gone),
+	 * -ETIME (it timed out: guilty of a reset), -ECANCELED (its context
+	 * was banned), -ENODEV (unplug), or an injected fence error */
+	int error;
+};
+
+/* A device's reset counters (fdri_gpu_reset_counts()). */
+struct fdri_gpu_reset_counts {
+	uint64_t resets;               /* queue resets (job timeouts) */
+	uint64_t guilty;               /* jobs that timed out (one per reset) */
+	uint64_t pending;              /* other jobs queued on a queue when it reset */
+	uint64_t cancelled;            /* jobs of banned contexts cancelled (-ECANCELED) */
+	uint64_t banned;               /* contexts banned */
 };
 
 /* One hazard (see docs/gpu.md): @job skipped implicit sync and started
@@ -117,6 +144,9 @@ struct fdri_gpu_events {
 	void (*job_started)(void *priv, const struct fdri_gpu_job_info *job);
 	void (*job_done)(void *priv, const struct fdri_gpu_job_info *job);
 	void (*hazard)(void *priv, const struct fdri_gpu_hazard_info *hazard);
+	/* @guilty timed out: its queue resets (called before its fence
+	 * signals with -ETIME and job_done reports it) */
+	void (*reset)(void *priv, const struct fdri_gpu_job_info *guilty);
 };
 
 /* A job's fence: names for SYNC_IOC_FILE_INFO ("fakedri", "queue<N>") and
@@ -177,6 +207,12 @@ void fdri_gpu_for_each_job(struct fdri_device *dev,
  */
 struct fdri_gpu_fence *fdri_gpu_fence_of(struct fdri_fence *f);
 
+/**
+ * fdri_gpu_reset_counts() - the device's reset counters into *@out (all
+ * zero if the GPU was never used).
+ */
+void fdri_gpu_reset_counts(const struct fdri_device *dev, struct fdri_gpu_reset_counts *out);
+
 /* Called by fdri_device_destroy(): cancels what is left, frees dev->gpu. */
 void fdri_gpu_destroy(struct fdri_device *dev);
 
@@ -190,6 +226,7 @@ int fdri_gpu_ioctl_ctx_create(struct fdri_file *, const struct fdri_caller *, vo
 int fdri_gpu_ioctl_ctx_destroy(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_gpu_ioctl_submit(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 int fdri_gpu_ioctl_gem_wait(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
+int fdri_gpu_ioctl_reset_stats(struct fdri_file *, const struct fdri_caller *, void *, struct fdri_ioctl_args *);
 
 /* fdri_device_unplug(): every job of @dev that has not completed is
  * force-signalled with -ENODEV (its commands do not run), and SUBMIT

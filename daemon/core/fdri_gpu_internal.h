@@ -31,6 +31,17 @@ struct fdri_gpu_queue {
 	struct fdri_timer timer;       /* @running's completion */
 };
 
+/* A context (fdri_gpu_ioctl.c): refcounted, see fdri_gpu.h. */
+struct gpu_ctx {
+	unsigned int refcount;         /* the file's idr's and each job's */
+	int32_t priority;
+	uint64_t uid;                  /* unique on the device, for hazard checks */
+	uint64_t resets_at_create;     /* gpu->resets.resets when it was made */
+	bool banned;                   /* one of its jobs timed out */
+	uint32_t guilty;               /* its jobs that timed out */
+	uint32_t pending;              /* its jobs queued on a queue when it reset */
+};
+
 struct fdri_gpu {
 	struct fdri_device *dev;
 	struct fdri_gpu_config cfg;
@@ -39,6 +50,9 @@ struct fdri_gpu {
 	const struct fdri_gpu_events *ev;
 	void *ev_priv;
 	bool dying;                    /* fdri_gpu_destroy() runs: start nothing */
+	bool unplugged;                /* fdri_gpu_unplug() ran: start nothing */
+	uint64_t timeout_ns;           /* the job timeout in effect */
+	struct fdri_gpu_reset_counts resets;
 	unsigned int nqueues;
 	struct fdri_gpu_queue queues[];
 };
@@ -87,7 +101,11 @@ struct fdri_gpu_job {
 	struct fdri_list link;         /* in queue->jobs */
 	struct fdri_gpu_fence *fence;  /* holds a reference */
 	uint64_t ctx_uid;
-	int fail;                      /* set at start (hazard): complete with it, run nothing */
+	struct gpu_ctx *ctx;           /* holds a reference (the reset state) */
+	int fail;                      /* set at start (hazard, ban): complete with it at once, run nothing */
+	int fence_error;               /* injected (fence-error=): complete after the duration with it */
+	uint64_t delay_ns;             /* injected (delay=): added to the duration */
+	bool times_out;                /* started with hang or duration > timeout: resets at the timeout */
 	bool poisoned;                 /* its destination ranges hold FAKEDRI_POISON */
 	struct gpu_job_bo *bos;
 	struct drm_fakedri_submit_cmd *cmds;
@@ -98,6 +116,11 @@ struct fdri_gpu_job {
 	struct gpu_hazard *haz;
 	unsigned int nhaz, haz_cap;
 };
+
+/* Takes a reference on @ctx; returns it. */
+struct gpu_ctx *gpu_ctx_get(struct gpu_ctx *ctx);
+/* Drops one; frees the context with the last. NULL is fine. */
+void gpu_ctx_put(struct gpu_ctx *ctx);
 
 /* dev->gpu, made with the default configuration on first use; NULL
  * without memory. */

@@ -9,9 +9,20 @@
  * contexts) and struct gpu_ctx, and a GEM_WAIT's state while it is parked.
  *
  * DOC: contexts
- * A context lives in its file's idr from CTX_CREATE until CTX_DESTROY or
- * the file's postclose. A job copies its context's id, priority and uid;
- * nothing points at a context, so freeing it never touches a job.
+ * A context is in its file's idr from CTX_CREATE until CTX_DESTROY or the
+ * file's postclose, which hold one reference; each job it submitted holds
+ * another until the job completes, for the reset state the job's timeout
+ * updates (banned, guilty, pending: RESET_STATS). A job copies the
+ * context's id, priority and uid, so nothing else of the context is used
+ * once its id is gone.
+ *
+ * DOC: RESET_STATS
+ * amdgpu's AMDGPU_CTX_OP_QUERY_STATE2 and i915's GET_RESET_STATS in one:
+ * per context, RESET if the device reset since the context was made
+ * (amdgpu compares its reset counter), GUILTY if one of its jobs timed
+ * out, BANNED with it (amdgpu's guilty context fails every later
+ * submission with ECANCELED), and i915's counts; for context 0 the
+ * device's totals.
  *
  * DOC: SUBMIT
  * Everything that can fail is done before anything is committed: the
@@ -50,6 +61,7 @@
 #include <string.h>
 
 #include "fdri_fence_chain.h"
+#include "fdri_fault.h"
 #include "fdri_fdobj.h"
 #include "fdri_req.h"
 #include "fdri_resv.h"
@@ -58,11 +70,6 @@
 
 struct gpu_file {
 	struct fdri_idr ctxs;          /* id -> struct gpu_ctx (owned) */
-};
-
-struct gpu_ctx {
-	int32_t priority;
-	uint64_t uid;                  /* unique on the device, for hazard checks */
 };
 
 /* --- files and contexts --- */
@@ -78,10 +85,22 @@ int fdri_gpu_file_open(struct fdri_file *file)
 	return 0;
 }
 
+struct gpu_ctx *gpu_ctx_get(struct gpu_ctx *ctx)
+{
+	ctx->refcount++;
+	return ctx;
+}
+
+void gpu_ctx_put(struct gpu_ctx *ctx)
+{
+	if (ctx && --ctx->refcount == 0)
+		free(ctx);
+}
+
 static void ctx_free(uint32_t id, void *p, void *data)
 {
 	(void)id; (void)data;
-	free(p);
+	gpu_ctx_put(p);
 }
 
 void fdri_gpu_file_postclose(struct fdri_file *file)
@@ -90,7 +109,7 @@ void fdri_gpu_file_postclose(struct fdri_file *file)
 
 	if (!gf)
 		return;
-	/* the file's jobs run on: they hold no pointer to a context */
+	/* the file's jobs run on: they hold their own context references */
 	fdri_idr_for_each(&gf->ctxs, ctx_free, NULL);
 	fdri_idr_fini(&gf->ctxs);
 	free(gf);
@@ -122,8 +141,10 @@ int fdri_gpu_ioctl_ctx_create(struct fdri_file *f, const struct fdri_caller *w, 
 		free(ctx);
 		return id;
 	}
+	ctx->refcount = 1;
 	ctx->priority = args->priority;
 	ctx->uid = ++gpu->next_ctx_uid;
+	ctx->resets_at_create = gpu->resets.resets;
 	args->ctx_id = (uint32_t)id;
 	return 0;
 }
@@ -139,7 +160,7 @@ int fdri_gpu_ioctl_ctx_destroy(struct fdri_file *f, const struct fdri_caller *w,
 		return -EINVAL;
 	if (!gf || !fdri_idr_find(&gf->ctxs, args->ctx_id))
 		return -ENOENT;
-	free(fdri_idr_remove(&gf->ctxs, args->ctx_id));
+	gpu_ctx_put(fdri_idr_remove(&gf->ctxs, args->ctx_id));
 	return 0;
 }
 
@@ -433,6 +454,58 @@ static void submit_commit(struct fdri_gpu_job *job, struct fdri_fence *in_fence,
 	gpu_job_push(job); /* the job may be gone after this */
 }
 
+/*
+ * The job site (fdri_fault.h, target "job"), once the job is valid and
+ * would be queued: errno= (and restart=, alloc-fail) fails SUBMIT with it
+ * and nothing is queued; delay= lengthens the job; fence-error= lets it
+ * run its duration and complete with that error, its commands not run;
+ * hang makes it never complete by itself (it times out); unplug unplugs
+ * the device and fails the call with ENODEV. 0 or the -errno to fail with.
+ */
+static int submit_fault(struct fdri_file *f, const struct fdri_caller *w, struct fdri_gpu_job *job)
+{
+	struct fdri_device *dev = f->dev;
+	struct fdri_fault_site site;
+	struct fdri_fault_hit hit;
+
+	if (!dev->faults || !fdri_faults_active(dev->faults))
+		return 0;
+	site = (struct fdri_fault_site){
+		.target = FDRI_FAULT_T_JOB,
+		.device = fdri_device_minor(dev, FDRI_NODE_PRIMARY),
+		.pid = w->pid,
+		.tid = w->tid,
+		.file = f->id,
+		.ctx = job->info.ctx_id,
+		.queue = job->info.queue,
+		.size = 1,
+		.now = dev->host->now(dev->host_ctx),
+	};
+	if (!fdri_faults_check(dev->faults, &site, &hit))
+		return 0;
+	switch (hit.action) {
+	case FDRI_FAULT_A_ERRNO:
+	case FDRI_FAULT_A_RESTART:
+		return hit.err > 0 ? -hit.err : -EIO;
+	case FDRI_FAULT_A_ALLOC_FAIL:
+		return -ENOMEM;
+	case FDRI_FAULT_A_DELAY:
+		job->delay_ns = hit.delay_ns > 0 ? (uint64_t)hit.delay_ns : 0;
+		return 0;
+	case FDRI_FAULT_A_FENCE_ERROR:
+		job->fence_error = hit.err > 0 ? -hit.err : -EIO;
+		return 0;
+	case FDRI_FAULT_A_HANG:
+		job->info.hang = true;
+		return 0;
+	case FDRI_FAULT_A_UNPLUG:
+		fdri_device_unplug(dev);
+		return -ENODEV;
+	default:
+		return 0;
+	}
+}
+
 int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void *data,
 			  struct fdri_ioctl_args *a)
 {
@@ -446,6 +519,9 @@ int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void
 	struct gpu_ctx *ctx;
 	int ret;
 
+	/* drm_dev_enter() fails once the device is unplugged */
+	if (dev->unplugged || (dev->gpu && dev->gpu->unplugged))
+		return -ENODEV;
 	if ((args->flags & ~FAKEDRI_SUBMIT_FLAGS) || args->pad)
 		return -EINVAL;
 	gpu = gpu_get(dev);
@@ -459,6 +535,9 @@ int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void
 	ctx = gf ? fdri_idr_find(&gf->ctxs, args->ctx_id) : NULL;
 	if (!ctx)
 		return -ENOENT;
+	/* amdgpu_cs_parser_init(): a guilty context submits no more */
+	if (ctx->banned)
+		return -ECANCELED;
 	if (args->flags & FAKEDRI_SUBMIT_FENCE_FD_IN) {
 		/* sync_file_get_fence(): NULL for anything but a sync_file */
 		in_fence = a->in_fd >= 0 ? fdri_sync_file_get_fence(dev->fdobjs, a->in_fd) : NULL;
@@ -479,6 +558,7 @@ int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void
 	job->info.flags = args->flags;
 	job->info.requested_ns = args->duration_ns;
 	job->ctx_uid = ctx->uid;
+	job->ctx = gpu_ctx_get(ctx);
 
 	ret = parse_syncobjs(f, job, &a->bufs[1]);
 	if (!ret)
@@ -494,6 +574,8 @@ int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void
 	}
 	if (!ret)
 		ret = gpu_job_make_fence(job);
+	if (!ret)
+		ret = submit_fault(f, w, job);
 	if (!ret && (args->flags & FAKEDRI_SUBMIT_FENCE_FD_OUT))
 		ret = fdri_sync_file_export(dev->fdobjs, &job->fence->base, a, O_CLOEXEC);
 	if (ret) {
@@ -505,6 +587,43 @@ int fdri_gpu_ioctl_submit(struct fdri_file *f, const struct fdri_caller *w, void
 	args->seqno = job->info.seqno;
 	submit_commit(job, in_fence, dev->host->now(dev->host_ctx));
 	fdri_fence_put(in_fence);
+	return 0;
+}
+
+/* --- RESET_STATS --- */
+
+int fdri_gpu_ioctl_reset_stats(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			       struct fdri_ioctl_args *a)
+{
+	struct drm_fakedri_reset_stats *args = data;
+	struct gpu_file *gf = f->driver_priv;
+	struct fdri_gpu_reset_counts dc;
+	struct gpu_ctx *ctx;
+
+	(void)w; (void)a;
+	/* i915_gem_context_reset_stats_ioctl(): flags and pad are inputs */
+	if (args->flags || args->pad)
+		return -EINVAL;
+	fdri_gpu_reset_counts(f->dev, &dc);
+	args->reset_count = (uint32_t)dc.resets;
+	if (args->ctx_id == 0) {
+		args->flags = dc.resets ? FAKEDRI_RESET_FLAG_RESET : 0;
+		if (dc.guilty)
+			args->flags |= FAKEDRI_RESET_FLAG_GUILTY;
+		if (dc.banned)
+			args->flags |= FAKEDRI_RESET_FLAG_BANNED;
+		args->batch_active = (uint32_t)dc.guilty;
+		args->batch_pending = (uint32_t)dc.pending;
+		return 0;
+	}
+	ctx = gf ? fdri_idr_find(&gf->ctxs, args->ctx_id) : NULL;
+	if (!ctx)
+		return -ENOENT;
+	args->flags = (dc.resets != ctx->resets_at_create ? FAKEDRI_RESET_FLAG_RESET : 0) |
+		      (ctx->guilty ? FAKEDRI_RESET_FLAG_GUILTY : 0) |
+		      (ctx->banned ? FAKEDRI_RESET_FLAG_BANNED : 0);
+	args->batch_active = ctx->guilty;
+	args->batch_pending = ctx->pending;
 	return 0;
 }
 

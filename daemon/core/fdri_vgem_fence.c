@@ -21,8 +21,16 @@
  *   one: SIGNAL and postclose disarm it when they take the fence out, so
  *   the fence is alive whenever the timer fires. The fence's release
  *   frees the timer's host state (timer_delete_sync in the kernel).
- * - The fence keeps the host (ops and context) it was armed on, not the
- *   device: exported fences may outlive the file and the object.
+ * - The fence keeps the host (ops and context) it was armed on: exported
+ *   fences may outlive the file and the object. Its @dev pointer (no
+ *   reference) is only used while the idr holds the fence, when the
+ *   file, and so the device, are alive: to ask the fault registry as the
+ *   fence signals (target "fence", fdri_fault.h).
+ *
+ * DOC: unplug
+ * fdri_vgem_fence_unplug() signals every fence still unsignalled in the
+ * device's files' idrs with -ENODEV and disarms its timeout; the fences
+ * stay in the idrs, so postclose releases them as usual.
  */
 #include "fdri_vgem_fence.h"
 
@@ -31,6 +39,7 @@
 
 #include <drm.h>
 
+#include "fdri_fault.h"
 #include "fdri_fence.h"
 #include "fdri_resv.h"
 
@@ -45,6 +54,9 @@ struct vgem_fence {
 	struct fdri_timer timer;
 	const struct fdri_host_ops *host;
 	void *host_ctx;
+	struct fdri_device *dev;     /* no reference: see DOC above */
+	pid_t pid, tid;              /* who attached it (fault filters) */
+	uint64_t file_id;
 };
 
 static struct vgem_fence *to_vgem_fence(struct fdri_fence *f)
@@ -78,9 +90,43 @@ static const struct fdri_fence_ops vgem_fence_ops = {
 	.release = vgem_fence_release,
 };
 
+/*
+ * The fence site: a fault that fires with an error (fence-error=, errno=,
+ * restart=) makes the fence signal with it. Only for fences that were
+ * attached (in an idr, so the device is alive).
+ */
+static void fence_fault(struct vgem_fence *fence, int64_t now)
+{
+	struct fdri_device *dev = fence->dev;
+	struct fdri_fault_site site;
+	struct fdri_fault_hit hit;
+
+	if (!dev || !dev->faults || !fdri_faults_active(dev->faults))
+		return;
+	site = (struct fdri_fault_site){
+		.target = FDRI_FAULT_T_FENCE,
+		.device = fdri_device_minor(dev, FDRI_NODE_PRIMARY),
+		.pid = fence->pid,
+		.tid = fence->tid,
+		.file = fence->file_id,
+		.ctx = -1,
+		.queue = -1,
+		.size = 1,
+		.now = now,
+	};
+	if (!fdri_faults_check(dev->faults, &site, &hit))
+		return;
+	if (hit.action == FDRI_FAULT_A_ERRNO || hit.action == FDRI_FAULT_A_RESTART ||
+	    hit.action == FDRI_FAULT_A_FENCE_ERROR)
+		fdri_fence_set_error(&fence->base, hit.err > 0 ? -hit.err : -EIO);
+}
+
 static void fence_signal_now(struct vgem_fence *fence)
 {
-	fdri_fence_signal(&fence->base, fence->host->now(fence->host_ctx));
+	int64_t now = fence->host->now(fence->host_ctx);
+
+	fence_fault(fence, now);
+	fdri_fence_signal(&fence->base, now);
 }
 
 /* vgem_fence_timeout: the fence is alive (the idr holds it, see above) */
@@ -105,6 +151,7 @@ static struct vgem_fence *vgem_fence_create(struct fdri_device *dev)
 	fdri_fence_init(&fence->base, &vgem_fence_ops, fdri_fence_context_alloc(1), 1);
 	fence->host = dev->host;
 	fence->host_ctx = dev->host_ctx;
+	fence->dev = dev;
 	fence->timer.func = vgem_fence_timeout;
 	/* We force the fence to expire within 10s to prevent driver hangs */
 	if (dev->host->timer_arm(dev->host_ctx, &fence->timer,
@@ -138,7 +185,7 @@ static int vgem_fence_attach(struct fdri_file *file, const struct fdri_caller *w
 	struct fdri_gem *obj;
 	int ret;
 
-	(void)who; (void)a;
+	(void)a;
 	if (arg->flags & ~VGEM_FENCE_WRITE)
 		return -EINVAL;
 	if (arg->pad)
@@ -176,8 +223,14 @@ static int vgem_fence_attach(struct fdri_file *file, const struct fdri_caller *w
 		}
 	}
 err_fence:
-	if (ret)
+	if (ret) {
+		fence->dev = NULL; /* never seen by anyone: no fault site */
 		fence_retire(&fence->base);
+	} else {
+		fence->pid = who->pid;
+		fence->tid = who->tid;
+		fence->file_id = file->id;
+	}
 err:
 	fdri_gem_put(obj);
 	return ret;
@@ -248,8 +301,37 @@ const struct fdri_ioctl_desc fdri_vgem_ioctls[FDRI_VGEM_NUM_IOCTLS] = {
 	VGEM_IOCTL(FENCE_SIGNAL, vgem_fence_signal, FDRI_RENDER_ALLOW),
 };
 
-/* TODO(issue 9): signal pending fences with -ENODEV (stub until implemented). */
+static void fence_unplug(uint32_t id, void *p, void *data)
+{
+	struct vgem_fence *fence;
+
+	(void)id; (void)data;
+	if (!p || fdri_fence_is_signaled(p))
+		return;
+	fence = to_vgem_fence(p);
+	fence->host->timer_disarm(fence->host_ctx, &fence->timer);
+	fdri_fence_get(&fence->base);   /* for the callbacks the signal runs */
+	fdri_fence_set_error(&fence->base, -ENODEV);
+	fdri_fence_signal(&fence->base, fence->host->now(fence->host_ctx));
+	fdri_fence_put(&fence->base);
+}
+
+/**
+ * fdri_vgem_fence_unplug() - every unsignalled vgem fence of @dev's files
+ * signals now with -ENODEV (see DOC: unplug); nothing for a device of
+ * another personality.
+ */
 void fdri_vgem_fence_unplug(struct fdri_device *dev)
 {
-	(void)dev;
+	struct fdri_list *head = &dev->files;
+
+	if (dev->pers->open != fdri_vgem_open)
+		return;
+	for (struct fdri_list *l = head->next; l != head; l = l->next) {
+		struct fdri_file *file = fdri_container_of(l, struct fdri_file, dev_link);
+		struct vgem_file *vfile = file->driver_priv;
+
+		if (vfile)
+			fdri_idr_for_each(&vfile->fence_idr, fence_unplug, NULL);
+	}
 }
