@@ -257,6 +257,10 @@ struct fdri_device {
 	 * files fail with ENODEV, opens with ENXIO, DRM-fd mmaps with ENODEV;
 	 * mappings and dma-bufs keep working */
 	bool unplugged;
+	/* `unplug,device=N,after=DURATION` (fdri_fault_ioctl.c): fires at the
+	 * earliest such deadline; host state freed by fdri_device_destroy() */
+	struct fdri_timer unplug_timer;
+	bool unplug_timer_armed;
 };
 
 /* Per-file view of one object: how many handles this file has to it. */

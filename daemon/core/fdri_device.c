@@ -70,6 +70,8 @@ void fdri_device_destroy(struct fdri_device *dev)
 	if (!dev)
 		return;
 	fdri_gpu_destroy(dev);  /* first: its jobs hold objects */
+	if (dev->unplug_timer.host)
+		dev->host->timer_fini(dev->host_ctx, &dev->unplug_timer);
 	fdri_master_put(&dev->master);
 	fdri_idr_fini(&dev->names);
 	fdri_map_fini(&dev->offsets);

@@ -218,4 +218,26 @@ bool fdri_faults_active(const struct fdri_faults *f);
 /* The FDRI_FAULT_G_* groups of an ioctl by its table name. */
 uint32_t fdri_fault_ioctl_groups(const char *name);
 
+/* --- the daemon side (fdri_fault_ioctl.c) --- */
+struct fdri_device;
+struct fdri_file;
+struct fdri_caller;
+struct fdri_ioctl_args;
+
+/*
+ * Arms @spec in @dev's registry, as FDRI_FAULT_OP_ADD does: returns the
+ * fault's id or a -errno (-EOPNOTSUPP without a registry). A device fault
+ * (`unplug,device=N`; N = -1: @dev) without a trigger unplugs that device
+ * at once (-ENODEV if the daemon has no card<N>); with after=DURATION it
+ * arms that device's timer to unplug it then. Either way the unplug is an
+ * injection of that fault (counted and recorded). For the daemon, to arm
+ * --fault specs once its devices are set up.
+ */
+int fdri_fault_arm(struct fdri_device *dev, const struct fdri_fault_spec *spec);
+/* The device of the daemon whose primary minor is @minor (-1: @dev), or NULL. */
+struct fdri_device *fdri_fault_device(struct fdri_device *dev, int64_t minor);
+/* FDRI_IOCTL_FAULT_CTL (common/fdri_wire.h), an ioctl without a DRM file. */
+int fdri_ioctl_fault_ctl(struct fdri_file *f, const struct fdri_caller *w, void *data,
+			 struct fdri_ioctl_args *a);
+
 #endif
