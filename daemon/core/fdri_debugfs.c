@@ -312,12 +312,15 @@ static void job_line(const struct fdri_gpu_job_info *job, void *data)
 	if (job->state == FDRI_GPU_JOB_WAITING)
 		fdri_seq_printf(m, ", %u dependenc%s pending", job->deps_pending,
 				job->deps_pending == 1 ? "y" : "ies");
+	if (job->hang)
+		fdri_seq_printf(m, ", hung");
 	fdri_seq_printf(m, ", %u bos, %u cmds\n", job->nbos, job->ncmds);
 }
 
 /* fakedri_jobs: the GPU's queues and the jobs not completed, in order */
 static void show_jobs(struct fdri_device *dev, struct fdri_seq *m)
 {
+	struct fdri_gpu_reset_counts rc;
 	struct fdri_gpu_config cfg;
 
 	fdri_gpu_get_config(dev, &cfg);
@@ -327,6 +330,12 @@ static void show_jobs(struct fdri_device *dev, struct fdri_seq *m)
 			cfg.hazards == FDRI_HAZARDS_OFF ? "off" :
 			cfg.hazards == FDRI_HAZARDS_ERROR ? "error" : "log",
 			cfg.jitter ? "on" : "off", dev->stats.jobs, dev->stats.hazards);
+	fdri_gpu_reset_counts(dev, &rc);
+	fdri_seq_printf(m, "job timeout %" PRIu64 " ns; %" PRIu64 " resets, %" PRIu64
+			" jobs timed out, %" PRIu64 " pending at a reset, %" PRIu64
+			" cancelled, %" PRIu64 " contexts banned%s\n", cfg.job_timeout_ns,
+			rc.resets, rc.guilty, rc.pending, rc.cancelled, rc.banned,
+			dev->unplugged ? "; unplugged" : "");
 	fdri_gpu_for_each_job(dev, job_line, m);
 }
 

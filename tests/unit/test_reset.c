@@ -13,9 +13,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/sync_file.h>
 
+#include "fdri_debugfs.h"
 #include "fdri_fault.h"
 #include "fdri_fdobj.h"
 #include "fdri_fence.h"
@@ -413,6 +415,51 @@ static void a_reset_on_one_device_leaves_the_other_untouched(void **state)
 	assert_int_equal(reset_stats(fx, g, ctx_g).flags, 0);
 }
 
+/* debugfs's fakedri_jobs (a copy the caller frees) */
+static char *show_jobs(struct fdri_device *dev)
+{
+	struct fdri_seq m;
+	char *text;
+
+	fdri_seq_init(&m);
+	assert_int_equal(fdri_debugfs_show(dev, "fakedri_jobs", &m), 0);
+	text = calloc(1, m.len + 1);
+	assert_non_null(text);
+	if (m.len)
+		memcpy(text, m.buf, m.len);
+	fdri_seq_fini(&m);
+	return text;
+}
+
+static void debugfs_jobs_shows_the_timeout_the_resets_and_hung_jobs(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = open_with_timeout(fx, TIMEOUT);
+	uint32_t ctx = fx_ctx_create(fx, f, 0), other = fx_ctx_create(fx, f, 0);
+	uint32_t bo = fx_gem_create(fx, f, 4096);
+	char *text;
+
+	text = show_jobs(fx->dev);
+	assert_non_null(strstr(text, "\njob timeout 20000000 ns; 0 resets, 0 jobs timed out, "
+				     "0 pending at a reset, 0 cancelled, 0 contexts banned\n"));
+	free(text);
+	arm(fx, fx->dev, "job,nth=1,hang");
+	assert_int_equal(submit_write(fx, f, ctx, 0, MS, bo, 1, NULL), 0);
+	assert_int_equal(submit_write(fx, f, other, 0, MS, bo, 2, NULL), 0);
+	text = show_jobs(fx->dev);
+	assert_non_null(strstr(text, ":1 running file"));
+	assert_non_null(strstr(text, ", hung, 1 bos"));
+	assert_non_null(strstr(text, ":2 waiting file"));
+	assert_null(strstr(strstr(text, ", hung") + 1, ", hung")); /* only the first */
+	free(text);
+	fx_advance(&fx->host, TIMEOUT + MS);
+	fdri_device_unplug(fx->dev);
+	text = show_jobs(fx->dev);
+	assert_non_null(strstr(text, "; 1 resets, 1 jobs timed out, 1 pending at a reset, "
+				     "0 cancelled, 1 contexts banned; unplugged\n"));
+	free(text);
+}
+
 /* --- hooks --- */
 
 struct hook_log {
@@ -801,6 +848,7 @@ int main(void)
 		FX_TEST(the_device_counts_each_reset),
 		FX_TEST(a_reset_on_one_device_leaves_the_other_untouched),
 		FX_TEST(the_reset_hook_reports_the_guilty_job_before_it_completes),
+		FX_TEST(debugfs_jobs_shows_the_timeout_the_resets_and_hung_jobs),
 		FX_TEST(the_hang_acceptance_scenario),
 		FX_TEST(a_job_errno_fault_fails_submit_and_queues_nothing),
 		FX_TEST(a_job_delay_fault_lengthens_the_job),
