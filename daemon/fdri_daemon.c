@@ -122,6 +122,10 @@ const char fdri_daemon_opts_help[] =
 	"  --fault-replay FILE   arm each line of FILE ('#' comments) as a fault\n"
 	"  --fault-calls FILE    write each injectable call as CALL NAME PID (what\n"
 	"                        `fakedri sweep` iterates over)\n"
+	"  --job-timeout DURATION\n"
+	"                        how long a GPU job may run before its queue is\n"
+	"                        reset and its context banned (default 2s; e.g.\n"
+	"                        50ms, 1.5s, 500us; a plain number is ms)\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -301,7 +305,7 @@ static int parse_duration(const char *s, int64_t *ns)
 	return -1;
 }
 
-static int __attribute__((unused)) check_duration(const char *opt, const char *v)
+static int check_duration(const char *opt, const char *v)
 {
 	int64_t ns;
 
@@ -547,6 +551,7 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		{ "--fault-log", offsetof(struct fdri_daemon_opts, fault_log), NULL },
 		{ "--fault-replay", offsetof(struct fdri_daemon_opts, fault_replay), NULL },
 		{ "--fault-calls", offsetof(struct fdri_daemon_opts, fault_calls), NULL },
+		{ "--job-timeout", offsetof(struct fdri_daemon_opts, job_timeout), check_duration },
 	};
 	const char *arg = argv[*i], *val;
 
@@ -758,10 +763,22 @@ static void gpu_hazard(void *priv, const struct fdri_gpu_hazard_info *hz)
 		fdri_trace_hazard(dd->d->trace, dd->index, hz);
 }
 
+/* A job timed out: its queue resets (drm_sched's timedout_job). */
+static void gpu_reset(void *priv, const struct fdri_gpu_job_info *job)
+{
+	struct fdri_daemon_dev *dd = priv;
+
+	fdri_log(FDRI_LOG_WARN, "GPU reset on device %u: job %llu:%llu (queue %u, file %llu, "
+		 "context %u, pid %d) timed out; its context is banned",
+		 dd->index, (unsigned long long)job->fence_context, (unsigned long long)job->seqno,
+		 job->queue, (unsigned long long)job->file_id, job->ctx_id, (int)job->pid);
+}
+
 static const struct fdri_gpu_events gpu_events = {
 	.job_submitted = gpu_job_submitted,
 	.job_done = gpu_job_done,
 	.hazard = gpu_hazard,
+	.reset = gpu_reset,
 };
 
 /* A call that waited in the daemon: a slice on the caller's thread. */
@@ -786,6 +803,12 @@ static int daemon_gpus(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
 		};
 		int ret;
 
+		if (o->job_timeout) {
+			int64_t ns = 0;
+
+			parse_duration(o->job_timeout, &ns); /* checked already */
+			gc.job_timeout_ns = (uint64_t)ns;
+		}
 		if (o->jitter) {
 			uint64_t seed = 0;
 
