@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "fdri_fault.h"
+#include "fdri_fdobj.h"
+#include "fdri_wire.h"
 
 static struct fdri_fault_spec parse_ok(const char *text)
 {
@@ -579,6 +581,347 @@ static void clear_disarms_one_or_all_faults(void **state)
 	fdri_faults_put(f);
 }
 
+/* --- the sites of the core, through the request path --- */
+
+/* Arms @spec on fx->dev (and fx->dev2 if made), as the daemon does. */
+static struct fdri_faults *arm(struct fx *fx, const char *spec)
+{
+	struct fdri_faults *f = fx->dev->faults;
+	struct fdri_fault_spec s = parse_ok(spec);
+
+	if (!f) {
+		f = fdri_faults_create();
+		assert_non_null(f);
+		fdri_device_set_faults(fx->dev, f);
+		fdri_faults_put(f);
+	}
+	if (fx->dev2 && !fx->dev2->faults)
+		fdri_device_set_faults(fx->dev2, f);
+	assert_true(fdri_faults_add(f, &s, fx->host.now) > 0);
+	return f;
+}
+
+static int gem_flink(struct fx *fx, struct fdri_file *f, uint32_t handle)
+{
+	struct drm_gem_flink fl = { .handle = handle };
+
+	return fx_ioctl(fx, f, DRM_IOCTL_GEM_FLINK, &fl);
+}
+
+static void an_errno_fault_fails_the_ioctl_without_running_it(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	uint32_t h = fx_gem_create(fx, f, 4096);
+	struct fdri_faults *reg = arm(fx, "ioctl=GEM_CLOSE,nth=1,errno=ENOMEM");
+
+	assert_int_equal(fx_gem_close(fx, f, h), -ENOMEM);
+	/* the handle is still there: the handler did not run */
+	assert_int_equal(fx_stats(fx, f).objects, 1);
+	assert_int_equal(fx_gem_close(fx, f, h), 0);
+	assert_int_equal(fx_stats(fx, f).objects, 0);
+	assert_int_equal(fdri_faults_injected(reg), 1);
+}
+
+static void an_ioctl_group_matches_its_ioctls_only(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_PRIMARY, &fx->user);
+	uint32_t h = fx_gem_create(fx, f, 4096);
+	int fd = -1;
+
+	arm(fx, "ioctl=prime,errno=EIO");
+	assert_int_equal(gem_flink(fx, f, h), 0);
+	assert_int_equal(fx_export(fx, f, h, DRM_CLOEXEC, &fd), -EIO);
+	assert_int_equal(fx_gem_close(fx, f, h), 0);
+}
+
+static void a_restart_fault_fails_once_and_the_restart_proceeds(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_PRIMARY, &fx->user);
+	uint32_t h = fx_gem_create(fx, f, 4096);
+	struct fdri_faults *reg = arm(fx, "ioctl=GEM_FLINK,restart=EAGAIN");
+
+	assert_int_equal(gem_flink(fx, f, h), -EAGAIN);
+	assert_int_equal(gem_flink(fx, f, h), 0);     /* drmIoctl's restart */
+	assert_int_equal(gem_flink(fx, f, h), -EAGAIN); /* a new call */
+	assert_int_equal(gem_flink(fx, f, h), 0);
+	assert_int_equal(fdri_faults_injected(reg), 2);
+	assert_int_equal(fx_gem_close(fx, f, h), 0);
+}
+
+static void a_delay_fault_parks_the_call_then_runs_it(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	uint32_t h = fx_gem_create(fx, f, 4096);
+	struct drm_gem_close c = { .handle = h };
+	struct fx_tx t;
+
+	arm(fx, "ioctl=GEM_CLOSE,delay=10ms");
+	fx_tx_submit(&t, fx, f, DRM_IOCTL_GEM_CLOSE, &c);
+	assert_int_equal(t.completed, 0);
+	assert_int_equal(fx->dev->stats.parked, 1);
+	fx_advance(&fx->host, 9999999);
+	assert_int_equal(t.completed, 0);
+	assert_int_equal(fx->dev->stats.objects, 1);
+	fx_advance(&fx->host, 1);
+	assert_int_equal(t.completed, 1);
+	assert_int_equal(t.ret, 0);
+	assert_int_equal(fx->dev->stats.objects, 0);
+	fdri_req_fini(&t.req);
+}
+
+static void an_unplug_fault_at_an_ioctl_unplugs_the_device(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct drm_version v = { 0 };
+
+	arm(fx, "ioctl=VERSION,nth=2,unplug");
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), 0);
+	assert_false(fx->dev->unplugged);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), -ENODEV);
+	assert_true(fx->dev->unplugged);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), -ENODEV);
+}
+
+static void process_and_file_filters_pick_the_caller(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct fdri_file *b = fx_open(fx, FDRI_NODE_RENDER, &fx->user2);
+	struct fdri_file *c = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct drm_version v = { 0 };
+	char spec[64];
+
+	arm(fx, "ioctl=VERSION,pid=2000,errno=EPERM");
+	snprintf(spec, sizeof(spec), "ioctl=VERSION,file=%llu,errno=EBADF",
+		 (unsigned long long)c->id);
+	arm(fx, spec);
+	assert_int_equal(fx_ioctl(fx, a, DRM_IOCTL_VERSION, &v), 0);
+	assert_int_equal(fx_ioctl(fx, b, DRM_IOCTL_VERSION, &v), -EPERM);
+	assert_int_equal(fx_ioctl(fx, c, DRM_IOCTL_VERSION, &v), -EBADF);
+}
+
+static void the_device_filter_picks_the_device(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_device *d2 = fx_second_device(fx);
+	struct fdri_file *a, *b;
+	struct drm_version v = { 0 };
+
+	fdri_device_set_identity(fx->dev, NULL, 0, 128);
+	fdri_device_set_identity(d2, NULL, 1, 129);
+	arm(fx, "ioctl=VERSION,device=1,errno=EIO");
+	a = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	b = fx_open_on(fx, d2, FDRI_NODE_RENDER, &fx->user);
+	assert_int_equal(fx_ioctl(fx, a, DRM_IOCTL_VERSION, &v), 0);
+	assert_int_equal(fx_ioctl(fx, b, DRM_IOCTL_VERSION, &v), -EIO);
+}
+
+#define SW_INC _IOW('W', 1, uint32_t)
+
+static void fd_object_ioctls_are_sites_and_control_ioctls_are_not(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_sw_sync_open o = { 0 };
+	struct fdri_fdobj *obj;
+	uint32_t one = 1;
+	int fd = -1, err;
+	struct fdri_faults *reg = arm(fx, "ioctl=*,errno=EIO");
+
+	assert_int_equal(fdri_ioctl_direct_target(fx->dev, FDRI_TARGET_NONE, NULL, &fx->user,
+						  FDRI_IOCTL_SW_SYNC_OPEN, &o, -1, &fd), 0);
+	fd = fx_take(&fx->host, fd);
+	obj = fdri_fdobj_lookup(fx->dev->fdobjs, fd, NULL, &err);
+	assert_non_null(obj);
+	assert_int_equal(fdri_ioctl_direct_target(fx->dev, FDRI_TARGET_FDOBJ, obj, &fx->user,
+						  SW_INC, &one, -1, NULL), -EIO);
+	assert_int_equal(fdri_faults_injected(reg), 1);
+	fx_client_close(&fx->host, fd);
+}
+
+static void alloc_fail_fails_the_backing_creation(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_PRIMARY, &fx->user);
+	uint32_t h = fx_dumb_create(fx, f, 64, 64, 32);
+	uint64_t off = fx_map_dumb(fx, f, h);
+	int memfd = -1;
+
+	arm(fx, "alloc-fail,times=1");
+	assert_int_equal(fdri_file_mmap(f, off, 4096, &memfd), -ENOMEM);
+	assert_int_equal(fx->dev->stats.backed_bytes, 0);
+	assert_int_equal(fdri_file_mmap(f, off, 4096, &memfd), 0);
+	assert_true(memfd >= 0);
+	assert_int_equal(fx_gem_close(fx, f, h), 0);
+}
+
+static void an_mmap_fault_fails_the_mmap(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_PRIMARY, &fx->user);
+	uint32_t h = fx_dumb_create(fx, f, 64, 64, 32);
+	uint64_t off = fx_map_dumb(fx, f, h);
+	int memfd = -1;
+
+	arm(fx, "mmap,nth=1,errno=EAGAIN");
+	assert_int_equal(fdri_file_mmap(f, off, 4096, &memfd), -EAGAIN);
+	assert_int_equal(fdri_file_mmap(f, off, 4096, &memfd), 0);
+	assert_int_equal(fx_gem_close(fx, f, h), 0);
+}
+
+static void a_limit_caps_the_device_total_with_enomem(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct fdri_file *b = fx_open(fx, FDRI_NODE_RENDER, &fx->user2);
+	struct drm_fakedri_gem_create c = { .size = 8192 };
+	struct fdri_faults *reg = arm(fx, "limit=16K");
+
+	fx_gem_create(fx, a, 8192);
+	fx_gem_create(fx, b, 8192);
+	assert_int_equal(fx_ioctl(fx, a, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c), -ENOMEM);
+	c.size = 4096;
+	assert_int_equal(fx_ioctl(fx, b, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c), -ENOMEM);
+	assert_int_equal(fdri_faults_injected(reg), 2);
+}
+
+static void a_limit_with_pid_caps_that_process_with_its_errno(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *a = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct fdri_file *b = fx_open(fx, FDRI_NODE_RENDER, &fx->user2);
+	struct drm_fakedri_gem_create c = { .size = 4096 };
+
+	arm(fx, "limit=8K,pid=1000,errno=ENOSPC");
+	fx_gem_create(fx, a, 8192);
+	assert_int_equal(fx_ioctl(fx, a, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c), -ENOSPC);
+	fx_gem_create(fx, b, 8192);
+	fx_gem_create(fx, b, 8192);
+}
+
+static int fault_ctl(struct fx *fx, struct fdri_fault_ctl *c)
+{
+	return fdri_ioctl_direct_target(fx->dev, FDRI_TARGET_NONE, NULL, &fx->user,
+					FDRI_IOCTL_FAULT_CTL, c, -1, NULL);
+}
+
+static void fault_ctl_adds_lists_counts_and_clears_faults(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_file *f = fx_open(fx, FDRI_NODE_RENDER, &fx->user);
+	struct fdri_fault_ctl c = { .op = FDRI_FAULT_OP_ADD };
+	struct drm_version v = { 0 };
+
+	/* a daemon without a registry has no fault control */
+	assert_int_equal(fault_ctl(fx, &c), -EOPNOTSUPP);
+	fdri_device_set_faults(fx->dev, fdri_faults_create());
+	fdri_faults_put(fx->dev->faults); /* the device holds the only reference */
+
+	snprintf(c.spec, sizeof(c.spec), "ioctl=version,interval=2,errno=eio");
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_int_equal(c.value, 1);
+	snprintf(c.spec, sizeof(c.spec), "ioctl=VERSION,nth=0,errno=EIO");
+	assert_int_equal(fault_ctl(fx, &c), -EINVAL);
+	assert_string_equal(c.spec, "'nth=0': nth counts from 1");
+
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), 0);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), -EIO);
+
+	c = (struct fdri_fault_ctl){ .op = FDRI_FAULT_OP_GET, .id = 0 };
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_int_equal(c.id, 1);
+	assert_int_equal(c.value, 1);
+	assert_string_equal(c.spec, "ioctl=VERSION,interval=2,errno=EIO");
+	c = (struct fdri_fault_ctl){ .op = FDRI_FAULT_OP_GET, .id = 1 };
+	assert_int_equal(fault_ctl(fx, &c), -ENOENT);
+
+	c = (struct fdri_fault_ctl){ .op = FDRI_FAULT_OP_STATS };
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_int_equal(c.value, 1);
+	assert_int_equal(c.calls, 2);
+
+	c = (struct fdri_fault_ctl){ .op = FDRI_FAULT_OP_CLEAR, .id = 0 };
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_int_equal(c.value, 1);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), 0);
+	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_VERSION, &v), 0);
+
+	c = (struct fdri_fault_ctl){ .op = 99 };
+	assert_int_equal(fault_ctl(fx, &c), -EINVAL);
+}
+
+static void a_device_fault_unplugs_that_device_at_once(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_device *d2 = fx_second_device(fx);
+	struct fdri_fault_ctl c = { .op = FDRI_FAULT_OP_ADD };
+	struct fdri_faults *reg = arm(fx, "ioctl=GEM_OPEN,errno=EIO");
+
+	fdri_device_set_identity(fx->dev, NULL, 0, 128);
+	fdri_device_set_identity(d2, NULL, 1, 129);
+	snprintf(c.spec, sizeof(c.spec), "unplug,device=5");
+	assert_int_equal(fault_ctl(fx, &c), -ENODEV);
+	snprintf(c.spec, sizeof(c.spec), "unplug,device=1");
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_true(d2->unplugged);
+	assert_false(fx->dev->unplugged);
+	assert_int_equal(fdri_faults_injected(reg), 1);
+}
+
+static void a_device_fault_with_after_unplugs_when_its_time_comes(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_device *d2 = fx_second_device(fx);
+	struct fdri_fault_ctl c = { .op = FDRI_FAULT_OP_ADD };
+
+	arm(fx, "ioctl=GEM_OPEN,errno=EIO");
+	fdri_device_set_identity(fx->dev, NULL, 0, 128);
+	fdri_device_set_identity(d2, NULL, 1, 129);
+	snprintf(c.spec, sizeof(c.spec), "unplug,device=1,after=5ms");
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_false(d2->unplugged);
+	fx_advance(&fx->host, 4999999);
+	assert_false(d2->unplugged);
+	fx_advance(&fx->host, 1);
+	assert_true(d2->unplugged);
+	assert_false(fx->dev->unplugged);
+	assert_int_equal(fdri_faults_injected(fx->dev->faults), 1);
+}
+
+static void a_cleared_device_fault_does_not_unplug_later(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_fault_ctl c = { .op = FDRI_FAULT_OP_ADD };
+
+	arm(fx, "ioctl=GEM_OPEN,errno=EIO");
+	snprintf(c.spec, sizeof(c.spec), "unplug,after=1ms");
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_int_equal(c.value, 2);
+	c = (struct fdri_fault_ctl){ .op = FDRI_FAULT_OP_CLEAR, .id = 2 };
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	fx_advance(&fx->host, 2000000);
+	assert_false(fx->dev->unplugged);
+}
+
+static void fault_ctl_unplug_unplugs_by_minor(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_fault_ctl c = { .op = FDRI_FAULT_OP_UNPLUG, .id = 3 };
+
+	arm(fx, "ioctl=GEM_OPEN,errno=EIO");
+	fdri_device_set_identity(fx->dev, NULL, 3, 131);
+	c.id = 4;
+	assert_int_equal(fault_ctl(fx, &c), -ENODEV);
+	assert_false(fx->dev->unplugged);
+	c.id = 3;
+	assert_int_equal(fault_ctl(fx, &c), 0);
+	assert_true(fx->dev->unplugged);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +946,23 @@ int main(void)
 		cmocka_unit_test(the_hooks_hear_of_every_call_and_injection),
 		cmocka_unit_test(an_empty_registry_numbers_calls_only_for_the_call_hook),
 		cmocka_unit_test(clear_disarms_one_or_all_faults),
+		FX_TEST(an_errno_fault_fails_the_ioctl_without_running_it),
+		FX_TEST(an_ioctl_group_matches_its_ioctls_only),
+		FX_TEST(a_restart_fault_fails_once_and_the_restart_proceeds),
+		FX_TEST(a_delay_fault_parks_the_call_then_runs_it),
+		FX_TEST(an_unplug_fault_at_an_ioctl_unplugs_the_device),
+		FX_TEST(process_and_file_filters_pick_the_caller),
+		FX_TEST(the_device_filter_picks_the_device),
+		FX_TEST(fd_object_ioctls_are_sites_and_control_ioctls_are_not),
+		FX_TEST(alloc_fail_fails_the_backing_creation),
+		FX_TEST(an_mmap_fault_fails_the_mmap),
+		FX_TEST(a_limit_caps_the_device_total_with_enomem),
+		FX_TEST(a_limit_with_pid_caps_that_process_with_its_errno),
+		FX_TEST(fault_ctl_adds_lists_counts_and_clears_faults),
+		FX_TEST(a_device_fault_unplugs_that_device_at_once),
+		FX_TEST(a_device_fault_with_after_unplugs_when_its_time_comes),
+		FX_TEST(a_cleared_device_fault_does_not_unplug_later),
+		FX_TEST(fault_ctl_unplug_unplugs_by_minor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
