@@ -70,6 +70,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
 #include <xf86drm.h>
@@ -124,6 +125,10 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
 
 enum { M_HELLO = 1, M_OK, M_PUT, M_GET, M_ITEM, M_NONE };
 
+/* PUT and ITEM carry the shared buffer's dma-buf, the syncobj its FILL job
+ * signals and that job's sync_file, in this order */
+#define NFD 3
+
 struct msg {
 	uint32_t op;
 	uint32_t name;		/* flink name, 0 if none */
@@ -132,10 +137,19 @@ struct msg {
 	uint64_t id;		/* the object's GEM_INFO id */
 };
 
+static void close_fds(int *fds)
+{
+	for (int i = 0; i < NFD; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
 /* Sends @m with @nfd fds; false if the peer is gone. */
 static bool send_msg(int sock, const struct msg *m, const int *fds, int nfd)
 {
-	union { struct cmsghdr h; char buf[CMSG_SPACE(2 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char buf[CMSG_SPACE(NFD * sizeof(int))]; } u;
 	struct iovec iov = { (void *)m, sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t r;
@@ -158,18 +172,19 @@ static bool send_msg(int sock, const struct msg *m, const int *fds, int nfd)
 	return r == (ssize_t)sizeof(*m);
 }
 
-/* Receives a message and up to 2 fds into @fds (-1 if absent). Returns
+/* Receives a message and up to NFD fds into @fds (-1 if absent). Returns
  * false at EOF or on an error (the peer is gone). */
 static bool recv_msg(int sock, struct msg *m, int *fds)
 {
-	union { struct cmsghdr h; char buf[CMSG_SPACE(2 * sizeof(int))]; } u;
+	union { struct cmsghdr h; char buf[CMSG_SPACE(NFD * sizeof(int))]; } u;
 	struct iovec iov = { m, sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
 	ssize_t r;
 
-	fds[0] = fds[1] = -1;
+	for (int i = 0; i < NFD; i++)
+		fds[i] = -1;
 	do
 		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (r < 0 && errno == EINTR);
@@ -177,8 +192,8 @@ static bool recv_msg(int sock, struct msg *m, int *fds)
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-			memcpy(fds, CMSG_DATA(c), (n > 2 ? 2 : n) * sizeof(int));
-			for (size_t i = 2; i < n; i++) {
+			memcpy(fds, CMSG_DATA(c), (n > NFD ? NFD : n) * sizeof(int));
+			for (size_t i = NFD; i < n; i++) {
 				int extra;
 
 				memcpy(&extra, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
@@ -186,11 +201,7 @@ static bool recv_msg(int sock, struct msg *m, int *fds)
 			}
 		}
 	if (r != (ssize_t)sizeof(*m)) {
-		if (fds[0] >= 0)
-			close(fds[0]);
-		if (fds[1] >= 0)
-			close(fds[1]);
-		fds[0] = fds[1] = -1;
+		close_fds(fds);
 		return false;
 	}
 	return true;
@@ -238,6 +249,20 @@ static uint64_t bo_id(int fd, uint32_t handle)
 	return i.id;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* an absolute deadline for a wait that must not be lost */
+static int64_t deadline(void)
+{
+	return now_ns() + (int64_t)WAIT_MS * 1000000;
+}
+
 /* true if every 32-bit word of @p[0..@size) is @v */
 static bool all_words(const void *p, uint64_t size, uint32_t v)
 {
@@ -250,6 +275,54 @@ static bool all_words(const void *p, uint64_t size, uint32_t v)
 }
 
 /* --- the worker --- */
+
+/* Where a worker is, for the parent's histogram of where victims died. */
+enum phase {
+	P_START,	/* before its DRM file is open and authenticated */
+	P_SETUP,	/* context and private object */
+	P_PRODUCE,	/* making, sharing a buffer */
+	P_CONSUME,	/* importing, copying, checking a shared buffer */
+	P_WAIT,		/* waiting for a job: poll, syncobj wait, GEM_WAIT */
+	P_OWN,		/* a job on its private object */
+	P_VERIFY,	/* reading its private pattern */
+	P_EXIT,		/* cleaning up */
+	P_COUNT
+};
+
+static const char *const phase_name[P_COUNT] = {
+	"start", "setup", "produce", "consume", "wait", "own", "verify", "exit",
+};
+
+/* How a consumer waits for the producer before it submits its copy. */
+enum wait_how {
+	W_NONE,			/* not at all: the copy job waits */
+	W_SYNCOBJ,		/* SYNCOBJ_WAIT on the imported syncobj */
+	W_DMABUF_POLL,		/* poll(POLLIN) on the dma-buf */
+	W_DMABUF_SYNC,		/* DMA_BUF_IOCTL_SYNC START|READ, END */
+	W_EXPORT_SYNC_FILE,	/* DMA_BUF_IOCTL_EXPORT_SYNC_FILE, poll it */
+	W_SYNC_FILE,		/* poll the producer's sync_file */
+	W_COUNT
+};
+
+static const char *const wait_name[W_COUNT] = {
+	"none", "syncobj-wait", "dma-buf-poll", "dma-buf-sync", "export-sync-file", "sync-file-poll",
+};
+
+/* Shared with the workers (MAP_SHARED): consumed[0] PRIME, [1] flink,
+ * [2] stale names; waits by enum wait_how; phase[] by slot. */
+struct shared {
+	unsigned long consumed[3];
+	unsigned long waits[W_COUNT];
+	int phase[MAX_PROCS];
+};
+
+static struct shared *sh;
+static int my_slot;
+
+static void phase(int p)
+{
+	__atomic_store_n(&sh->phase[my_slot], p, __ATOMIC_RELAXED);
+}
 
 struct worker {
 	int sock, fd;
@@ -297,15 +370,18 @@ static void produce(struct worker *w)
 	struct drm_fakedri_submit_syncobj sy;
 	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_FILL, .length = size, .value = v };
 	struct drm_fakedri_submit s = {
-		.fence_fd = -1, .bos = (uintptr_t)&b, .nr_bos = 1,
+		.flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .fence_fd = -1, .bos = (uintptr_t)&b, .nr_bos = 1,
 		.syncobjs = (uintptr_t)&sy, .nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
 	};
 	struct msg m = { .op = M_PUT, .value = v, .size = size };
-	int fds[2];
+	int fds[NFD];
 
+	phase(P_PRODUCE);
 	CHECK(drmSyncobjCreate(w->fd, 0, &so) == 0);
 	sy = (struct drm_fakedri_submit_syncobj){ so, FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL, 0 };
 	submit(w, &s);
+	fds[2] = s.fence_fd;
+	CHECK(fds[2] >= 0);
 	CHECK(drmPrimeHandleToFD(w->fd, bo, DRM_CLOEXEC | DRM_RDWR, &fds[0]) == 0);
 	CHECK(drmSyncobjHandleToFD(w->fd, so, &fds[1]) == 0);
 	if (w->card) {
@@ -315,9 +391,9 @@ static void produce(struct worker *w)
 		m.name = fl.name;
 	}
 	m.id = bo_id(w->fd, bo);
-	wsend(w, &m, fds, 2);
-	CHECK(close(fds[0]) == 0);
-	CHECK(close(fds[1]) == 0);
+	wsend(w, &m, fds, NFD);
+	for (int i = 0; i < NFD; i++)
+		CHECK(close(fds[i]) == 0);
 	/* keep the handles for a while (the flink name stays valid), or not */
 	if (w->nkept < MAX_KEPT && rnd(&w->rng, 2)) {
 		w->kept_bo[w->nkept] = bo;
@@ -328,20 +404,86 @@ static void produce(struct worker *w)
 	}
 }
 
-static unsigned long *consumed_by; /* shared counters: [0] PRIME, [1] flink, [2] stale names */
+
+/* poll() @fd for @events, which must come within WAIT_MS */
+static void wait_poll(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&pfd, 1, WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	CHECK(r == 1 && (pfd.revents & events));
+}
+
+/* the one fence of sync_file @sf signalled without an error */
+static void check_signalled(int sf)
+{
+	struct sync_fence_info fi;
+	struct sync_file_info info;
+
+	memset(&fi, 0, sizeof(fi));
+	memset(&info, 0, sizeof(info));
+	info.num_fences = 1;
+	info.sync_fence_info = (uint64_t)(uintptr_t)&fi;
+	CHECK(ioctl(sf, SYNC_IOC_FILE_INFO, &info) == 0);
+	CHECK(info.status == 1 && fi.status == 1);
+}
+
+/* Waits for the producer's FILL of the shared buffer before the copy, in
+ * one of the ways a consumer can (or not at all), mostly in the daemon. */
+static void wait_producer(struct worker *w, int dmabuf, uint32_t so, int sync_file)
+{
+	uint32_t how = rnd(&w->rng, W_COUNT);
+
+	__atomic_add_fetch(&sh->waits[how], 1, __ATOMIC_RELAXED);
+	switch (how) {
+	case W_SYNCOBJ:
+		CHECK(drmSyncobjWait(w->fd, &so, 1, deadline(), 0, NULL) == 0);
+		break;
+	case W_DMABUF_POLL:
+		wait_poll(dmabuf, POLLIN);
+		break;
+	case W_DMABUF_SYNC: {
+		struct dma_buf_sync bs = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
+
+		CHECK(drmIoctl(dmabuf, DMA_BUF_IOCTL_SYNC, &bs) == 0);
+		bs.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+		CHECK(drmIoctl(dmabuf, DMA_BUF_IOCTL_SYNC, &bs) == 0);
+		break;
+	}
+	case W_EXPORT_SYNC_FILE: {
+		struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+
+		CHECK(drmIoctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) == 0);
+		CHECK(ex.fd >= 0);
+		wait_poll(ex.fd, POLLIN);
+		CHECK(close(ex.fd) == 0);
+		break;
+	}
+	case W_SYNC_FILE:
+		wait_poll(sync_file, POLLIN);
+		check_signalled(sync_file);
+		break;
+	default:
+		break;
+	}
+}
 
 static void consume(struct worker *w)
 {
 	struct msg m = { .op = M_GET };
 	uint32_t src = 0, so, dst;
-	int fds[2], how = 0;
+	int fds[NFD], how = 0;
 	void *d, *p;
 
+	phase(P_CONSUME);
 	wsend(w, &m, NULL, 0);
 	wrecv(w, &m, fds);
 	if (m.op == M_NONE)
 		return;
-	CHECK(m.op == M_ITEM && fds[0] >= 0 && fds[1] >= 0);
+	CHECK(m.op == M_ITEM && fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0);
 	if (w->card && m.name && rnd(&w->rng, 2)) {
 		struct drm_gem_open op = { .name = m.name };
 
@@ -361,10 +503,12 @@ static void consume(struct worker *w)
 	}
 	if (!src)
 		CHECK(drmPrimeFDToHandle(w->fd, fds[0], &src) == 0);
-	__atomic_add_fetch(&consumed_by[how], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sh->consumed[how], 1, __ATOMIC_RELAXED);
 	CHECK(drmSyncobjFDToHandle(w->fd, fds[1], &so) == 0);
-	CHECK(close(fds[1]) == 0);
 	dst = bo_create(w->fd, m.size);
+	phase(P_WAIT);
+	wait_producer(w, fds[0], so, fds[2]);
+	phase(P_CONSUME);
 	{
 		struct drm_fakedri_submit_bo b[2] = {
 			{ src, FAKEDRI_SUBMIT_BO_READ }, { dst, FAKEDRI_SUBMIT_BO_WRITE } };
@@ -376,26 +520,22 @@ static void consume(struct worker *w)
 			.bos = (uintptr_t)b, .nr_bos = 2, .syncobjs = (uintptr_t)&sy,
 			.nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
 		};
-		struct pollfd pfd = { .events = POLLIN };
-		struct sync_fence_info fi;
-		struct sync_file_info info;
-		int r;
 
+		/* the producer's fence: by the syncobj, or its sync_file as
+		 * FENCE_FD_IN; implicit sync waits for it anyway */
+		if (rnd(&w->rng, 2)) {
+			s.flags |= FAKEDRI_SUBMIT_FENCE_FD_IN;
+			s.fence_fd = fds[2];
+			s.nr_syncobjs = 0;
+		}
 		submit(w, &s);
-		pfd.fd = s.fence_fd;
-		CHECK(pfd.fd >= 0);
-		do
-			r = poll(&pfd, 1, WAIT_MS);
-		while (r < 0 && errno == EINTR);
-		CHECK(r == 1 && (pfd.revents & POLLIN));
-		memset(&fi, 0, sizeof(fi));
-		memset(&info, 0, sizeof(info));
-		info.num_fences = 1;
-		info.sync_fence_info = (uint64_t)(uintptr_t)&fi;
-		CHECK(ioctl(pfd.fd, SYNC_IOC_FILE_INFO, &info) == 0);
-		CHECK(info.status == 1 && fi.status == 1);
-		CHECK(close(pfd.fd) == 0);
+		CHECK(s.fence_fd >= 0 && s.fence_fd != fds[2]);
+		phase(P_WAIT);
+		wait_poll(s.fence_fd, POLLIN);
+		check_signalled(s.fence_fd);
+		CHECK(close(s.fence_fd) == 0);
 	}
+	phase(P_CONSUME);
 	d = bo_map(w->fd, dst, m.size);
 	if (!all_words(d, m.size, (uint32_t)m.value)) {
 		fprintf(stderr, "%s[%d]: the copy of a shared buffer does not hold 0x%08x (first word 0x%08x)\n",
@@ -411,7 +551,8 @@ static void consume(struct worker *w)
 	}
 	CHECK(munmap(p, m.size) == 0);
 	CHECK(munmap(d, m.size) == 0);
-	CHECK(close(fds[0]) == 0);
+	for (int i = 0; i < NFD; i++)
+		CHECK(close(fds[i]) == 0);
 	bo_close(w->fd, dst);
 	/* PRIME import of an object of our own gives our handle back */
 	for (int i = 0; i < w->nkept; i++)
@@ -434,8 +575,11 @@ static void own_job(struct worker *w)
 					   .timeout_ns = (int64_t)WAIT_MS * 1000000 };
 	uint64_t got;
 
+	phase(P_OWN);
 	submit(w, &s);
+	phase(P_WAIT);
 	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_GEM_WAIT, &gw) == 0);
+	phase(P_OWN);
 	memcpy(&got, (char *)w->own_map + slot, 8);
 	if (got != tag) {
 		fprintf(stderr, "%s[%d]: tag 0x%016" PRIx64 " at %" PRIu64 " of its own object, want 0x%016" PRIx64 "\n",
@@ -446,6 +590,7 @@ static void own_job(struct worker *w)
 
 static void verify_own(struct worker *w)
 {
+	phase(P_VERIFY);
 	for (uint64_t i = 0; i < OWN_SIZE / 4; i++)
 		if (w->own_map[i] != pattern(w->serial, i)) {
 			fprintf(stderr, "%s[%d]: its own object's word %" PRIu64 " is 0x%08x, want 0x%08x\n",
@@ -454,19 +599,21 @@ static void verify_own(struct worker *w)
 		}
 }
 
-static void __attribute__((noreturn)) worker_main(int sock, uint64_t serial, uint64_t seed)
+static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t serial, uint64_t seed)
 {
 	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
 	struct drm_fakedri_ctx_create cc = { 0 };
 	uint32_t rounds;
 
+	my_slot = slot;
+	phase(P_START);
 	w.card = rnd(&w.rng, 2);
 	w.fd = open(w.card ? "/dev/dri/card0" : "/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
 	CHECK(w.fd >= 0);
 	if (w.card) {
 		struct msg m = { .op = M_HELLO };
 		drm_magic_t magic;
-		int fds[2];
+		int fds[NFD];
 
 		CHECK(drmGetMagic(w.fd, &magic) == 0);
 		m.value = magic;
@@ -474,6 +621,7 @@ static void __attribute__((noreturn)) worker_main(int sock, uint64_t serial, uin
 		wrecv(&w, &m, fds);
 		CHECK(m.op == M_OK && m.value == 0);
 	}
+	phase(P_SETUP);
 	CHECK(drmIoctl(w.fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &cc) == 0);
 	w.ctx = cc.ctx_id;
 	w.own = bo_create(w.fd, OWN_SIZE + TAG_SIZE);
@@ -500,6 +648,7 @@ static void __attribute__((noreturn)) worker_main(int sock, uint64_t serial, uin
 		}
 		verify_own(&w);
 	}
+	phase(P_EXIT);
 	/* half the survivors clean up, the others leave it to the exit */
 	if (rnd(&w.rng, 2)) {
 		for (int i = 0; i < w.nkept; i++) {
@@ -516,7 +665,7 @@ static void __attribute__((noreturn)) worker_main(int sock, uint64_t serial, uin
 /* --- the parent --- */
 
 struct item {
-	int dmabuf, syncobj;
+	int fd[NFD];		/* as in PUT */
 	struct msg m;
 };
 
@@ -532,11 +681,11 @@ static struct item pool[POOL_MAX];
 static int npool;
 static int card = -1;
 static uint64_t prng, spawns, kills, survivors, messages, failures;
+static uint64_t killed_in[P_COUNT];
 
 static void pool_drop(int i)
 {
-	close(pool[i].dmabuf);
-	close(pool[i].syncobj);
+	close_fds(pool[i].fd);
 	pool[i] = pool[--npool];
 }
 
@@ -548,21 +697,20 @@ static void spawn(int i, uint64_t seed)
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
 	fflush(NULL);
 	slots[i].serial = ++spawns;
+	sh->phase[i] = P_START;
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		/* nothing of the parent's: its DRM file, the pool, other sockets */
 		close(sv[0]);
 		close(card);
-		for (int j = 0; j < npool; j++) {
-			close(pool[j].dmabuf);
-			close(pool[j].syncobj);
-		}
+		for (int j = 0; j < npool; j++)
+			close_fds(pool[j].fd);
 		for (int j = 0; j < nprocs; j++)
 			if (j != i && slots[j].pid)
 				close(slots[j].sock);
 		who = "chaos worker";
-		worker_main(sv[1], slots[i].serial, seed ^ (slots[i].serial * 0x2545f4914f6cdd1dull));
+		worker_main(i, sv[1], slots[i].serial, seed ^ (slots[i].serial * 0x2545f4914f6cdd1dull));
 	}
 	close(sv[1]);
 	slots[i].pid = pid;
@@ -573,12 +721,14 @@ static void spawn(int i, uint64_t seed)
  * it) or its EOF. */
 static void reap(int i, bool killed)
 {
-	int status;
+	int status, ph;
 
 	CHECK(waitpid(slots[i].pid, &status, 0) == slots[i].pid);
+	ph = __atomic_load_n(&sh->phase[i], __ATOMIC_RELAXED);
 	/* a victim may have exited by itself just before the kill */
 	if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
 		kills++;
+		killed_in[ph >= 0 && ph < P_COUNT ? ph : P_START]++;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		survivors++;
 	} else {
@@ -603,15 +753,19 @@ static void serve(int i, const struct msg *m, int *fds)
 		send_msg(slots[i].sock, &r, NULL, 0);
 		break;
 	case M_PUT:
-		if (fds[0] < 0 || fds[1] < 0) {
+		if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0) {
 			fprintf(stderr, "chaos: a PUT without its fds\n");
 			failures++;
 			break;
 		}
 		if (npool == POOL_MAX)
 			pool_drop((int)rnd(&prng, POOL_MAX));
-		pool[npool++] = (struct item){ fds[0], fds[1], *m };
-		fds[0] = fds[1] = -1;
+		pool[npool].m = *m;
+		for (int k = 0; k < NFD; k++) {
+			pool[npool].fd[k] = fds[k];
+			fds[k] = -1;
+		}
+		npool++;
 		break;
 	case M_GET:
 		if (!npool) {
@@ -619,21 +773,17 @@ static void serve(int i, const struct msg *m, int *fds)
 			send_msg(slots[i].sock, &r, NULL, 0);
 		} else {
 			struct item *it = &pool[rnd(&prng, (uint32_t)npool)];
-			int f[2] = { it->dmabuf, it->syncobj };
 
 			r = it->m;
 			r.op = M_ITEM;
-			send_msg(slots[i].sock, &r, f, 2);
+			send_msg(slots[i].sock, &r, it->fd, NFD);
 		}
 		break;
 	default:
 		fprintf(stderr, "chaos: unknown message %u\n", m->op);
 		failures++;
 	}
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
+	close_fds(fds);
 }
 
 /* VmRSS and VmHWM of @pid in KiB */
@@ -659,14 +809,6 @@ static bool same(const struct drm_fakedri_device_stats *a, const struct drm_fake
 	return a->objects == b->objects && a->dmabufs == b->dmabufs && a->files == b->files &&
 	       a->backed_bytes == b->backed_bytes && a->fences == b->fences &&
 	       a->fence_fds == b->fence_fds && a->waiters == b->waiters && a->jobs == b->jobs;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void usage(void)
@@ -705,8 +847,8 @@ int main(int argc, char **argv)
 	if (nprocs < 2 || nprocs > MAX_PROCS || !kill_every)
 		usage();
 	prng = seed;
-	consumed_by = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	CHECK(consumed_by != MAP_FAILED);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(sh != MAP_FAILED);
 
 	/* the first opener of the primary node: the master */
 	card = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
@@ -742,7 +884,7 @@ int main(int argc, char **argv)
 		r = poll(pfd, (nfds_t)n, -1);
 		CHECK(r > 0 || errno == EINTR);
 		for (int k = 0; k < n && r > 0; k++) {
-			int i = idx[k], fds[2];
+			int i = idx[k], fds[NFD];
 			struct msg m;
 
 			/* a worker killed and respawned since poll() */
@@ -826,7 +968,14 @@ int main(int argc, char **argv)
 	printf("chaos: %" PRIu64 " kills, %" PRIu64 " spawns, %" PRIu64 " survivors verified, %" PRIu64 " messages in %.1f s\n",
 	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
 	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
-	       consumed_by[0] + consumed_by[2], consumed_by[1], consumed_by[2]);
+	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2]);
+	printf("chaos: consumers waited for producers by:");
+	for (int k = 0; k < W_COUNT; k++)
+		printf(" %s %lu", wait_name[k], sh->waits[k]);
+	printf("\nchaos: victims killed in:");
+	for (int p = 0; p < P_COUNT; p++)
+		printf(" %s %" PRIu64, phase_name[p], killed_in[p]);
+	printf("\n");
 	printf("chaos: counts back at the baseline after %ld extra reads: %s; %ld leaks found\n",
 	       settle, leaks ? "NO" : "yes", leaks);
 	printf("chaos: daemon VmRSS %ld KiB at the start, %ld after 100 kills, %ld at the end (bound %ld); VmHWM %ld KiB\n",
