@@ -18,16 +18,26 @@
  * record hook reports and what `fakedri sweep` iterates over.
  *
  * A fault matches a site when its target, name and filters (pid, file,
- * ctx, queue, device) all match. Then, in the kernel's should_fail()
+ * ctx, queue, device; `call=N`: only site N; `after`: not before DURATION
+ * since the fault was armed, so earlier calls are not counted) all match.
+ * A fault without a target matches every site that can carry out its
+ * action (see fdri_fault_parse()). Then, in the kernel's should_fail()
  * order: `times` exhausted -> no; `space` left -> no (space is reduced by
- * the site's size: bytes for alloc, 1 otherwise); `nth`: only the Nth
- * matching call; `interval`: only every Nth matching call; `probability`
- * (0..1, per fault PRNG seeded by `seed`) -> maybe; `after`: not before
- * DURATION since the fault was armed. A fault that fires decrements
- * `times` (default: unlimited; `nth` and `call` fire once by nature).
- * The first armed fault that fires wins; later ones do not count the call
- * as matched (their nth/interval counters do advance: each counts the
- * calls that matched it, fired or not).
+ * the site's size: bytes for alloc, 1 otherwise; once the site's size is
+ * more than what is left, every call fails, as the kernel's); `nth`: only
+ * the Nth counted call; `interval`: only every Nth counted call (calls
+ * consumed by `space` are not counted); `probability` (0..1, per fault
+ * PRNG seeded by `seed`, splitmix64, drawn only when reached) -> maybe.
+ * A fault that fires decrements `times` (default: unlimited; `nth` and
+ * `call` fire once by nature). The first armed fault that fires wins;
+ * later ones do not see the call (the earlier ones' counters did advance:
+ * each counts the calls that reached it, fired or not).
+ *
+ * A record's spec (the record hook, --fault-log) is the line that replays
+ * exactly that injection: `call=N`, the target and name, and the action,
+ * without the other triggers and filters (pids change between runs); a
+ * limit= injection is recorded as `call=N,errno=ENOMEM|ENOSPC`, which
+ * fails the call (the allocating ioctl) whose site was numbered last.
  *
  * `restart=EINTR|EAGAIN`: the call fails once with that errno and the
  * same thread's next call of the same ioctl on the same file (the restart)
