@@ -244,6 +244,12 @@ struct fdri_ioctl_args;
  * --fault specs once its devices are set up.
  */
 int fdri_fault_arm(struct fdri_device *dev, const struct fdri_fault_spec *spec);
+/* The device faults armed before @dev had its identity (--fault specs):
+ * `unplug[,device=N][,after=DURATION]` without another trigger unplugs
+ * @dev (if it is card<N>, or for any N when device= is not given) now, or
+ * arms its timer to do so that long from now. The daemon calls it for
+ * each device once its registry and minors are set. */
+void fdri_fault_start_device(struct fdri_device *dev);
 /* The device of the daemon whose primary minor is @minor (-1: @dev), or NULL. */
 struct fdri_device *fdri_fault_device(struct fdri_device *dev, int64_t minor);
 /* FDRI_IOCTL_FAULT_CTL (common/fdri_wire.h), an ioctl without a DRM file. */

@@ -68,6 +68,25 @@ static void unplug_timer_fired(struct fdri_timer *t)
 		device_site(dev);
 }
 
+/* Unplugs @dev through its device site at @deadline (0: now); the
+ * earliest deadline wins. 0 or -errno. */
+static int device_unplug_at(struct fdri_device *dev, int64_t deadline)
+{
+	int ret;
+
+	if (!deadline) {
+		device_site(dev);
+		return 0;
+	}
+	if (dev->unplug_timer_armed && dev->unplug_timer.deadline <= deadline)
+		return 0;
+	dev->unplug_timer.func = unplug_timer_fired;
+	ret = dev->host->timer_arm(dev->host_ctx, &dev->unplug_timer, deadline);
+	if (!ret)
+		dev->unplug_timer_armed = true;
+	return ret;
+}
+
 static bool has_trigger(const struct fdri_fault_spec *s)
 {
 	return s->call || s->nth || s->interval || s->probability < 1.0 || s->space;
@@ -77,7 +96,7 @@ int fdri_fault_arm(struct fdri_device *dev, const struct fdri_fault_spec *spec)
 {
 	struct fdri_device *target = NULL;
 	int64_t now;
-	int id;
+	int id, ret;
 
 	if (!dev->faults)
 		return -EOPNOTSUPP;
@@ -91,23 +110,54 @@ int fdri_fault_arm(struct fdri_device *dev, const struct fdri_fault_spec *spec)
 	id = fdri_faults_add(dev->faults, spec, now);
 	if (id < 0 || !target || target->unplugged)
 		return id;
-	if (!spec->after_ns) {
-		device_site(target);
-		return id;
-	}
-	if (!target->unplug_timer_armed || now + spec->after_ns < target->unplug_timer.deadline) {
-		int ret;
-
-		target->unplug_timer.func = unplug_timer_fired;
-		ret = target->host->timer_arm(target->host_ctx, &target->unplug_timer,
-					      now + spec->after_ns);
-		if (ret) {
-			fdri_faults_clear(dev->faults, (unsigned int)id);
-			return ret;
-		}
-		target->unplug_timer_armed = true;
+	ret = device_unplug_at(target, spec->after_ns ? now + spec->after_ns : 0);
+	if (ret) {
+		fdri_faults_clear(dev->faults, (unsigned int)id);
+		return ret;
 	}
 	return id;
+}
+
+struct start_walk {
+	struct fdri_device *dev;
+	int minor;
+	int64_t now;
+};
+
+static int start_one(void *priv, unsigned int id, const struct fdri_fault_spec *spec,
+		     uint64_t fired)
+{
+	struct start_walk *w = priv;
+
+	(void)id;
+	(void)fired;
+	if (w->dev->unplugged)
+		return 1;
+	if (spec->target == FDRI_FAULT_T_DEVICE && spec->action == FDRI_FAULT_A_UNPLUG &&
+	    !has_trigger(spec) && (spec->device < 0 || spec->device == w->minor))
+		device_unplug_at(w->dev, spec->after_ns ? w->now + spec->after_ns : 0);
+	return 0;
+}
+
+/**
+ * fdri_fault_start_device() - carries out the device faults armed before
+ * @dev had its identity (the daemon's --fault and FAKEDRI_FAULTS specs).
+ * @dev: a device with its registry and primary minor set.
+ *
+ * `unplug,device=N` (or without device=: every device) unplugs it now,
+ * with after=DURATION once that long has passed from now.
+ */
+void fdri_fault_start_device(struct fdri_device *dev)
+{
+	struct start_walk w = {
+		.dev = dev,
+		.minor = fdri_device_minor(dev, FDRI_NODE_TYPE_PRIMARY),
+	};
+
+	if (!dev->faults)
+		return;
+	w.now = dev->host->now(dev->host_ctx);
+	fdri_faults_for_each(dev->faults, start_one, &w);
 }
 
 struct nth_walk {

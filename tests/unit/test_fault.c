@@ -922,6 +922,28 @@ static void fault_ctl_unplug_unplugs_by_minor(void **state)
 	assert_true(fx->dev->unplugged);
 }
 
+static void device_faults_armed_before_the_devices_start_with_them(void **state)
+{
+	struct fx *fx = *state;
+	struct fdri_device *d2 = fx_second_device(fx);
+	struct fdri_faults *reg;
+
+	reg = arm(fx, "unplug,device=1,after=3ms");
+	arm(fx, "unplug,device=7");
+	fdri_device_set_identity(fx->dev, NULL, 0, 128);
+	fdri_device_set_identity(d2, NULL, 1, 129);
+	fdri_device_set_faults(d2, reg);
+	fdri_fault_start_device(fx->dev);
+	fdri_fault_start_device(d2);
+	assert_false(d2->unplugged);
+	fx_advance(&fx->host, 2999999);
+	assert_false(d2->unplugged);
+	fx_advance(&fx->host, 1);
+	assert_true(d2->unplugged);
+	assert_false(fx->dev->unplugged);
+	assert_int_equal(fdri_faults_injected(reg), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -963,6 +985,7 @@ int main(void)
 		FX_TEST(a_device_fault_with_after_unplugs_when_its_time_comes),
 		FX_TEST(a_cleared_device_fault_does_not_unplug_later),
 		FX_TEST(fault_ctl_unplug_unplugs_by_minor),
+		FX_TEST(device_faults_armed_before_the_devices_start_with_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
