@@ -635,8 +635,15 @@ int fdri_fault_format(const struct fdri_fault_spec *spec, char *buf, size_t len)
 		PUT("nth=%" PRIu64, spec->nth);
 	if (spec->interval)
 		PUT("interval=%" PRIu64, spec->interval);
-	if (spec->probability != 1.0)
-		PUT("probability=%.17g", spec->probability);
+	if (spec->probability != 1.0) {
+		/* the shortest form that reads back the same */
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(v, sizeof(v), "%.*g", prec, spec->probability);
+			if (strtod(v, NULL) == spec->probability)
+				break;
+		}
+		PUT("probability=%s", v);
+	}
 	if (spec->seed)
 		PUT("seed=%" PRIu64, spec->seed);
 	if (spec->after_ns) {
