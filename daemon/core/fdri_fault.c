@@ -1019,7 +1019,9 @@ bool fdri_faults_check(struct fdri_faults *f, const struct fdri_fault_site *site
  * @used_client: bytes in use by the calling process before it.
  *
  * Does not number a call: it is part of the allocation's site (its record
- * carries the registry's latest number).
+ * carries the registry's latest number). A cap honours times=, after= and
+ * the device=, pid= and file= filters (no file is known at creation, so a
+ * cap with file= never applies).
  * Returns 0, or -ENOMEM / -ENOSPC from the first limit= fault exceeded.
  */
 int fdri_faults_limit(struct fdri_faults *f, const struct fdri_fault_site *site,
@@ -1032,7 +1034,9 @@ int fdri_faults_limit(struct fdri_faults *f, const struct fdri_fault_site *site,
 		const struct fdri_fault_spec *s = &x->spec;
 		uint64_t used;
 
-		if (s->action != FDRI_FAULT_A_LIMIT)
+		if (s->action != FDRI_FAULT_A_LIMIT || x->times_left == 0)
+			continue;
+		if (s->after_ns && site->now - x->armed_at < s->after_ns)
 			continue;
 		if (s->device >= 0 && s->device != site->device)
 			continue;

@@ -344,7 +344,7 @@ int fdri_file_mmap(struct fdri_file *file, uint64_t offset, uint64_t len, int *m
 			.tid = file->pid,
 			.file = file->id,
 			.ctx = -1, .queue = -1,
-			.size = len,
+			.size = 1,
 			.now = dev->host->now(dev->host_ctx),
 		};
 		struct fdri_fault_hit hit;

@@ -477,6 +477,23 @@ static void limit_caps_the_device_total_or_a_process(void **state)
 	fdri_faults_put(f);
 }
 
+static void limit_honours_times_and_after(void **state)
+{
+	struct fdri_faults *f = fdri_faults_create();
+	struct fdri_fault_spec spec = parse_ok("limit=4K,times=1,after=1s");
+	struct fdri_fault_site s = { .target = FDRI_FAULT_T_ALLOC, .size = 8192, .pid = 1,
+				     .ctx = -1, .queue = -1, .now = 100 };
+
+	(void)state;
+	assert_int_equal(fdri_faults_add(f, &spec, 100), 1);
+	assert_int_equal(fdri_faults_limit(f, &s, 0, 0), 0);
+	s.now = 100 + 1000000000;
+	assert_int_equal(fdri_faults_limit(f, &s, 0, 0), -ENOMEM);
+	assert_int_equal(fdri_faults_limit(f, &s, 0, 0), 0);
+	assert_int_equal(fdri_faults_injected(f), 1);
+	fdri_faults_put(f);
+}
+
 struct recorded {
 	int n;
 	uint64_t call;
@@ -967,6 +984,7 @@ int main(void)
 		cmocka_unit_test(the_first_fault_that_fires_wins),
 		cmocka_unit_test(restart_exempts_the_same_threads_next_call_once),
 		cmocka_unit_test(limit_caps_the_device_total_or_a_process),
+		cmocka_unit_test(limit_honours_times_and_after),
 		cmocka_unit_test(the_hooks_hear_of_every_call_and_injection),
 		cmocka_unit_test(an_empty_registry_numbers_calls_only_for_the_call_hook),
 		cmocka_unit_test(clear_disarms_one_or_all_faults),
