@@ -410,8 +410,13 @@ static int parse_item(struct fdri_fault_spec *s, char *item, bool *have_errno,
 		NEED_VALUE();
 		errno = 0;
 		s->probability = strtod(v, &end);
+		/* the kernel's percent, as a convenience: 5% is 0.05 */
+		if (end != v && *end == '%' && !end[1]) {
+			s->probability /= 100;
+			end++;
+		}
 		if (errno || end == v || *end || !(s->probability >= 0 && s->probability <= 1))
-			FAIL("'%s': probability is a number from 0 to 1", whole);
+			FAIL("'%s': probability is a number from 0 to 1 (or a percentage)", whole);
 	} else if (!strcmp(item, "seed")) {
 		U64(seed);
 	} else if (!strcmp(item, "after")) {
@@ -419,7 +424,12 @@ static int parse_item(struct fdri_fault_spec *s, char *item, bool *have_errno,
 		if (parse_duration(v, &s->after_ns))
 			FAIL("'%s': not a duration (10ms, 2s, 500us, 1.5s; plain numbers are ms)", whole);
 	} else if (!strcmp(item, "times")) {
-		FILTER(times);
+		NEED_VALUE();
+		/* -1: unlimited, as the kernel's */
+		if (strcmp(v, "-1") && parse_i64(v, &s->times))
+			FAIL("'%s': not a number", whole);
+		if (!strcmp(v, "-1"))
+			s->times = -1;
 	} else if (!strcmp(item, "space")) {
 		NEED_VALUE();
 		if (parse_size(v, &s->space))

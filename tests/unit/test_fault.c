@@ -54,6 +54,8 @@ static void specs_round_trip_through_their_canonical_form(void **state)
 	assert_canonical("ioctl=SYNCOBJ_WAIT,delay=1.5s", "ioctl=SYNCOBJ_WAIT,delay=1500ms");
 	assert_canonical("ioctl=GEM_OPEN,delay=250us,after=2s", "ioctl=GEM_OPEN,after=2s,delay=250us");
 	assert_canonical("ioctl=GEM_OPEN,delay=10", "ioctl=GEM_OPEN,delay=10ms");
+	assert_canonical("ioctl=GEM_OPEN,probability=5%,times=-1,errno=EIO",
+			 "ioctl=GEM_OPEN,probability=0.05,errno=EIO");
 	assert_canonical("fence,fence-error=EIO,pid=42", "fence,pid=42,fence-error=EIO");
 	assert_canonical(" alloc-fail , space=4K ", "space=4096,alloc-fail");
 	assert_canonical("limit=16M", "limit=16777216");
@@ -132,7 +134,10 @@ static void bad_specs_are_rejected_with_the_offending_item(void **state)
 	assert_rejected("ioctl=GEM_CLOSE,errno=ENOPE", "'errno=ENOPE': unknown errno");
 	assert_rejected("ioctl=GEM_CLOSE,errno=EIO,errno=EBADF", "'errno=EBADF': errno given twice");
 	assert_rejected("ioctl=GEM_CLOSE,probability=1.5,errno=EIO",
-			"'probability=1.5': probability is a number from 0 to 1");
+			"'probability=1.5': probability is a number from 0 to 1 (or a percentage)");
+	assert_rejected("ioctl=GEM_CLOSE,probability=150%,errno=EIO",
+			"'probability=150%': probability is a number from 0 to 1 (or a percentage)");
+	assert_rejected("ioctl=GEM_CLOSE,times=-2,errno=EIO", "'times=-2': not a number");
 	assert_rejected("ioctl=GEM_CLOSE,after=3h,errno=EIO",
 			"'after=3h': not a duration (10ms, 2s, 500us, 1.5s; plain numbers are ms)");
 	assert_rejected("limit=12Q", "'limit=12Q': not a size (4096, 4K, 16M, 1G)");
