@@ -57,6 +57,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -313,6 +314,7 @@ static const char *const wait_name[W_COUNT] = {
 struct shared {
 	unsigned long consumed[3];
 	unsigned long waits[W_COUNT];
+	unsigned long helper_jobs;
 	int phase[MAX_PROCS];
 };
 
@@ -599,10 +601,131 @@ static void verify_own(struct worker *w)
 		}
 }
 
+/*
+ * The helper thread some workers run beside their main one, on the same
+ * DRM file but its own context, object and timeline syncobj: jobs that
+ * WRITE64 a counter, each signalling the next timeline point, waited for
+ * by GEM_WAIT or by the point (SYNCOBJ_TIMELINE_WAIT), until told to stop.
+ * So a victim often has calls in flight on two threads.
+ */
+struct helper {
+	int fd;
+	uint32_t ctx, bo, tl;
+	uint64_t *map;
+	uint64_t rng, n;
+	int stop;
+	pthread_t thread;
+};
+
+#define HELPER_SIZE 4096
+
+static void *helper_main(void *arg)
+{
+	struct helper *h = arg;
+
+	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
+		uint64_t n = ++h->n, slot = n % (HELPER_SIZE / 8);
+		struct drm_fakedri_submit_bo b = { h->bo, FAKEDRI_SUBMIT_BO_WRITE };
+		struct drm_fakedri_submit_syncobj sy = { h->tl, FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL, n };
+		struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = 8 * slot,
+						      .value = n };
+		struct drm_fakedri_submit s = {
+			.ctx_id = h->ctx, .queue = rnd(&h->rng, NQUEUES), .fence_fd = -1,
+			.duration_ns = rnd(&h->rng, MAX_DUR_NS), .bos = (uintptr_t)&b, .nr_bos = 1,
+			.syncobjs = (uintptr_t)&sy, .nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
+		};
+
+		CHECK(drmIoctl(h->fd, DRM_IOCTL_FAKEDRI_SUBMIT, &s) == 0);
+		if (rnd(&h->rng, 2)) {
+			struct drm_fakedri_gem_wait gw = { .handle = h->bo, .flags = FAKEDRI_GEM_WAIT_WRITE,
+							   .timeout_ns = (int64_t)WAIT_MS * 1000000 };
+
+			CHECK(drmIoctl(h->fd, DRM_IOCTL_FAKEDRI_GEM_WAIT, &gw) == 0);
+		} else {
+			CHECK(drmSyncobjTimelineWait(h->fd, &h->tl, &n, 1, deadline(), 0, NULL) == 0);
+		}
+		if (__atomic_load_n(&h->map[slot], __ATOMIC_RELAXED) != n) {
+			fprintf(stderr, "%s[%d]: its helper's job %" PRIu64 " left %" PRIu64 "\n",
+				who, (int)getpid(), n, h->map[slot]);
+			_exit(1);
+		}
+	}
+	return NULL;
+}
+
+static void helper_start(struct worker *w, struct helper *h)
+{
+	struct drm_fakedri_ctx_create cc = { .priority = 1 };
+
+	h->fd = w->fd;
+	h->rng = rng_next(&w->rng);
+	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &cc) == 0);
+	h->ctx = cc.ctx_id;
+	h->bo = bo_create(w->fd, HELPER_SIZE);
+	h->map = bo_map(w->fd, h->bo, HELPER_SIZE);
+	CHECK(drmSyncobjCreate(w->fd, 0, &h->tl) == 0);
+	CHECK(pthread_create(&h->thread, NULL, helper_main, h) == 0);
+}
+
+static void helper_stop(struct helper *h, bool cleanup)
+{
+	uint64_t v = 0;
+
+	__atomic_store_n(&h->stop, 1, __ATOMIC_RELAXED);
+	CHECK(pthread_join(h->thread, NULL) == 0);
+	/* every point signalled, the last one last */
+	CHECK(drmSyncobjQuery(h->fd, &h->tl, &v, 1) == 0);
+	CHECK(v == h->n);
+	__atomic_add_fetch(&sh->helper_jobs, h->n, __ATOMIC_RELAXED);
+	if (!cleanup)
+		return;
+	CHECK(munmap(h->map, HELPER_SIZE) == 0);
+	bo_close(h->fd, h->bo);
+	CHECK(drmSyncobjDestroy(h->fd, h->tl) == 0);
+	{
+		struct drm_fakedri_ctx_destroy d = { .ctx_id = h->ctx };
+
+		CHECK(drmIoctl(h->fd, DRM_IOCTL_FAKEDRI_CTX_DESTROY, &d) == 0);
+	}
+}
+
+/* A context made for one job and destroyed while the job is pending: the
+ * job still completes (docs/gpu.md), its sync_file says so. */
+static void ctx_churn(struct worker *w)
+{
+	struct drm_fakedri_ctx_create cc = { 0 };
+	struct drm_fakedri_ctx_destroy d = { 0 };
+	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
+	uint64_t tag = (w->serial << 32) | ++w->ntag, got;
+	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
+	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = slot, .value = tag };
+	struct drm_fakedri_submit s = { .flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .fence_fd = -1,
+					.bos = (uintptr_t)&b, .nr_bos = 1,
+					.cmds = (uintptr_t)&cmd, .nr_cmds = 1 };
+	uint32_t ctx = w->ctx;
+
+	phase(P_OWN);
+	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &cc) == 0);
+	w->ctx = cc.ctx_id;
+	submit(w, &s);
+	w->ctx = ctx;
+	d.ctx_id = cc.ctx_id;
+	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_DESTROY, &d) == 0);
+	phase(P_WAIT);
+	wait_poll(s.fence_fd, POLLIN);
+	check_signalled(s.fence_fd);
+	CHECK(close(s.fence_fd) == 0);
+	phase(P_OWN);
+	memcpy(&got, (char *)w->own_map + slot, 8);
+	CHECK(got == tag);
+}
+
 static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t serial, uint64_t seed)
 {
 	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
 	struct drm_fakedri_ctx_create cc = { 0 };
+	struct helper h = { 0 };
+	bool helped, cleanup;
 	uint32_t rounds;
 
 	my_slot = slot;
@@ -628,18 +751,26 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 	w.own_map = bo_map(w.fd, w.own, OWN_SIZE + TAG_SIZE);
 	for (uint64_t i = 0; i < OWN_SIZE / 4; i++)
 		w.own_map[i] = pattern(serial, i);
+	helped = rnd(&w.rng, 2);
+	if (helped)
+		helper_start(&w, &h);
 
 	rounds = 1 + rnd(&w.rng, 4);
 	for (uint32_t r = 0; r < rounds; r++) {
 		uint32_t nops = 1 + rnd(&w.rng, 3);
 
 		for (uint32_t k = 0; k < nops; k++) {
-			switch (rnd(&w.rng, 3)) {
+			switch (rnd(&w.rng, 7)) {
 			case 0:
+			case 1:
 				produce(&w);
 				break;
-			case 1:
+			case 2:
+			case 3:
 				consume(&w);
+				break;
+			case 4:
+				ctx_churn(&w);
 				break;
 			default:
 				own_job(&w);
@@ -650,7 +781,10 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 	}
 	phase(P_EXIT);
 	/* half the survivors clean up, the others leave it to the exit */
-	if (rnd(&w.rng, 2)) {
+	cleanup = rnd(&w.rng, 2);
+	if (helped)
+		helper_stop(&h, cleanup);
+	if (cleanup) {
 		for (int i = 0; i < w.nkept; i++) {
 			bo_close(w.fd, w.kept_bo[i]);
 			CHECK(drmSyncobjDestroy(w.fd, w.kept_so[i]) == 0);
@@ -969,6 +1103,7 @@ int main(int argc, char **argv)
 	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
 	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
 	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2]);
+	printf("chaos: helper threads' jobs in survivors: %lu\n", sh->helper_jobs);
 	printf("chaos: consumers waited for producers by:");
 	for (int k = 0; k < W_COUNT; k++)
 		printf(" %s %lu", wait_name[k], sh->waits[k]);
