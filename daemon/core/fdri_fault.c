@@ -14,6 +14,10 @@
  * armed faults are an array grown only by fdri_faults_add().
  */
 #include "fdri_fault.h"
+#include "fdri_fdobj.h"
+#include "fdri_ioctl.h"
+#include "fdri_sw_sync.h"
+#include "fdri_sync_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <drm.h>
 
 #define FDRI_FAULT_RESTARTS 8
 
@@ -335,6 +341,35 @@ static int set_target(struct fdri_fault_spec *s, enum fdri_fault_target t,
 	return 0;
 }
 
+static bool in_table(const struct fdri_ioctl_desc *t, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (t[i].cmd && t[i].name && !strcmp(t[i].name, name))
+			return true;
+	return false;
+}
+
+/* Whether some file of the daemon has an ioctl of that (table) name: the
+ * core's and every personality's, and those of dma-buf and fence fds. */
+static bool ioctl_known(const char *name)
+{
+	static const char *const pers[] = { "fakedri", "vgem" };
+
+	for (size_t p = 0; p < sizeof(pers) / sizeof(pers[0]); p++) {
+		/* fdri_ioctl_name() reads only the personality of the device */
+		struct fdri_device dev = { .pers = fdri_personality_find(pers[p]) };
+
+		if (!dev.pers)
+			continue;
+		for (unsigned int nr = 0; nr < 0x100; nr++)
+			if (!strcmp(fdri_ioctl_name(&dev, DRM_IO(nr)), name))
+				return true;
+	}
+	return in_table(fdri_dmabuf_ioctls, fdri_dmabuf_num_ioctls, name) ||
+	       in_table(fdri_sync_file_type.ioctls, fdri_sync_file_type.num_ioctls, name) ||
+	       in_table(fdri_sw_sync_type.ioctls, fdri_sw_sync_type.num_ioctls, name);
+}
+
 /* Checks an ioctl name or group and stores its canonical spelling. */
 static int set_ioctl_name(struct fdri_fault_spec *s, const char *v, const char *item,
 			  char *err, size_t errlen)
@@ -360,6 +395,9 @@ static int set_ioctl_name(struct fdri_fault_spec *s, const char *v, const char *
 		s->name[i] = (char)toupper((unsigned char)v[i]);
 	}
 	s->name[n] = 0;
+	if (!ioctl_known(s->name))
+		FAIL("'%s': no such ioctl (names as GEM_CLOSE, PRIME_FD_TO_HANDLE, FAKEDRI_SUBMIT, DMA_BUF_IOCTL_SYNC, SYNC_IOC_MERGE)",
+		     item);
 	return 0;
 }
 

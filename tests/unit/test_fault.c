@@ -149,11 +149,31 @@ static void bad_specs_are_rejected_with_the_offending_item(void **state)
 	assert_rejected("ioctl=GEM-CLOSE,errno=EIO",
 			"'ioctl=GEM-CLOSE': not an ioctl name, a group (gem, prime, syncobj, kms, gpu, dmabuf, syncfile) or *");
 	assert_rejected("ioctl=,errno=EIO", "'ioctl=': ioctl= needs a name, a group or *");
+	assert_rejected("ioctl=GEM_CLSOE,errno=EIO",
+			"'ioctl=GEM_CLSOE': no such ioctl (names as GEM_CLOSE, PRIME_FD_TO_HANDLE, FAKEDRI_SUBMIT, DMA_BUF_IOCTL_SYNC, SYNC_IOC_MERGE)");
 	assert_rejected("ioctl=GEM_CLOSE,nth=1", "'ioctl=GEM_CLOSE,nth=1': no action (errno=, restart=, delay=, fence-error=, hang, alloc-fail, limit=, unplug)");
 	assert_rejected("ioctl=GEM_CLOSE,hang", "'ioctl=GEM_CLOSE,hang': a ioctl fault cannot hang");
 	assert_rejected("device,errno=EIO", "'device,errno=EIO': a device fault cannot errno");
 	assert_rejected("limit=1M,errno=EIO", "'limit=1M,errno=EIO': limit fails with ENOMEM or ENOSPC");
 	assert_rejected("", "'': no action (errno=, restart=, delay=, fence-error=, hang, alloc-fail, limit=, unplug)");
+}
+
+static void every_table_names_its_ioctls(void **state)
+{
+	const char *names[] = { "VERSION", "GEM_CLOSE", "MODE_CREATE_DUMB", "PRIME_FD_TO_HANDLE",
+				"SYNCOBJ_TIMELINE_WAIT", "FAKEDRI_SUBMIT", "FAKEDRI_GEM_CREATE",
+				"VGEM_FENCE_ATTACH", "DMA_BUF_IOCTL_SYNC", "SYNC_IOC_FILE_INFO",
+				"SW_SYNC_IOC_INC" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[64];
+		struct fdri_fault_spec s;
+
+		snprintf(text, sizeof(text), "ioctl=%s,errno=EIO", names[i]);
+		s = parse_ok(text);
+		assert_string_equal(s.name, names[i]);
+	}
 }
 
 static void errno_names_map_both_ways(void **state)
@@ -974,6 +994,7 @@ int main(void)
 		cmocka_unit_test(specs_round_trip_through_their_canonical_form),
 		cmocka_unit_test(parsed_specs_hold_their_values),
 		cmocka_unit_test(bad_specs_are_rejected_with_the_offending_item),
+		cmocka_unit_test(every_table_names_its_ioctls),
 		cmocka_unit_test(errno_names_map_both_ways),
 		cmocka_unit_test(ioctls_belong_to_their_groups),
 		cmocka_unit_test(nth_fires_on_the_nth_matching_call_only),
