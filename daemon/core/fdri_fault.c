@@ -11,7 +11,8 @@
  * holds a pointer to a fault: fdri_faults_check() hands out copies.
  *
  * The registry does no I/O and never allocates on a site's path: the
- * armed faults are an array grown only by fdri_faults_add().
+ * armed faults are an array grown only by fdri_faults_add(). Parsing
+ * reads the core's ioctl tables (read-only) to check ioctl names.
  */
 #include "fdri_fault.h"
 #include "fdri_fdobj.h"
