@@ -10,30 +10,43 @@
  * The parent is the broker: it opens the primary node first (so it is the
  * DRM master and authenticates the workers that open the primary node, as
  * a display server would) and keeps a pool of shared buffers. Each worker
- * holds a socket (SOCK_SEQPACKET) to the parent and does a few rounds of:
+ * (P at a time, default 8) holds a socket (SOCK_SEQPACKET) to the parent,
+ * opens the primary node (GET_MAGIC, the parent's AUTH_MAGIC) or the
+ * render node, and does a few rounds of:
  * - produce: a new object filled with a value V by a GPU job (FILL) that
- *   signals a new syncobj; the object's dma-buf and the syncobj's fd go to
- *   the parent over SCM_RIGHTS with V, the size, the flink name (workers on
- *   the primary node) and the object's id;
+ *   signals a new syncobj and returns a sync_file; the object's dma-buf,
+ *   the syncobj's fd and the sync_file go to the parent over SCM_RIGHTS
+ *   with V, the size, the flink name (workers on the primary node) and the
+ *   object's id; the worker keeps its handles for a while, or not;
  * - consume: an item of the pool, imported by PRIME or, on the primary
  *   node, by GEM_OPEN of its flink name (a name whose object is gone may
  *   fail, or name another object: then the id differs, and PRIME is used);
- *   a GPU job waits for the syncobj (and implicitly for the buffer), COPYs
- *   it into an object of the worker's own and returns a sync_file; after
- *   poll() on it the copy and the dma-buf's own mapping must hold V;
+ *   it waits for the producer in one of six ways (not at all, SYNCOBJ_WAIT,
+ *   dma-buf poll, DMA_BUF_IOCTL_SYNC, EXPORT_SYNC_FILE, the producer's
+ *   sync_file), then a GPU job waits for the syncobj or the sync_file
+ *   (FENCE_FD_IN) and implicitly for the buffer, COPYs it into an object
+ *   of the worker's own and returns a sync_file; after poll() on it, the
+ *   copy and the dma-buf's own mapping must hold V;
  * - own: a GPU job WRITE64s a tag into the worker's private object, whose
  *   other pages hold a CPU-written pattern; after GEM_WAIT the tag is there
- *   and, at the end of each round, the pattern is intact.
- * A worker that finishes its rounds exits 0: a survivor, verified. Any
- * failed check or ioctl exits 1, which fails the run.
+ *   and, at the end of each round, the pattern is intact;
+ * - ctx churn: the same on a context destroyed while its job is pending.
+ * Half the workers also run a helper thread (its own context, jobs waited
+ * by GEM_WAIT or timeline syncobj points), and a quarter fork a twin that
+ * shares their DRM file and runs jobs on its own context. A worker that
+ * finishes its rounds joins its thread, waits for its twin and exits 0 (half
+ * of them after closing everything, half leaving it to the exit): a
+ * survivor, verified. Any failed check or ioctl exits 1: the run fails.
  *
  * The parent serves the workers' messages; after each one, with
- * probability 1/M (--kill-every, default 8), it SIGKILLs a random worker
- * (wherever it is: in an ioctl, waiting for a job, holding fds in flight)
- * and respawns one, until N kills (--kills, default 1000). The choices
- * come from a PRNG seeded by --seed (printed), so a failure names the seed
- * (the points where the victims die still depend on the scheduler). Then
- * the workers left finish, the parent closes the pool, and checks:
+ * probability 1/M (--kill-every, default 8), it SIGKILLs a random worker's
+ * process group (the worker and its twin), wherever it is: in an ioctl,
+ * parked in a wait, with fds in flight; then it respawns one, until N
+ * kills (--kills, default 1000). The choices come from a PRNG seeded by
+ * --seed (printed), so a failure names the seed (the points where the
+ * victims die still depend on the scheduler; a histogram of them is
+ * printed). Then the workers left finish, the parent closes the pool, and
+ * checks:
  * - every count of DEVICE_STATS (files, objects, dma-bufs, backed bytes,
  *   fences, fence fds, waiters, jobs) is back at the baseline taken before
  *   the first worker, and no sync hazard was counted; the daemon sees the
@@ -42,10 +55,12 @@
  * - the daemon still answers a new open;
  * - its memory is bounded: VmRSS of the daemon (our parent under `fakedri
  *   run`) at the end is at most 2x its value after the first 100 kills
- *   plus 16 MiB (plus 64 MiB in sanitizer builds, whose allocators keep
- *   freed memory in quarantine); it is printed every 100 kills.
+ *   plus 16 MiB (plus 32 MiB in ASan builds, whose allocator keeps freed
+ *   memory in quarantine; ctest makes it 16 MiB); it is printed every 100
+ *   kills.
  * Figures printed: kills, spawns, survivors verified, consumes (by PRIME
- * and flink, stale names), leaks found, RSS. Exit 0 if all checks passed.
+ * and flink, stale names), waits by kind, jobs of threads and twins, where
+ * victims died, leaks found, RSS. Exit 0 if all checks passed.
  *
  * Nothing sleeps: workers synchronise with fences and the parent's
  * replies. The parent owns the pool's fds (closed on eviction and at the
@@ -314,8 +329,8 @@ static const char *const wait_name[W_COUNT] = {
 struct shared {
 	unsigned long consumed[3];
 	unsigned long waits[W_COUNT];
-	unsigned long helper_jobs;
-	int phase[MAX_PROCS];
+	unsigned long helper_jobs, twin_jobs;
+	int phase[MAX_PROCS + 1];	/* [MAX_PROCS]: the twins' */
 };
 
 static struct shared *sh;
@@ -720,12 +735,79 @@ static void ctx_churn(struct worker *w)
 	CHECK(got == tag);
 }
 
+/*
+ * A twin: a child the worker forks after its setup, which shares the
+ * worker's DRM file (fork shares it, as the kernel's) and, on its own
+ * context and object, runs jobs that WRITE64 a counter, waiting for each
+ * by its sync_file. The worker waits for it before it exits; a victim's
+ * twin dies with it (the parent kills the process group).
+ */
+static pid_t twin_start(struct worker *w)
+{
+	uint64_t rng = rng_next(&w->rng);
+	uint32_t n = 1 + rnd(&rng, 16);
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct drm_fakedri_ctx_create cc = { 0 };
+		uint32_t bo;
+		uint64_t *map;
+
+		close(w->sock);
+		who = "chaos twin";
+		my_slot = MAX_PROCS;	/* its phases are not the worker's */
+		CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &cc) == 0);
+		bo = bo_create(w->fd, 4096);
+		map = bo_map(w->fd, bo, 4096);
+		for (uint64_t k = 1; k <= n; k++) {
+			struct drm_fakedri_submit_bo b = { bo, FAKEDRI_SUBMIT_BO_WRITE };
+			struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64,
+							      .dst_offset = 8 * k, .value = k };
+			struct drm_fakedri_submit s = {
+				.flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .ctx_id = cc.ctx_id,
+				.queue = rnd(&rng, NQUEUES), .fence_fd = -1,
+				.duration_ns = rnd(&rng, MAX_DUR_NS), .bos = (uintptr_t)&b,
+				.nr_bos = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
+			};
+
+			CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_SUBMIT, &s) == 0);
+			wait_poll(s.fence_fd, POLLIN);
+			check_signalled(s.fence_fd);
+			CHECK(close(s.fence_fd) == 0);
+			CHECK(map[k] == k);
+		}
+		/* the file is the worker's too: give back what we made */
+		CHECK(munmap(map, 4096) == 0);
+		bo_close(w->fd, bo);
+		{
+			struct drm_fakedri_ctx_destroy d = { .ctx_id = cc.ctx_id };
+
+			CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_DESTROY, &d) == 0);
+		}
+		__atomic_add_fetch(&sh->twin_jobs, n, __ATOMIC_RELAXED);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void twin_wait(pid_t pid)
+{
+	int status;
+
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t serial, uint64_t seed)
 {
 	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
 	struct drm_fakedri_ctx_create cc = { 0 };
 	struct helper h = { 0 };
 	bool helped, cleanup;
+	pid_t twin = 0;
 	uint32_t rounds;
 
 	my_slot = slot;
@@ -751,6 +833,9 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 	w.own_map = bo_map(w.fd, w.own, OWN_SIZE + TAG_SIZE);
 	for (uint64_t i = 0; i < OWN_SIZE / 4; i++)
 		w.own_map[i] = pattern(serial, i);
+	/* a twin before any thread: fork() copies only the calling one */
+	if (rnd(&w.rng, 4) == 0)
+		twin = twin_start(&w);
 	helped = rnd(&w.rng, 2);
 	if (helped)
 		helper_start(&w, &h);
@@ -784,6 +869,8 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 	cleanup = rnd(&w.rng, 2);
 	if (helped)
 		helper_stop(&h, cleanup);
+	if (twin)
+		twin_wait(twin);
 	if (cleanup) {
 		for (int i = 0; i < w.nkept; i++) {
 			bo_close(w.fd, w.kept_bo[i]);
@@ -844,9 +931,12 @@ static void spawn(int i, uint64_t seed)
 			if (j != i && slots[j].pid)
 				close(slots[j].sock);
 		who = "chaos worker";
+		/* its own process group, which its twin joins and the kill hits */
+		setpgid(0, 0);
 		worker_main(i, sv[1], slots[i].serial, seed ^ (slots[i].serial * 0x2545f4914f6cdd1dull));
 	}
 	close(sv[1]);
+	setpgid(pid, pid);	/* whichever of us comes first */
 	slots[i].pid = pid;
 	slots[i].sock = sv[0];
 }
@@ -1042,7 +1132,8 @@ int main(int argc, char **argv)
 
 				if (!slots[v].pid)
 					continue;
-				CHECK(kill(slots[v].pid, SIGKILL) == 0);
+				/* the worker and its twin, if any */
+				CHECK(kill(-slots[v].pid, SIGKILL) == 0 || errno == ESRCH);
 				reap(v, true);
 				spawn(v, seed);
 				if (kills != before && kills % 100 == 0) {
@@ -1098,12 +1189,13 @@ int main(int argc, char **argv)
 	rss(daemon, &rss_end, &hwm_end);
 	if (rss_warm < 0)
 		rss_warm = rss0;
-	bound_kib = 2 * rss_warm + 16 * 1024 + (SANITIZED ? 64 * 1024 : 0);
+	bound_kib = 2 * rss_warm + 16 * 1024 + (SANITIZED ? 32 * 1024 : 0);
 	printf("chaos: %" PRIu64 " kills, %" PRIu64 " spawns, %" PRIu64 " survivors verified, %" PRIu64 " messages in %.1f s\n",
 	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
 	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
 	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2]);
-	printf("chaos: helper threads' jobs in survivors: %lu\n", sh->helper_jobs);
+	printf("chaos: jobs of helper threads in survivors %lu, of twins (forked children sharing a worker's DRM file) %lu\n",
+	       sh->helper_jobs, sh->twin_jobs);
 	printf("chaos: consumers waited for producers by:");
 	for (int k = 0; k < W_COUNT; k++)
 		printf(" %s %lu", wait_name[k], sh->waits[k]);
