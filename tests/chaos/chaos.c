@@ -30,7 +30,10 @@
  * - own: a GPU job WRITE64s a tag into the worker's private object, whose
  *   other pages hold a CPU-written pattern; after GEM_WAIT the tag is there
  *   and, at the end of each round, the pattern is intact;
- * - ctx churn: the same on a context destroyed while its job is pending.
+ * - ctx churn: the same on a context destroyed while its job is pending;
+ * - gated: the same with a job that waits for a fence of a sw_sync timeline
+ *   the worker holds while it pings the parent (a kill then leaves the job
+ *   to the timeline's release); then the worker signals it or closes it.
  * Half the workers also run a helper thread (its own context, jobs waited
  * by GEM_WAIT or timeline syncobj points), and a quarter fork a twin that
  * shares their DRM file and runs jobs on its own context. A worker that
@@ -139,7 +142,7 @@ static uint32_t rnd(uint64_t *s, uint32_t n)
 
 /* --- messages between the parent and a worker --- */
 
-enum { M_HELLO = 1, M_OK, M_PUT, M_GET, M_ITEM, M_NONE };
+enum { M_HELLO = 1, M_OK, M_PUT, M_GET, M_ITEM, M_NONE, M_PING };
 
 /* PUT and ITEM carry the shared buffer's dma-buf, the syncobj its FILL job
  * signals and that job's sync_file, in this order */
@@ -299,6 +302,7 @@ enum phase {
 	P_PRODUCE,	/* making, sharing a buffer */
 	P_CONSUME,	/* importing, copying, checking a shared buffer */
 	P_WAIT,		/* waiting for a job: poll, syncobj wait, GEM_WAIT */
+	P_GATED,	/* holding the sw_sync fence a job of its waits for */
 	P_OWN,		/* a job on its private object */
 	P_VERIFY,	/* reading its private pattern */
 	P_EXIT,		/* cleaning up */
@@ -306,7 +310,7 @@ enum phase {
 };
 
 static const char *const phase_name[P_COUNT] = {
-	"start", "setup", "produce", "consume", "wait", "own", "verify", "exit",
+	"start", "setup", "produce", "consume", "wait", "gated", "own", "verify", "exit",
 };
 
 /* How a consumer waits for the producer before it submits its copy. */
@@ -329,7 +333,7 @@ static const char *const wait_name[W_COUNT] = {
 struct shared {
 	unsigned long consumed[3];
 	unsigned long waits[W_COUNT];
-	unsigned long helper_jobs, twin_jobs;
+	unsigned long helper_jobs, twin_jobs, gated_jobs;
 	int phase[MAX_PROCS + 1];	/* [MAX_PROCS]: the twins' */
 };
 
@@ -809,6 +813,61 @@ static void twin_wait(pid_t pid)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
+struct sw_create_fence {
+	uint32_t value;
+	char name[32];
+	int32_t fence;
+};
+#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
+#define SW_INC _IOW('W', 1, uint32_t)
+
+/*
+ * A job gated by a fence of a sw_sync timeline the worker holds: it waits
+ * (FENCE_FD_IN) while the worker pings the parent, which may kill it then,
+ * leaving the job to a timeline whose last fd closes (its fence fails with
+ * ENOENT, the job runs anyway, as drm_sched's). Else the worker signals
+ * the point, or closes the timeline itself; the job completes and writes
+ * its tag.
+ */
+static void gated_job(struct worker *w)
+{
+	struct sw_create_fence cf = { .value = 1, .name = "chaos-gate" };
+	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
+	uint64_t tag = (w->serial << 32) | ++w->ntag, got;
+	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
+	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = slot, .value = tag };
+	struct drm_fakedri_submit s = { .flags = FAKEDRI_SUBMIT_FENCE_FD_IN | FAKEDRI_SUBMIT_FENCE_FD_OUT,
+					.bos = (uintptr_t)&b, .nr_bos = 1,
+					.cmds = (uintptr_t)&cmd, .nr_cmds = 1 };
+	struct msg m = { .op = M_PING };
+	uint32_t one = 1;
+	int tl, fds[NFD];
+
+	phase(P_OWN);
+	tl = open("/dev/sw_sync", O_RDWR | O_CLOEXEC);
+	CHECK(tl >= 0);
+	CHECK(ioctl(tl, SW_CREATE_FENCE, &cf) == 0 && cf.fence >= 0);
+	s.fence_fd = cf.fence;
+	submit(w, &s);
+	CHECK(close(cf.fence) == 0);
+	phase(P_GATED);
+	wsend(w, &m, NULL, 0);
+	wrecv(w, &m, fds);
+	CHECK(m.op == M_OK);
+	if (rnd(&w->rng, 2))
+		CHECK(ioctl(tl, SW_INC, &one) == 0);
+	CHECK(close(tl) == 0);
+	phase(P_WAIT);
+	wait_poll(s.fence_fd, POLLIN);
+	check_signalled(s.fence_fd);
+	CHECK(close(s.fence_fd) == 0);
+	phase(P_OWN);
+	memcpy(&got, (char *)w->own_map + slot, 8);
+	CHECK(got == tag);
+	__atomic_add_fetch(&sh->gated_jobs, 1, __ATOMIC_RELAXED);
+}
+
 static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t serial, uint64_t seed)
 {
 	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
@@ -853,7 +912,7 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 		uint32_t nops = 1 + rnd(&w.rng, 3);
 
 		for (uint32_t k = 0; k < nops; k++) {
-			switch (rnd(&w.rng, 7)) {
+			switch (rnd(&w.rng, 8)) {
 			case 0:
 			case 1:
 				produce(&w);
@@ -864,6 +923,9 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 				break;
 			case 4:
 				ctx_churn(&w);
+				break;
+			case 5:
+				gated_job(&w);
 				break;
 			default:
 				own_job(&w);
@@ -998,6 +1060,9 @@ static void serve(int i, const struct msg *m, int *fds)
 			fds[k] = -1;
 		}
 		npool++;
+		break;
+	case M_PING:
+		send_msg(slots[i].sock, &r, NULL, 0);
 		break;
 	case M_GET:
 		if (!npool) {
@@ -1209,8 +1274,8 @@ int main(int argc, char **argv)
 	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
 	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
 	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2]);
-	printf("chaos: jobs of helper threads in survivors %lu, of twins (forked children sharing a worker's DRM file) %lu\n",
-	       sh->helper_jobs, sh->twin_jobs);
+	printf("chaos: jobs of helper threads in survivors %lu, of twins (forked children sharing a worker's DRM file) %lu, gated by a sw_sync fence %lu\n",
+	       sh->helper_jobs, sh->twin_jobs, sh->gated_jobs);
 	printf("chaos: consumers waited for producers by:");
 	for (int k = 0; k < W_COUNT; k++)
 		printf(" %s %lu", wait_name[k], sh->waits[k]);
