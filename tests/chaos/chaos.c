@@ -51,8 +51,9 @@
  * printed). Then the workers left finish, the parent closes the pool, and
  * checks:
  * - every count of DEVICE_STATS (files, objects, dma-bufs, backed bytes,
- *   fences, fence fds, waiters, jobs) is back at the baseline taken before
- *   the first worker, and no sync hazard was counted; the daemon sees the
+ *   fences, fence fds, waiters, jobs) and the number of fds the daemon has
+ *   open are back at the baseline taken before the first worker, and no
+ *   sync hazard was counted; the daemon sees the
  *   last closes of fence fds on its own time, so the counts are read again
  *   (with sched_yield()) until they match, within a bound;
  * - the daemon still answers a new open;
@@ -71,6 +72,7 @@
  * reaped); a worker closes everything it inherited from the parent.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1083,6 +1085,24 @@ static void serve(int i, const struct msg *m, int *fds)
 	close_fds(fds);
 }
 
+/* the fds @pid has open */
+static long count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	long n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	CHECK(dir);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
 /* VmRSS and VmHWM of @pid in KiB */
 static void rss(pid_t pid, long *now, long *peak)
 {
@@ -1123,7 +1143,7 @@ int main(int argc, char **argv)
 	long rss0, hwm0, rss_warm = -1, rss_end, hwm_end, bound_kib;
 	pid_t daemon = getppid();
 	int64_t t0, t_settle;
-	long settle = 0, leaks = 0;
+	long settle = 0, leaks = 0, fds0, fds_end;
 	drmVersionPtr ver;
 	int live, fresh;
 
@@ -1162,6 +1182,7 @@ int main(int argc, char **argv)
 	}
 	stats(card, &base);
 	rss(daemon, &rss0, &hwm0);
+	fds0 = count_fds(daemon);
 	printf("chaos: seed %" PRIu64 ", %d processes, a kill every %" PRIu64 " messages on average, %" PRIu64 " kills\n",
 	       seed, nprocs, kill_every, target);
 	printf("chaos: daemon pid %d: VmRSS %ld KiB at the start\n", (int)daemon, rss0);
@@ -1244,7 +1265,8 @@ int main(int argc, char **argv)
 	t_settle = now_ns();
 	for (;; settle++) {
 		stats(card, &st);
-		if (same(&st, &base) || now_ns() - t_settle > SETTLE_NS)
+		fds_end = count_fds(daemon);
+		if ((same(&st, &base) && fds_end == fds0) || now_ns() - t_settle > SETTLE_NS)
 			break;
 		sched_yield();
 	}
@@ -1261,6 +1283,10 @@ int main(int argc, char **argv)
 				fprintf(stderr, "chaos: LEAK: %s %" PRIu64 " -> %" PRIu64 "\n", names[i], a[i], b[i]);
 				leaks++;
 			}
+	}
+	if (fds_end != fds0) {
+		fprintf(stderr, "chaos: LEAK: the daemon's open fds %ld -> %ld\n", fds0, fds_end);
+		leaks++;
 	}
 	if (st.hazards != base.hazards) {
 		fprintf(stderr, "chaos: %llu sync hazards\n", (unsigned long long)(st.hazards - base.hazards));
@@ -1283,8 +1309,8 @@ int main(int argc, char **argv)
 	for (int p = 0; p < P_COUNT; p++)
 		printf(" %s %" PRIu64, phase_name[p], killed_in[p]);
 	printf("\n");
-	printf("chaos: counts back at the baseline after %ld extra reads: %s; %ld leaks found\n",
-	       settle, leaks ? "NO" : "yes", leaks);
+	printf("chaos: counts and the daemon's open fds (%ld -> %ld) back at the baseline after %ld extra reads: %s; %ld leaks found\n",
+	       fds0, fds_end, settle, leaks ? "NO" : "yes", leaks);
 	printf("chaos: daemon VmRSS %ld KiB at the start, %ld after 100 kills, %ld at the end (bound %ld); VmHWM %ld KiB\n",
 	       rss0, rss_warm, rss_end, bound_kib, hwm_end);
 	if (rss_end > bound_kib) {
