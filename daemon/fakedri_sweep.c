@@ -10,9 +10,11 @@
  * and for every errno the kernel can really return for that ioctl (the
  * table below, from the kernel's code paths), one more run with
  * `--fault call=N,ioctl=NAME,errno=E`: call N alone fails. Each run is
- * bounded by --timeout (its process group is killed: a hang), and its
- * exit status, signal, and the objects, dma-bufs and files the daemon
- * still held when PROGRAM exited (`--stats`) make one row of the table.
+ * bounded by --timeout (then SIGTERM, which `fakedri run` passes on to
+ * PROGRAM, and a second later its whole process group is killed: a hang),
+ * and its exit status, signal, whether the fault fired, and the objects,
+ * dma-bufs and files the daemon still held when PROGRAM exited (`--stats`)
+ * make one row of the table.
  *
  * Owns: the runs (struct sweep_run: an array sized once after the
  * recording run, freed at exit), the children (one process group per run,
@@ -397,6 +399,7 @@ nomem:
 /* ------------------------------------------------------------------ */
 
 #define SITE_NAME_MAX 64
+#define HANG_GRACE_NS INT64_C(1000000000) /* after the time limit's SIGTERM */
 
 struct sweep_run {
 	unsigned int idx;         /* 0: the recording run */
@@ -562,9 +565,9 @@ static char *read_tail(const char *path, size_t max)
 	return buf;
 }
 
-/* @r's leader has exited (or timed out: @hang): kill what is left of its
- * group, reap it and read its results. */
-static void run_finish(struct sweep *sw, struct sweep_run *r, bool hang)
+/* @r's leader has exited (@exited), or did not even after SIGTERM: kill
+ * what is left of its group, reap it and read its results. */
+static void run_finish(struct sweep *sw, struct sweep_run *r, bool exited)
 {
 	char path[PATH_MAX + 16];
 	siginfo_t si;
@@ -573,7 +576,7 @@ static void run_finish(struct sweep *sw, struct sweep_run *r, bool hang)
 
 	/* the leader stays a zombie (WNOWAIT), so its group id is still ours */
 	memset(&si, 0, sizeof(si));
-	if (!hang)
+	if (exited)
 		waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOWAIT);
 	kill(-r->pid, SIGKILL);
 	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
@@ -582,11 +585,11 @@ static void run_finish(struct sweep *sw, struct sweep_run *r, bool hang)
 	r->pidfd = -1;
 	r->ns = now_ns() - r->start;
 	r->done = true;
-	r->hang = hang;
 	r->exit_code = -1;
-	if (WIFSIGNALED(r->status)) {
-		if (!hang)
-			r->daemon_sig = WTERMSIG(r->status);
+	if (r->hang) {
+		/* whatever ended it was our SIGTERM or SIGKILL */
+	} else if (WIFSIGNALED(r->status)) {
+		r->daemon_sig = WTERMSIG(r->status);
 	} else if (WEXITSTATUS(r->status) > 128) {
 		r->sig = WEXITSTATUS(r->status) - 128; /* fakedri run: 128 + PROGRAM's signal */
 	} else {
@@ -600,7 +603,7 @@ static void run_finish(struct sweep *sw, struct sweep_run *r, bool hang)
 		r->dmabufs = stat_value(text, "dmabufs", &found);
 		r->files = stat_value(text, "files", &found);
 		r->stats = found;
-		if (r->stats && !hang) {
+		if (r->stats && !r->hang) {
 			bool has_sig = false;
 			long long sig = stat_value(text, "signal", &has_sig);
 
@@ -629,7 +632,8 @@ static bool run_crashed(const struct sweep_run *r)
 
 static bool run_leaks(const struct sweep *sw, const struct sweep_run *r)
 {
-	return r->stats && run_leaked(r) > sw->base_leaked;
+	/* a hung run's processes still held theirs when they were stopped */
+	return r->stats && !r->hang && run_leaked(r) > sw->base_leaked;
 }
 
 static bool run_fired(const struct sweep_run *r)
@@ -691,8 +695,18 @@ static int run_all(struct sweep *sw, struct sweep_run *runs, size_t n)
 			struct sweep_run *r = active[k];
 			bool exited = pr > 0 && (pfd[k].revents & (POLLIN | POLLHUP));
 
-			if (exited || now >= r->deadline || ret) {
-				run_finish(sw, r, !exited);
+			if (!exited && !ret && now >= r->deadline && !r->hang) {
+				/*
+				 * The time limit: `fakedri run` passes SIGTERM on
+				 * to PROGRAM, then writes its stats and exits;
+				 * whatever is left is killed a grace period later.
+				 */
+				r->hang = true;
+				kill(r->pid, SIGTERM);
+				r->deadline = now + (sw->o.timeout_ns < HANG_GRACE_NS ?
+						     sw->o.timeout_ns : HANG_GRACE_NS);
+			} else if (exited || now >= r->deadline || ret) {
+				run_finish(sw, r, exited);
 				active[k] = active[--nactive];
 				pfd[k] = pfd[nactive];
 				continue;
