@@ -768,7 +768,6 @@ static int plan_runs(struct sweep *sw, size_t *cap)
 	while (fgets(line, sizeof(line), f)) {
 		char name[SITE_NAME_MAX], errs[256], *save = NULL;
 		unsigned long long call;
-		const char *list;
 		bool ioctl;
 
 		if (sscanf(line, "%llu %63s", &call, name) != 2)
@@ -795,16 +794,14 @@ static int plan_runs(struct sweep *sw, size_t *cap)
 		}
 		if (sw->o.nerrnos) {
 			errs[0] = '\0';
-			for (size_t k = 0; k < sw->o.nerrnos; k++) {
+			for (size_t k = 0; k < sw->o.nerrnos && strlen(errs) + 2 < sizeof(errs); k++) {
 				strncat(errs, sw->o.errnos[k], sizeof(errs) - strlen(errs) - 2);
 				strcat(errs, " ");
 			}
-			list = errs;
 		} else {
 			snprintf(errs, sizeof(errs), "%s", errnos_of(name));
-			list = errs;
 		}
-		for (char *e = strtok_r((char *)list, " ", &save); e; e = strtok_r(NULL, " ", &save)) {
+		for (char *e = strtok_r(errs, " ", &save); e; e = strtok_r(NULL, " ", &save)) {
 			struct sweep_run *r = add_run(sw, cap);
 
 			if (!r)
