@@ -934,7 +934,9 @@ static void text_row(const struct sweep *sw, const struct sweep_run *r, FILE *ou
 		snprintf(crash, sizeof(crash), "%s", sig_name(r->sig));
 	else
 		snprintf(crash, sizeof(crash), "-");
-	if (r->stats)
+	if (r->hang)
+		snprintf(leaked, sizeof(leaked), "-"); /* what its stopped processes held */
+	else if (r->stats)
 		snprintf(leaked, sizeof(leaked), "%lld%s", run_leaked(r),
 			 run_leaks(sw, r) ? " LEAK" : "");
 	else

@@ -1,7 +1,7 @@
 /*
- * planted_bugs.c - a small libdrm client with two error-path bugs planted
+ * planted_bugs.c - a small libdrm client with three error-path bugs planted
  * on purpose, for `fakedri sweep`'s test (tests/sweep/test_sweep.sh): the
- * sweep must find exactly these two and call every other path clean.
+ * sweep must find exactly these three and call every other path clean.
  *
  * What it does, one step at a time (each process waits for the other, so
  * the daemon numbers the calls the same way in every run):
@@ -21,6 +21,9 @@
  *           forgets to stop the helper, which lives on holding its DRM
  *           file and buffer B: the daemon still has 1 object and 1 file
  *           when main exits.
+ *   BUG 3 (hang):  when the helper's GEM_CLOSE fails, it goes back to
+ *           waiting for the next buffer without answering, and main waits
+ *           for the answer forever.
  * The helper never notices main's exit by itself (it holds main's end of
  * their socket pair too); it ends when told to, or when the process that
  * started main (`fakedri run`, whose pid main passes it) exits, so it never
@@ -160,9 +163,12 @@ static int helper(int sock, pid_t starter)
 				ok = p[0] == PIXEL ? 'o' : 'f';
 				munmap(p, size);
 			}
-			if (drmCloseBufferHandle(fd, imported))
-				fprintf(stderr, "planted: helper: GEM_CLOSE: %s (ignored)\n",
-					strerror(errno));
+			if (drmCloseBufferHandle(fd, imported)) {
+				/* BUG 3: goes back to waiting without answering */
+				perror("planted: helper: GEM_CLOSE");
+				close(buf);
+				continue;
+			}
 		}
 		if (buf >= 0)
 			close(buf);

@@ -2,7 +2,8 @@
 # test_sweep.sh - `fakedri sweep` cases (tests/sweep/CMakeLists.txt).
 # usage: test_sweep.sh CASE FAKEDRI PLANTED EXPECTED PIPELINE
 #   planted_table     the text table of planted_bugs is exactly EXPECTED,
-#                     and sweep exits 1 (it found the crash and the leak)
+#                     and sweep exits 1 (it found the crash, the leak and
+#                     the hang)
 #   planted_parallel  the same table with --jobs 4
 #   planted_json      --format json --output: the summary's counts and rows
 #   planted_junit     --format junit --output: failures, and one testcase a run
@@ -30,6 +31,11 @@ sweep() {
 	rc=$?
 }
 
+# planted_bugs' hang costs one time limit per run that meets it; a run
+# without a fault takes some 20 ms (200 ms under ASan)
+T="--timeout 2s"
+
+
 rows() { # the table's rows (not the header, not the summary)
 	grep -E '^ *[0-9]+ ' "$1"
 }
@@ -38,30 +44,32 @@ case $case_ in
 planted_table|planted_parallel)
 	jobs=1
 	[ "$case_" = planted_parallel ] && jobs=4
-	sweep --jobs $jobs -- "$planted"
+	sweep $T --jobs $jobs -- "$planted"
 	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
 	diff -u "$expected" "$tmp/out" || fail "the table differs from $expected"
 	;;
 planted_json)
-	sweep --format json --output "$tmp/r.json" -- "$planted"
+	sweep $T --format json --output "$tmp/r.json" -- "$planted"
 	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
 	crashed=$(grep -c 'SIGSEGV' "$expected")
 	leaked=$(grep -c 'LEAK' "$expected")
+	hung=$(grep -c 'HANG' "$expected")
 	runs=$(rows "$expected" | wc -l)
-	grep -q "\"summary\": {\"runs\": $((runs - 1)), \"crashed\": $crashed, \"hung\": 0, \"leaked\": $leaked}" \
+	grep -q "\"summary\": {\"runs\": $((runs - 1)), \"crashed\": $crashed, \"hung\": $hung, \"leaked\": $leaked}" \
 		"$tmp/r.json" || fail "summary: $(grep summary "$tmp/r.json")"
 	[ "$(grep -c '"run": ' "$tmp/r.json")" = "$runs" ] || fail "not $runs rows in the JSON"
 	[ "$(grep -c '"signal": "SIGSEGV"' "$tmp/r.json")" = "$crashed" ] || fail "SIGSEGV rows"
 	[ "$(grep -c '"leak": true' "$tmp/r.json")" = "$leaked" ] || fail "leak rows"
+	[ "$(grep -c '"hang": true' "$tmp/r.json")" = "$hung" ] || fail "hang rows"
 	if command -v jq >/dev/null 2>&1; then
 		jq -e ".runs | length == $runs" "$tmp/r.json" >/dev/null || fail "jq: not valid"
 	fi
 	diff -u "$expected" "$tmp/out" || fail "the text table on stdout differs"
 	;;
 planted_junit)
-	sweep --format junit --output "$tmp/r.xml" -- "$planted"
+	sweep $T --format junit --output "$tmp/r.xml" -- "$planted"
 	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
-	bad=$(grep -cE 'SIGSEGV|LEAK' "$expected")
+	bad=$(grep -cE 'SIGSEGV|LEAK|HANG' "$expected")
 	runs=$(rows "$expected" | wc -l)
 	grep -q "tests=\"$((runs - 1))\" failures=\"$bad\"" "$tmp/r.xml" || fail "testsuite counts"
 	[ "$(grep -c '<testcase ' "$tmp/r.xml")" = "$((runs - 1))" ] || fail "testcases"
@@ -69,12 +77,14 @@ planted_junit)
 		fail "crash failures"
 	[ "$(grep -c '<failure message="leaked 1 objects, 0 dma-bufs, 1 files"' "$tmp/r.xml")" = \
 	  "$(grep -c LEAK "$expected")" ] || fail "leak failures"
+	[ "$(grep -c '<failure message="hung (time limit)"' "$tmp/r.xml")" = "$(grep -c HANG "$expected")" ] ||
+		fail "hang failures"
 	if command -v xmllint >/dev/null 2>&1; then
 		xmllint --noout "$tmp/r.xml" || fail "xmllint: not well-formed"
 	fi
 	;;
 planted_only)
-	sweep --only PRIME_HANDLE_TO_FD -- "$planted"
+	sweep $T --only PRIME_HANDLE_TO_FD -- "$planted"
 	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
 	grep PRIME_HANDLE_TO_FD "$expected" | sed 's/^ *[0-9]* //' >"$tmp/want"
 	rows "$tmp/out" | grep -v 'recording run' | sed 's/^ *[0-9]* //' >"$tmp/got"
@@ -83,11 +93,11 @@ planted_only)
 	grep -q "^summary: $n runs: 0 crashed, 0 hung, $n leaked" "$tmp/out" || fail "summary"
 	;;
 planted_max_runs)
-	sweep --max-runs 4 --seed 7 -- "$planted"
+	sweep $T --max-runs 4 --seed 7 -- "$planted"
 	grep -q '^summary: 4 runs:' "$tmp/out" || fail "not 4 runs"
 	[ "$(rows "$tmp/out" | wc -l)" = 5 ] || fail "not 4 rows and the recording run"
 	rows "$tmp/out" | sed 's/^ *[0-9]* //' >"$tmp/a"
-	sweep --max-runs 4 --seed 7 -- "$planted"
+	sweep $T --max-runs 4 --seed 7 -- "$planted"
 	rows "$tmp/out" | sed 's/^ *[0-9]* //' >"$tmp/b"
 	diff -u "$tmp/a" "$tmp/b" || fail "the same seed sampled other runs"
 	# each sampled row is a row of the full table
@@ -95,10 +105,10 @@ planted_max_runs)
 	while IFS= read -r line; do
 		grep -qxF "$line" "$tmp/all" || fail "row not in the full table: $line"
 	done <"$tmp/a"
-	sweep --max-runs 4 --seed 8 -- "$planted"
+	sweep $T --max-runs 4 --seed 8 -- "$planted"
 	rows "$tmp/out" | sed 's/^ *[0-9]* //' >"$tmp/c"
 	cmp -s "$tmp/a" "$tmp/c" && fail "seeds 7 and 8 sampled the same runs"
-	sweep --max-runs 4 -- "$planted"
+	sweep $T --max-runs 4 -- "$planted"
 	rows "$tmp/out" | sed 's/^ *[0-9]* //' >"$tmp/d"
 	rows "$expected" | sed 's/^ *[0-9]* //' | head -n 5 >"$tmp/e"
 	diff -u "$tmp/e" "$tmp/d" || fail "without a seed, not the first 4 runs"
