@@ -75,7 +75,8 @@ static const char sweep_usage[] =
 	"  --output FILE       write the report there (the text table still goes\n"
 	"                      to stdout)\n"
 	"  --run-opt OPTION    pass OPTION to every `fakedri run` (repeatable,\n"
-	"                      e.g. --run-opt --device --run-opt fakedri,queues=3)\n"
+	"                      e.g. --run-opt --device --run-opt fakedri,queues=3);\n"
+	"                      FAKEDRI_FAULTS is not passed on\n"
 	"  --help              this text\n";
 
 /* ------------------------------------------------------------------ */
@@ -502,6 +503,8 @@ static int run_start(struct sweep *sw, struct sweep_run *r)
 			dup2(fd, 2);
 		}
 		signal(SIGPIPE, SIG_DFL);
+		/* each run's faults are its own (--run-opt --fault SPEC adds some) */
+		unsetenv("FAKEDRI_FAULTS");
 		execv(sw->exe, argv);
 		fprintf(stderr, "fakedri sweep: cannot run %s: %s\n", sw->exe, strerror(errno));
 		_exit(127);
