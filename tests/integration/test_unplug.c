@@ -142,6 +142,43 @@ static void fault_command_unplugs_device_1_at_run_time(void)
 	check_unplugged(&h);
 }
 
+/* `fakedri fault unplug CARD` ($FAKEDRI_SOCKET, which programs under
+ * fakedri run have) */
+static void fault_unplug_command_unplugs_that_card(void)
+{
+	const char *fakedri = getenv("FAKEDRI_TEST_FAKEDRI");
+	struct held h;
+	char cmd[4200];
+
+	CHECK(fakedri);
+	hold(&h);
+	snprintf(cmd, sizeof(cmd), "%s fault unplug 1", fakedri);
+	CHECK_EQ(system(cmd), 0);
+	check_unplugged(&h);
+	/* a card that is not there */
+	snprintf(cmd, sizeof(cmd), "%s fault unplug 7 2>/dev/null", fakedri);
+	CHECK_EQ(WEXITSTATUS(system(cmd)), 1);
+}
+
+/* unplug,after=DURATION: the device goes away by itself then; the pending
+ * fence tells when (a bounded poll, no sleeping) */
+static void unplug_after_a_duration_happens_then(void)
+{
+	int (*add)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "fakedri_fault_add");
+	struct held h;
+	struct timespec t0, t1;
+
+	CHECK(add);
+	hold(&h);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(add("unplug,device=1,after=200ms") >= 1);
+	CHECK_EQ(get_cap(h.fd), 0);
+	CHECK_EQ(fence_status(h.fence, 20000), -ENODEV);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec) >= 200000000LL);
+	check_unplugged(&h);
+}
+
 /* the client API, and an unplug at an ioctl site: that call fails ENODEV */
 static void unplug_fault_at_an_ioctl_unplugs_its_device(void)
 {
@@ -158,6 +195,8 @@ static void unplug_fault_at_an_ioctl_unplugs_its_device(void)
 static const struct itest_case cases[] = {
 	{ "fault_command_unplugs_device_1_at_run_time", fault_command_unplugs_device_1_at_run_time },
 	{ "unplug_fault_at_an_ioctl_unplugs_its_device", unplug_fault_at_an_ioctl_unplugs_its_device },
+	{ "fault_unplug_command_unplugs_that_card", fault_unplug_command_unplugs_that_card },
+	{ "unplug_after_a_duration_happens_then", unplug_after_a_duration_happens_then },
 	{ NULL, NULL },
 };
 
