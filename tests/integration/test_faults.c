@@ -217,6 +217,25 @@ static void pid_filter_fails_only_that_process(void)
 	close(fd);
 }
 
+/* DRM files are numbered 1, 2, ... in the order the daemon opens them (the
+ * ids its log and debugfs fakedri_jobs show); this run opens only these */
+static void file_filter_fails_only_that_drm_file(void)
+{
+	int first = itest_open(ITEST_CARD), second = itest_open(ITEST_RENDER);
+	int dup_of_second = dup(second);
+
+	arm("ioctl=GET_CAP,file=2,errno=EIO");
+	CHECK_EQ(get_cap_raw(first), 0);
+	CHECK_EQ(get_cap_raw(second), EIO);
+	/* a dup is the same file */
+	CHECK_EQ(get_cap_raw(dup_of_second), EIO);
+	CHECK_EQ(get_cap_raw(first), 0);
+	CHECK_EQ(fault_injected(), 2);
+	close(dup_of_second);
+	close(second);
+	close(first);
+}
+
 static void group_target_fails_every_ioctl_of_the_group_only(void)
 {
 	int fd = itest_open(ITEST_CARD), buf;
@@ -462,6 +481,7 @@ static const struct itest_case cases[] = {
 	{ "after_fires_only_once_the_duration_has_passed",
 	  after_fires_only_once_the_duration_has_passed },
 	{ "pid_filter_fails_only_that_process", pid_filter_fails_only_that_process },
+	{ "file_filter_fails_only_that_drm_file", file_filter_fails_only_that_drm_file },
 	{ "group_target_fails_every_ioctl_of_the_group_only",
 	  group_target_fails_every_ioctl_of_the_group_only },
 	{ "call_fails_exactly_that_call_of_the_daemon", call_fails_exactly_that_call_of_the_daemon },
