@@ -1158,11 +1158,15 @@ int main(int argc, char **argv)
 			nprocs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--kill-every"))
 			kill_every = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--plant") && !strcmp(argv[i + 1], "leak") && ++i)
-			plant = PLANT_LEAK;
-		else if (!strcmp(argv[i], "--plant") && !strcmp(argv[i + 1], "corrupt") && ++i)
-			plant = PLANT_CORRUPT;
-		else
+		else if (!strcmp(argv[i], "--plant")) {
+			i++;
+			if (!strcmp(argv[i], "leak"))
+				plant = PLANT_LEAK;
+			else if (!strcmp(argv[i], "corrupt"))
+				plant = PLANT_CORRUPT;
+			else
+				usage();
+		} else
 			usage();
 	}
 	if (nprocs < 2 || nprocs > MAX_PROCS || !kill_every)
@@ -1213,7 +1217,10 @@ int main(int argc, char **argv)
 			if (!pfd[k].revents || !slots[i].pid || slots[i].serial != serial[k])
 				continue;
 			if (!recv_msg(slots[i].sock, &m, fds)) {
-				/* the worker finished (or failed) */
+				/* the worker finished (or failed); a worker still
+				 * alive here broke the protocol: it dies, and
+				 * reap() counts the failure */
+				kill(slots[i].pid, SIGKILL);
 				reap(i, false);
 				live--;
 				if (kills < target) {
