@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/sync_file.h>
 
@@ -177,11 +178,46 @@ static void job_errno_fault_fails_the_submit(void)
 	close(fd);
 }
 
+/* the fence target: an error set as the fence signals */
+static void fence_fault_sets_the_error_as_the_fence_signals(void)
+{
+	int fd = itest_open(ITEST_RENDER), f;
+	uint32_t ctx = ctx_create(fd), h = itest_gem_create(fd, BO_SIZE);
+
+	arm("fence,nth=1,fence-error=ENOSPC");
+	f = fill(fd, ctx, h, 1, 1000);
+	CHECK(f >= 0);
+	CHECK_EQ(wait_status(f), -ENOSPC);
+	close(f);
+	close(fd);
+}
+
+/* delay= at a job: it runs that much longer (here past nothing: no reset) */
+static void job_delay_makes_the_job_take_longer(void)
+{
+	int fd = itest_open(ITEST_RENDER), f;
+	uint32_t ctx = ctx_create(fd), h = itest_gem_create(fd, BO_SIZE);
+	struct timespec t0, t1;
+
+	arm("job,nth=1,delay=50ms");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	f = fill(fd, ctx, h, 1, 1000);
+	CHECK(f >= 0);
+	CHECK_EQ(wait_status(f), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec) >= 50000000LL);
+	close(f);
+	close(fd);
+}
+
 static const struct itest_case cases[] = {
 	{ "hung_job_resets_its_queue_bans_its_context_and_spares_the_innocent",
 	  hung_job_resets_its_queue_bans_its_context_and_spares_the_innocent },
 	{ "fence_error_fault_is_seen_in_sync_file_info", fence_error_fault_is_seen_in_sync_file_info },
 	{ "job_errno_fault_fails_the_submit", job_errno_fault_fails_the_submit },
+	{ "fence_fault_sets_the_error_as_the_fence_signals",
+	  fence_fault_sets_the_error_as_the_fence_signals },
+	{ "job_delay_makes_the_job_take_longer", job_delay_makes_the_job_take_longer },
 	{ NULL, NULL },
 };
 
