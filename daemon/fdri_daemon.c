@@ -56,8 +56,6 @@ struct fdri_daemon {
 	struct fdri_faults *faults;
 	FILE *fault_log;               /* --fault-log, line-buffered, or NULL */
 	FILE *fault_calls;             /* --fault-calls, or NULL */
-	uint32_t *limit_logged;        /* LIMIT faults already in the log (bitmap by id) */
-	size_t nlimit_logged;          /* bits of @limit_logged */
 };
 
 const char fdri_daemon_opts_help[] =
@@ -857,62 +855,25 @@ static const char *site_name(enum fdri_fault_target t, const char *name)
 	return "?";
 }
 
-/* Whether LIMIT fault @id is in the log already; marks it. */
-static bool limit_logged(struct fdri_daemon *d, unsigned int id)
-{
-	if (id >= d->nlimit_logged) {
-		size_t n = (id / 32 + 1) * 2;
-		uint32_t *b = realloc(d->limit_logged, n * sizeof(*b));
-
-		if (!b)
-			return true; /* the log misses it; the warning has it */
-		memset(b + d->nlimit_logged / 32, 0, (n - d->nlimit_logged / 32) * sizeof(*b));
-		d->limit_logged = b;
-		d->nlimit_logged = n * 32;
-	}
-	if (d->limit_logged[id / 32] & (1u << (id % 32)))
-		return true;
-	d->limit_logged[id / 32] |= 1u << (id % 32);
-	return false;
-}
-
 /*
- * An injection: a warning naming the site, its call number and the fault,
- * and, with --fault-log, a line that replays exactly it: the fault's
- * target and action at that call number, without the triggers and filters
- * that chose it (a pid differs from run to run, the call number does not
- * while the program's calls come in the same order). A LIMIT fault, a cap
- * rather than one call, is logged once as it was armed.
+ * An injection: a warning naming the site, its call number and what was
+ * done, and, with --fault-log, the record's spec, which replays exactly it:
+ * the fault's target and action at that call number, without the triggers
+ * and filters that chose it (a pid differs from run to run, the call
+ * number does not while the program's calls come in the same order); a
+ * limit= refusal is an errno at the call that allocated.
  */
 static void fault_recorded(void *priv, const struct fdri_fault_record *rec)
 {
 	struct fdri_daemon *d = priv;
-	struct fdri_fault_spec r = rec->spec;
 	char spec[FDRI_FAULT_SPEC_MAX];
 
 	fdri_fault_format(&rec->spec, spec, sizeof(spec));
 	fdri_log(FDRI_LOG_WARN, "fault %u injected at call %llu (%s, pid %d): %s", rec->fault_id,
 		 (unsigned long long)rec->call, rec->site_name ? rec->site_name :
 		 site_name(rec->spec.target, rec->spec.name), (int)rec->pid, spec);
-	if (!d->fault_log)
-		return;
-	if (r.action == FDRI_FAULT_A_LIMIT) {
-		if (limit_logged(d, rec->fault_id))
-			return;
-		r.call = 0;
-	} else {
-		r.call = rec->call;
-		r.nth = 0;
-		r.interval = 0;
-		r.probability = 1;
-		r.seed = 0;
-		r.after_ns = 0;
-		r.times = -1;
-		r.space = 0;
-		r.pid = r.file = r.ctx = r.queue = r.device = -1;
-	}
-	fdri_fault_format(&r, spec, sizeof(spec));
-	fprintf(d->fault_log, "%s\n", spec);
+	if (d->fault_log)
+		fprintf(d->fault_log, "%s\n", spec);
 }
 
 /* --fault-calls: every numbered site. */
@@ -982,8 +943,6 @@ static void daemon_faults_close(struct fdri_daemon *d)
 	d->fault_log = d->fault_calls = NULL;
 	fdri_faults_put(d->faults);
 	d->faults = NULL;
-	free(d->limit_logged);
-	d->limit_logged = NULL;
 }
 
 uint64_t fdri_daemon_faults(const struct fdri_daemon *d)
