@@ -24,7 +24,8 @@ extern "C" {
  *        "ioctl=PRIME_FD_TO_HANDLE,nth=1,errno=ENOMEM"
  *
  * Return: the fault's id (>= 1), or -1 with errno: EINVAL for a bad spec
- * (the daemon logs why), ENODEV when not running under fakedri, ENOMEM.
+ * (its reason is printed to stderr in one line), ENODEV when not running
+ * under fakedri, ENOMEM.
  */
 int fakedri_fault_add(const char *spec);
 

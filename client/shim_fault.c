@@ -8,6 +8,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fakedri_fault.h"
@@ -42,6 +43,11 @@ SHIM_EXPORT int fakedri_fault_add(const char *spec)
 	}
 	memcpy(ctl.spec, spec, strlen(spec));
 	ret = fault_ctl(&ctl);
+	if (ret == -EINVAL) {
+		/* the daemon's one-line reason came back in @spec */
+		ctl.spec[sizeof(ctl.spec) - 1] = '\0';
+		fprintf(stderr, "fakedri_fault_add: bad spec '%s': %s\n", spec, ctl.spec);
+	}
 	if (ret < 0) {
 		errno = -ret;
 		return -1;
