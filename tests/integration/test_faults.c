@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 
 #include "fakedri_fault.h"
@@ -323,6 +324,25 @@ static void restart_eagain_is_survived_by_drmioctl(void)
 	restart_is_survived_by_drmioctl("EAGAIN", EAGAIN);
 }
 
+/* DMA_BUF_IOCTL_SYNC "can fail with -EAGAIN or -EINTR, in which case it
+ * must be restarted" (dma-buf.h): a fault on the dma-buf fd's ioctl */
+static void dmabuf_sync_fails_once_and_its_restart_succeeds(void)
+{
+	int fd = itest_open(ITEST_CARD), buf;
+	uint32_t h = itest_dumb_create(fd, 64, 64, NULL);
+	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW };
+
+	CHECK_EQ(drmPrimeHandleToFD(fd, h, DRM_CLOEXEC | DRM_RDWR, &buf), 0);
+	arm("ioctl=DMA_BUF_IOCTL_SYNC,restart=EAGAIN,times=1");
+	CHECK_ERR(ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync), EAGAIN);
+	CHECK_EQ(ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync), 0);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	CHECK_EQ(ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync), 0);
+	CHECK_EQ(fault_injected(), 1);
+	close(buf);
+	close(fd);
+}
+
 static void delay_makes_the_call_take_that_long_then_succeed(void)
 {
 	int fd = itest_open(ITEST_CARD);
@@ -487,6 +507,8 @@ static const struct itest_case cases[] = {
 	{ "call_fails_exactly_that_call_of_the_daemon", call_fails_exactly_that_call_of_the_daemon },
 	{ "restart_eintr_is_survived_by_drmioctl", restart_eintr_is_survived_by_drmioctl },
 	{ "restart_eagain_is_survived_by_drmioctl", restart_eagain_is_survived_by_drmioctl },
+	{ "dmabuf_sync_fails_once_and_its_restart_succeeds",
+	  dmabuf_sync_fails_once_and_its_restart_succeeds },
 	{ "delay_makes_the_call_take_that_long_then_succeed",
 	  delay_makes_the_call_take_that_long_then_succeed },
 	{ "alloc_fail_fails_the_first_mapping_with_enomem",
