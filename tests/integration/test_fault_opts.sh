@@ -5,6 +5,8 @@
 #   log_then_replay_reproduces  --fault-log of a probability fault, fed to
 #                      --fault-replay in a second run, gives the same
 #                      failures, the same log and the same summary count
+#   same_seed_same_faults_across_runs  a probability fault with one seed
+#                      fails the same calls in two runs, another seed others
 #   env_faults_are_armed        FAKEDRI_FAULTS (';'-separated) arms each spec
 #   bad_spec_is_one_line_exit_2 a bad --fault, FAKEDRI_FAULTS or replay line:
 #                      one line naming it, exit status 2, program not run
@@ -44,6 +46,14 @@ log_then_replay_reproduces)
 	cmp -s "$tmp/log1" "$tmp/log2" || fail "the replay's log differs"
 	[ "$(printf %s "$p1" | tr -cd x | wc -c)" -eq "$n" ] || fail "$p1: not $n failures"
 	grep -q "; $n faults injected" "$tmp/out" || fail "summary does not count $n"
+	;;
+same_seed_same_faults_across_runs)
+	p1=$(pattern --fault ioctl=GET_CAP,probability=0.5,seed=42,errno=EIO) || fail "run 1 failed"
+	p2=$(pattern --fault ioctl=GET_CAP,probability=0.5,seed=42,errno=EIO) || fail "run 2 failed"
+	p3=$(pattern --fault ioctl=GET_CAP,probability=0.5,seed=43,errno=EIO) || fail "run 3 failed"
+	[ "$p1" = "$p2" ] || fail "seed 42 gave $p1, then $p2"
+	[ "$p1" != "$p3" ] || fail "seeds 42 and 43 both gave $p1"
+	case $p1 in *x*.*|*.*x*) ;; *) fail "seed 42: $p1 is not a mix" ;; esac
 	;;
 env_faults_are_armed)
 	p=$(FAKEDRI_FAULTS='ioctl=GET_CAP,nth=2,errno=EIO; ioctl=GET_CAP,nth=5,errno=EIO' pattern) ||
