@@ -5,14 +5,17 @@
  * others keep going. Run it under `fakedri run` with 4 queues:
  *
  *   fakedri run --device fakedri,queues=4 -- chaos [--kills N] [--seed S]
- *	[--procs P] [--kill-every M]
+ *	[--procs P] [--kill-every M] [--plant leak|corrupt]
+ *   fakedri run --device fakedri,queues=4 --device fakedri,queues=4 --
+ *	chaos --devices 2 ...
  *
  * The parent is the broker: it opens the primary node first (so it is the
  * DRM master and authenticates the workers that open the primary node, as
  * a display server would) and keeps a pool of shared buffers. Each worker
  * (P at a time, default 8) holds a socket (SOCK_SEQPACKET) to the parent,
  * opens the primary node (GET_MAGIC, the parent's AUTH_MAGIC) or the
- * render node, and does a few rounds of:
+ * render node of one of the devices (--devices 2: buffers and syncobjs
+ * then cross devices, flink names do not), and does a few rounds of:
  * - produce: a new object filled with a value V by a GPU job (FILL) that
  *   signals a new syncobj and returns a sync_file; the object's dma-buf,
  *   the syncobj's fd and the sync_file go to the parent over SCM_RIGHTS
@@ -99,6 +102,7 @@
 #include "fakedri_drm.h"
 
 #define MAX_PROCS	64
+#define MAX_DEVS	2
 #define POOL_MAX	16
 #define NQUEUES		4
 #define OWN_SIZE	(64 * 1024)	/* the private pattern */
@@ -156,6 +160,8 @@ struct msg {
 	uint64_t value;		/* PUT/ITEM: the fill value; HELLO: the magic (0: render node) */
 	uint64_t size;
 	uint64_t id;		/* the object's GEM_INFO id */
+	uint32_t dev;		/* the device: HELLO's node, PUT/ITEM's exporter */
+	uint32_t pad;
 };
 
 static void close_fds(int *fds)
@@ -335,7 +341,7 @@ static const char *const wait_name[W_COUNT] = {
 struct shared {
 	unsigned long consumed[3];
 	unsigned long waits[W_COUNT];
-	unsigned long helper_jobs, twin_jobs, gated_jobs;
+	unsigned long helper_jobs, twin_jobs, gated_jobs, cross_device;
 	int phase[MAX_PROCS + 1];	/* [MAX_PROCS]: the twins' */
 };
 
@@ -354,6 +360,7 @@ static void phase(int p)
 struct worker {
 	int sock, fd;
 	bool card;
+	uint32_t dev;		/* which device its file is on */
 	uint64_t rng, serial, ntag;
 	uint32_t ctx, own;
 	uint32_t *own_map;
@@ -400,7 +407,7 @@ static void produce(struct worker *w)
 		.flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .fence_fd = -1, .bos = (uintptr_t)&b, .nr_bos = 1,
 		.syncobjs = (uintptr_t)&sy, .nr_syncobjs = 1, .cmds = (uintptr_t)&cmd, .nr_cmds = 1,
 	};
-	struct msg m = { .op = M_PUT, .value = v, .size = size };
+	struct msg m = { .op = M_PUT, .value = v, .size = size, .dev = w->dev };
 	int fds[NFD];
 
 	phase(P_PRODUCE);
@@ -511,7 +518,8 @@ static void consume(struct worker *w)
 	if (m.op == M_NONE)
 		return;
 	CHECK(m.op == M_ITEM && fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0);
-	if (w->card && m.name && rnd(&w->rng, 2)) {
+	/* flink names are the device's: the exporter's device only */
+	if (w->card && m.name && m.dev == w->dev && rnd(&w->rng, 2)) {
 		struct drm_gem_open op = { .name = m.name };
 
 		if (drmIoctl(w->fd, DRM_IOCTL_GEM_OPEN, &op) == 0) {
@@ -531,6 +539,8 @@ static void consume(struct worker *w)
 	if (!src)
 		CHECK(drmPrimeFDToHandle(w->fd, fds[0], &src) == 0);
 	__atomic_add_fetch(&sh->consumed[how], 1, __ATOMIC_RELAXED);
+	if (m.dev != w->dev)
+		__atomic_add_fetch(&sh->cross_device, 1, __ATOMIC_RELAXED);
 	CHECK(drmSyncobjFDToHandle(w->fd, fds[1], &so) == 0);
 	dst = bo_create(w->fd, m.size);
 	phase(P_WAIT);
@@ -870,6 +880,21 @@ static void gated_job(struct worker *w)
 	__atomic_add_fetch(&sh->gated_jobs, 1, __ATOMIC_RELAXED);
 }
 
+static int ndevs = 1;
+
+/* the primary (@card) or render node of device @dev */
+static int open_node(bool card, uint32_t dev)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), card ? "/dev/dri/card%u" : "/dev/dri/renderD%u",
+		 card ? dev : 128 + dev);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	return fd;
+}
+
 static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t serial, uint64_t seed)
 {
 	struct worker w = { .sock = sock, .serial = serial, .rng = seed };
@@ -882,10 +907,10 @@ static void __attribute__((noreturn)) worker_main(int slot, int sock, uint64_t s
 	my_slot = slot;
 	phase(P_START);
 	w.card = rnd(&w.rng, 2);
-	w.fd = open(w.card ? "/dev/dri/card0" : "/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
-	CHECK(w.fd >= 0);
+	w.dev = rnd(&w.rng, (uint32_t)ndevs);
+	w.fd = open_node(w.card, w.dev);
 	if (w.card) {
-		struct msg m = { .op = M_HELLO };
+		struct msg m = { .op = M_HELLO, .dev = w.dev };
 		drm_magic_t magic;
 		int fds[NFD];
 
@@ -972,7 +997,7 @@ static struct slot slots[MAX_PROCS];
 static int nprocs = 8;
 static struct item pool[POOL_MAX];
 static int npool;
-static int card = -1;
+static int cards[MAX_DEVS] = { -1, -1 };
 static uint64_t prng, spawns, kills, survivors, messages, failures;
 static uint64_t killed_in[P_COUNT];
 
@@ -996,7 +1021,8 @@ static void spawn(int i, uint64_t seed)
 	if (pid == 0) {
 		/* nothing of the parent's: its DRM file, the pool, other sockets */
 		close(sv[0]);
-		close(card);
+		for (int d = 0; d < ndevs; d++)
+			close(cards[d]);
 		for (int j = 0; j < npool; j++)
 			close_fds(pool[j].fd);
 		for (int j = 0; j < nprocs; j++)
@@ -1044,7 +1070,9 @@ static void serve(int i, const struct msg *m, int *fds)
 	switch (m->op) {
 	case M_HELLO:
 		/* the worker may be gone already: its magic then fails */
-		if (drmAuthMagic(card, (drm_magic_t)m->value) != 0)
+		if (m->dev >= (uint32_t)ndevs)
+			r.value = EINVAL;
+		else if (drmAuthMagic(cards[m->dev], (drm_magic_t)m->value) != 0)
 			r.value = (uint64_t)errno;
 		send_msg(slots[i].sock, &r, NULL, 0);
 		break;
@@ -1130,16 +1158,16 @@ static bool same(const struct drm_fakedri_device_stats *a, const struct drm_fake
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: chaos [--kills N] [--seed S] [--procs P] [--kill-every M] [--plant leak|corrupt]\n"
-		"run under: fakedri run --device fakedri,queues=4 -- chaos ...\n");
+	fprintf(stderr, "usage: chaos [--kills N] [--seed S] [--procs P] [--kill-every M] [--devices 1|2]\n"
+		"             [--plant leak|corrupt]\n"
+		"run under: fakedri run --device fakedri,queues=4 [--device fakedri,queues=4] -- chaos ...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t target = 1000, seed = 1, kill_every = 8;
-	struct drm_fakedri_device_stats base, st;
-	struct drm_fakedri_get_param gp = { .param = FAKEDRI_PARAM_NUM_QUEUES };
+	struct drm_fakedri_device_stats base[MAX_DEVS], st[MAX_DEVS];
 	long rss0, hwm0, rss_warm = -1, rss_end, hwm_end, bound_kib;
 	pid_t daemon = getppid();
 	int64_t t0, t_settle;
@@ -1158,6 +1186,8 @@ int main(int argc, char **argv)
 			nprocs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--kill-every"))
 			kill_every = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--devices"))
+			ndevs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--plant")) {
 			i++;
 			if (!strcmp(argv[i], "leak"))
@@ -1169,26 +1199,29 @@ int main(int argc, char **argv)
 		} else
 			usage();
 	}
-	if (nprocs < 2 || nprocs > MAX_PROCS || !kill_every)
+	if (nprocs < 2 || nprocs > MAX_PROCS || !kill_every || ndevs < 1 || ndevs > MAX_DEVS)
 		usage();
 	prng = seed;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(sh != MAP_FAILED);
 
-	/* the first opener of the primary node: the master */
-	card = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
-	CHECK(card >= 0);
-	CHECK(drmIoctl(card, DRM_IOCTL_FAKEDRI_GET_PARAM, &gp) == 0);
-	if (gp.value != NQUEUES) {
-		fprintf(stderr, "chaos: the device has %llu queues; run with --device fakedri,queues=%d\n",
-			(unsigned long long)gp.value, NQUEUES);
-		return 2;
+	/* the first opener of each primary node: its master */
+	for (int d = 0; d < ndevs; d++) {
+		struct drm_fakedri_get_param gp = { .param = FAKEDRI_PARAM_NUM_QUEUES };
+
+		cards[d] = open_node(true, (uint32_t)d);
+		CHECK(drmIoctl(cards[d], DRM_IOCTL_FAKEDRI_GET_PARAM, &gp) == 0);
+		if (gp.value != NQUEUES) {
+			fprintf(stderr, "chaos: device %d has %llu queues; run with --device fakedri,queues=%d (once per --devices)\n",
+				d, (unsigned long long)gp.value, NQUEUES);
+			return 2;
+		}
+		stats(cards[d], &base[d]);
 	}
-	stats(card, &base);
 	rss(daemon, &rss0, &hwm0);
 	fds0 = count_fds(daemon);
-	printf("chaos: seed %" PRIu64 ", %d processes, a kill every %" PRIu64 " messages on average, %" PRIu64 " kills\n",
-	       seed, nprocs, kill_every, target);
+	printf("chaos: seed %" PRIu64 ", %d processes, %d device%s, a kill every %" PRIu64 " messages on average, %" PRIu64 " kills\n",
+	       seed, nprocs, ndevs, ndevs > 1 ? "s" : "", kill_every, target);
 	printf("chaos: daemon pid %d: VmRSS %ld KiB at the start\n", (int)daemon, rss0);
 	fflush(stdout);
 	t0 = now_ns();
@@ -1258,46 +1291,54 @@ int main(int argc, char **argv)
 		pool_drop(npool - 1);
 	/* the planted leak: an object the parent forgets to close */
 	if (plant == PLANT_LEAK)
-		(void)bo_create(card, 4096);
+		(void)bo_create(cards[0], 4096);
 
 	/* every count back at the baseline, on a fresh fd: the daemon
 	 * serves the EOFs of files first, but the last closes of fence fds
 	 * (the pool's syncobjs, a killed worker's) on its own time */
-	fresh = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
-	CHECK(fresh >= 0);
-	ver = drmGetVersion(fresh);
-	CHECK(ver && !strcmp(ver->name, "fakedri"));
-	drmFreeVersion(ver);
-	CHECK(close(fresh) == 0);
+	for (int d = 0; d < ndevs; d++) {
+		fresh = open_node(false, (uint32_t)d);
+		ver = drmGetVersion(fresh);
+		CHECK(ver && !strcmp(ver->name, "fakedri"));
+		drmFreeVersion(ver);
+		CHECK(close(fresh) == 0);
+	}
 	t_settle = now_ns();
 	for (;; settle++) {
-		stats(card, &st);
+		bool all = true;
+
+		for (int d = 0; d < ndevs; d++) {
+			stats(cards[d], &st[d]);
+			all = all && same(&st[d], &base[d]);
+		}
 		fds_end = count_fds(daemon);
-		if ((same(&st, &base) && fds_end == fds0) || now_ns() - t_settle > SETTLE_NS)
+		if ((all && fds_end == fds0) || now_ns() - t_settle > SETTLE_NS)
 			break;
 		sched_yield();
 	}
-	if (!same(&st, &base)) {
+	for (int d = 0; d < ndevs; d++) {
 		const char *names[] = { "objects", "dmabufs", "files", "backed_bytes", "fences",
 					"fence_fds", "waiters", "jobs" };
-		uint64_t a[] = { base.objects, base.dmabufs, base.files, base.backed_bytes, base.fences,
-				 base.fence_fds, base.waiters, base.jobs };
-		uint64_t b[] = { st.objects, st.dmabufs, st.files, st.backed_bytes, st.fences,
-				 st.fence_fds, st.waiters, st.jobs };
+		uint64_t a[] = { base[d].objects, base[d].dmabufs, base[d].files, base[d].backed_bytes,
+				 base[d].fences, base[d].fence_fds, base[d].waiters, base[d].jobs };
+		uint64_t b[] = { st[d].objects, st[d].dmabufs, st[d].files, st[d].backed_bytes,
+				 st[d].fences, st[d].fence_fds, st[d].waiters, st[d].jobs };
 
 		for (int i = 0; i < 8; i++)
 			if (a[i] != b[i]) {
-				fprintf(stderr, "chaos: LEAK: %s %" PRIu64 " -> %" PRIu64 "\n", names[i], a[i], b[i]);
+				fprintf(stderr, "chaos: LEAK: %s%s %" PRIu64 " -> %" PRIu64 "\n", names[i],
+					d ? " (device 1)" : "", a[i], b[i]);
 				leaks++;
 			}
+		if (st[d].hazards != base[d].hazards) {
+			fprintf(stderr, "chaos: %llu sync hazards\n",
+				(unsigned long long)(st[d].hazards - base[d].hazards));
+			failures++;
+		}
 	}
 	if (fds_end != fds0) {
 		fprintf(stderr, "chaos: LEAK: the daemon's open fds %ld -> %ld\n", fds0, fds_end);
 		leaks++;
-	}
-	if (st.hazards != base.hazards) {
-		fprintf(stderr, "chaos: %llu sync hazards\n", (unsigned long long)(st.hazards - base.hazards));
-		failures++;
 	}
 	rss(daemon, &rss_end, &hwm_end);
 	if (rss_warm < 0)
@@ -1305,8 +1346,8 @@ int main(int argc, char **argv)
 	bound_kib = 2 * rss_warm + 16 * 1024 + (SANITIZED ? 32 * 1024 : 0);
 	printf("chaos: %" PRIu64 " kills, %" PRIu64 " spawns, %" PRIu64 " survivors verified, %" PRIu64 " messages in %.1f s\n",
 	       kills, spawns, survivors, messages, (double)(now_ns() - t0) / 1e9);
-	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME)\n",
-	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2]);
+	printf("chaos: consumed %lu by PRIME, %lu by flink, %lu flink names stale (then PRIME); %lu from the other device\n",
+	       sh->consumed[0] + sh->consumed[2], sh->consumed[1], sh->consumed[2], sh->cross_device);
 	printf("chaos: jobs of helper threads in survivors %lu, of twins (forked children sharing a worker's DRM file) %lu, gated by a sw_sync fence %lu\n",
 	       sh->helper_jobs, sh->twin_jobs, sh->gated_jobs);
 	printf("chaos: consumers waited for producers by:");
@@ -1329,7 +1370,8 @@ int main(int argc, char **argv)
 			seed, failures, leaks, survivors);
 		return 1;
 	}
-	CHECK(close(card) == 0);
+	for (int d = 0; d < ndevs; d++)
+		CHECK(close(cards[d]) == 0);
 	printf("chaos: all checks passed\n");
 	return 0;
 }
