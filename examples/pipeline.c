@@ -48,10 +48,21 @@
 #define COLOR 0xff3366ccu /* ARGB */
 
 static bool skip_wait, no_implicit;
+/* the checker (main process): its children, reaped when it dies, so none
+ * of them outlives the program holding DRM files */
+static pid_t main_pid, children[2];
+static int checker_sock = -1, consumer_sock = -1;
 
 static void die(const char *what)
 {
 	fprintf(stderr, "pipeline: %s: %s\n", what, strerror(errno));
+	if (getpid() == main_pid) {
+		/* the consumer sees EOF and fails, the producer then too */
+		close(checker_sock);
+		for (int i = 0; i < 2; i++)
+			if (children[i] > 0)
+				waitpid(children[i], NULL, 0);
+	}
 	exit(1);
 }
 
@@ -212,14 +223,19 @@ static pid_t spawn(void (*fn)(int, int), int a, int b)
 	return pid;
 }
 
+/* Each process closes the ends it does not use, so that when one dies
+ * the next one sees EOF instead of waiting forever. */
 static void run_producer(int a, int b)
 {
-	(void)b;
+	close(b);
+	close(checker_sock);
+	close(consumer_sock);
 	producer(a);
 }
 
 static void run_consumer(int a, int b)
 {
+	close(checker_sock);
 	consumer(a, b);
 }
 
@@ -256,8 +272,14 @@ int main(int argc, char **argv)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pc) ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cc))
 		die("socketpair");
-	p = spawn(run_producer, pc[0], -1);
-	c = spawn(run_consumer, pc[1], cc[0]);
+	main_pid = getpid();
+	checker_sock = cc[1];
+	consumer_sock = cc[0];
+	p = children[0] = spawn(run_producer, pc[0], pc[1]);
+	close(pc[0]);
+	c = children[1] = spawn(run_consumer, pc[1], cc[0]);
+	close(pc[1]);
+	close(cc[0]);
 	ret = checker(cc[1]); /* the checker is this process */
 	if (status_of(p) || status_of(c))
 		return 1;
