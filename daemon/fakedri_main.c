@@ -132,6 +132,53 @@ static int write_stats(const char *path, int status, const struct run_state *st,
 	return fclose(f) || r ? -1 : 0;
 }
 
+static void on_drain_timer(evutil_socket_t fd, short what, void *data)
+{
+	(void)fd; (void)what;
+	*(bool *)data = true;
+}
+
+/*
+ * The program has exited; what it left in the daemon is about to be
+ * counted. Its processes that died before it closed their connections, but
+ * the daemon may not have served all those hangups yet, and GPU jobs still
+ * in flight hold their buffers (they end by themselves, at the latest at
+ * the job timeout). So serve on until no job is in flight and the counts
+ * have not moved for 20 ms, 3 s at most (a job may wait for a fence nobody
+ * will signal): "left at exit" then counts what processes still alive
+ * hold, not a race with the daemon's loop.
+ */
+static void drain(struct event_base *base, struct fdri_daemon *d)
+{
+	const struct timeval limit = { .tv_sec = 3 }, settle = { .tv_usec = 20000 };
+	struct fdri_stats before, after;
+	bool late = false, quiet = false;
+	struct event *deadline = evtimer_new(base, on_drain_timer, &late);
+	struct event *calm = evtimer_new(base, on_drain_timer, &quiet);
+
+	if (!deadline || !calm)
+		goto out;
+	evtimer_add(deadline, &limit);
+	evtimer_add(calm, &settle);
+	fdri_daemon_stats(d, &before);
+	while (!late && (before.jobs || !quiet)) {
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+		fdri_daemon_stats(d, &after);
+		if (after.files_open != before.files_open || after.objects != before.objects ||
+		    after.dmabufs != before.dmabufs || after.jobs != before.jobs) {
+			quiet = false;
+			evtimer_add(calm, &settle);
+		}
+		before = after;
+	}
+out:
+	if (deadline)
+		event_free(deadline);
+	if (calm)
+		event_free(calm);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct fdri_daemon_opts o = { 0 };
@@ -242,6 +289,7 @@ static int cmd_run(int argc, char **argv)
 		st.status = 1 << 8;
 	} else {
 		fdri_server_run(st.base, fdri_daemon_spin_ns(&o));
+		drain(st.base, d);
 	}
 	fdri_daemon_stats(d, &s);
 	fprintf(stderr, "fakedri: %llu ioctls served, %llu GPU jobs, %llu sync hazards; left at exit: %llu objects, %llu dma-bufs, %llu open files; %llu faults injected\n",

@@ -1211,5 +1211,8 @@ void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum)
 		sum->objects += s->objects;
 		sum->dmabufs += s->dmabufs;
 		sum->backed_bytes += s->backed_bytes;
+		sum->parked += s->parked;
+		sum->jobs += s->jobs;
+		sum->hazards += s->hazards;
 	}
 }
