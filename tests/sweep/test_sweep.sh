@@ -114,15 +114,17 @@ planted_max_runs)
 	diff -u "$tmp/e" "$tmp/d" || fail "without a seed, not the first 4 runs"
 	;;
 pipeline)
-	# Bounded: a run that hangs is stopped after 1 s (the example's error
-	# paths hang: docs/faults.md says why).
-	sweep --timeout 1s --jobs 2 -- "$pipeline"
-	[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "exit status $rc"
+	# The example's every error path ends cleanly: nothing crashes, hangs
+	# or is left in the daemon (it hung on every failed ioctl until its
+	# processes closed the socket ends they do not use). The default time
+	# limit, so a hang would show as one.
+	sweep --jobs 2 -- "$pipeline"
+	[ "$rc" = 0 ] || fail "exit status $rc"
 	grep -q '^ run   call  site' "$tmp/out" || fail "no table"
 	n=$(sed -n 's/.*calls recorded ([0-9]* ioctls, [0-9]* GPU jobs), \([0-9]*\) runs.*/\1/p' "$tmp/err")
 	[ -n "$n" ] && [ "$n" -gt 0 ] || fail "no runs planned"
 	[ "$(rows "$tmp/out" | wc -l)" = $((n + 1)) ] || fail "not $n rows and the recording run"
-	grep -q "^summary: $n runs: .*; 0 did not fire" "$tmp/out" || fail "summary"
+	grep -q "^summary: $n runs: 0 crashed, 0 hung, 0 leaked; 0 did not fire" "$tmp/out" || fail "summary"
 	grep -q 'daemon:' "$tmp/out" && fail "the daemon crashed"
 	# a failed GPU job is handled: its rows exit 1 in time
 	rows "$tmp/out" | grep ' job ' | grep -qv 'fence-error=EIO  yes      1  -              -     0' &&
