@@ -1109,6 +1109,9 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		snprintf(d->ddev[k].platform, sizeof(d->ddev[k].platform), "%s", sd->platform);
 		fdri_device_set_identity(d->devs[k], d->ddev[k].platform, minors[0], minors[1]);
 	}
+	/* --fault unplug,device=N[,after=D]: device faults need the minors */
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_fault_start_device(d->devs[k]);
 	errno = 0;
 	d->srv = fdri_server_create(base, d->devs, d->ndevs, sock);
 	if (!d->srv) {
