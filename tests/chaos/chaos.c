@@ -451,12 +451,13 @@ static void wait_poll(int fd, short events)
 	CHECK(r == 1 && (pfd.revents & events));
 }
 
-/* the one fence of sync_file @sf signalled without an error */
-static void check_signalled(int sf)
+/* waits for sync_file @sf; its one fence signalled without an error */
+static void await_signalled(int sf)
 {
 	struct sync_fence_info fi;
 	struct sync_file_info info;
 
+	wait_poll(sf, POLLIN);
 	memset(&fi, 0, sizeof(fi));
 	memset(&info, 0, sizeof(info));
 	info.num_fences = 1;
@@ -497,8 +498,7 @@ static void wait_producer(struct worker *w, int dmabuf, uint32_t so, int sync_fi
 		break;
 	}
 	case W_SYNC_FILE:
-		wait_poll(sync_file, POLLIN);
-		check_signalled(sync_file);
+		await_signalled(sync_file);
 		break;
 	default:
 		break;
@@ -568,8 +568,7 @@ static void consume(struct worker *w)
 		submit(w, &s);
 		CHECK(s.fence_fd >= 0 && s.fence_fd != fds[2]);
 		phase(P_WAIT);
-		wait_poll(s.fence_fd, POLLIN);
-		check_signalled(s.fence_fd);
+		await_signalled(s.fence_fd);
 		CHECK(close(s.fence_fd) == 0);
 	}
 	phase(P_CONSUME);
@@ -728,6 +727,20 @@ static void helper_stop(struct helper *h, bool cleanup)
 	}
 }
 
+/* A job that wrote @tag at @slot of the worker's own buffer: its sync_file
+ * @fence signals without an error (then is closed), and the tag is there. */
+static void own_job_done(struct worker *w, int fence, uint64_t slot, uint64_t tag)
+{
+	uint64_t got;
+
+	phase(P_WAIT);
+	await_signalled(fence);
+	CHECK(close(fence) == 0);
+	phase(P_OWN);
+	memcpy(&got, (char *)w->own_map + slot, 8);
+	CHECK(got == tag);
+}
+
 /* A context made for one job and destroyed while the job is pending: the
  * job still completes (docs/gpu.md), its sync_file says so. */
 static void ctx_churn(struct worker *w)
@@ -735,7 +748,7 @@ static void ctx_churn(struct worker *w)
 	struct drm_fakedri_ctx_create cc = { 0 };
 	struct drm_fakedri_ctx_destroy d = { 0 };
 	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
-	uint64_t tag = (w->serial << 32) | ++w->ntag, got;
+	uint64_t tag = (w->serial << 32) | ++w->ntag;
 	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
 	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = slot, .value = tag };
 	struct drm_fakedri_submit s = { .flags = FAKEDRI_SUBMIT_FENCE_FD_OUT, .fence_fd = -1,
@@ -750,13 +763,7 @@ static void ctx_churn(struct worker *w)
 	w->ctx = ctx;
 	d.ctx_id = cc.ctx_id;
 	CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_CTX_DESTROY, &d) == 0);
-	phase(P_WAIT);
-	wait_poll(s.fence_fd, POLLIN);
-	check_signalled(s.fence_fd);
-	CHECK(close(s.fence_fd) == 0);
-	phase(P_OWN);
-	memcpy(&got, (char *)w->own_map + slot, 8);
-	CHECK(got == tag);
+	own_job_done(w, s.fence_fd, slot, tag);
 }
 
 /*
@@ -798,8 +805,7 @@ static pid_t twin_start(struct worker *w)
 			};
 
 			CHECK(drmIoctl(w->fd, DRM_IOCTL_FAKEDRI_SUBMIT, &s) == 0);
-			wait_poll(s.fence_fd, POLLIN);
-			check_signalled(s.fence_fd);
+			await_signalled(s.fence_fd);
 			CHECK(close(s.fence_fd) == 0);
 			CHECK(map[k] == k);
 		}
@@ -846,7 +852,7 @@ static void gated_job(struct worker *w)
 {
 	struct sw_create_fence cf = { .value = 1, .name = "chaos-gate" };
 	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
-	uint64_t tag = (w->serial << 32) | ++w->ntag, got;
+	uint64_t tag = (w->serial << 32) | ++w->ntag;
 	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
 	struct drm_fakedri_submit_cmd cmd = { .op = FAKEDRI_CMD_WRITE64, .dst_offset = slot, .value = tag };
 	struct drm_fakedri_submit s = { .flags = FAKEDRI_SUBMIT_FENCE_FD_IN | FAKEDRI_SUBMIT_FENCE_FD_OUT,
@@ -870,13 +876,7 @@ static void gated_job(struct worker *w)
 	if (rnd(&w->rng, 2))
 		CHECK(ioctl(tl, SW_INC, &one) == 0);
 	CHECK(close(tl) == 0);
-	phase(P_WAIT);
-	wait_poll(s.fence_fd, POLLIN);
-	check_signalled(s.fence_fd);
-	CHECK(close(s.fence_fd) == 0);
-	phase(P_OWN);
-	memcpy(&got, (char *)w->own_map + slot, 8);
-	CHECK(got == tag);
+	own_job_done(w, s.fence_fd, slot, tag);
 	__atomic_add_fetch(&sh->gated_jobs, 1, __ATOMIC_RELAXED);
 }
 
