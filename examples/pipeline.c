@@ -251,7 +251,6 @@ static int status_of(pid_t pid)
 int main(int argc, char **argv)
 {
 	int pc[2], cc[2], ret;
-	pid_t p, c;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--skip-wait")) {
@@ -275,13 +274,13 @@ int main(int argc, char **argv)
 	main_pid = getpid();
 	checker_sock = cc[1];
 	consumer_sock = cc[0];
-	p = children[0] = spawn(run_producer, pc[0], pc[1]);
+	children[0] = spawn(run_producer, pc[0], pc[1]);
 	close(pc[0]);
-	c = children[1] = spawn(run_consumer, pc[1], cc[0]);
+	children[1] = spawn(run_consumer, pc[1], cc[0]);
 	close(pc[1]);
 	close(cc[0]);
 	ret = checker(cc[1]); /* the checker is this process */
-	if (status_of(p) || status_of(c))
+	if (status_of(children[0]) || status_of(children[1]))
 		return 1;
 	return ret;
 }
