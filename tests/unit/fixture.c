@@ -6,6 +6,7 @@
 #include "fixture.h"
 #include "fdri_fdobj.h"
 #include "fdri_fence.h"
+#include "fdri_syncobj.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -703,6 +704,17 @@ uint64_t fx_bo_read64(struct fdri_file *f, uint32_t handle, uint64_t off)
 
 	fx_bo_read(f, handle, off, &v, sizeof(v));
 	return v;
+}
+
+struct fdri_fence *fx_syncobj_fence(struct fdri_file *f, uint32_t handle)
+{
+	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
+	struct fdri_fence *fence;
+
+	assert_non_null(s);
+	fence = fdri_syncobj_fence_get(s);
+	fdri_syncobj_put(s);
+	return fence;
 }
 
 uint32_t fx_ctx_create(struct fx *fx, struct fdri_file *f, int32_t priority)

@@ -160,6 +160,10 @@ void fx_bo_write(struct fdri_file *f, uint32_t handle, uint64_t off, const void 
 uint32_t fx_bo_read32(struct fdri_file *f, uint32_t handle, uint64_t off);
 uint64_t fx_bo_read64(struct fdri_file *f, uint32_t handle, uint64_t off);
 
+/* The fence of syncobj @handle of @f (asserts the syncobj exists): a
+ * reference (fdri_fence_put()), or NULL when it has none. */
+struct fdri_fence *fx_syncobj_fence(struct fdri_file *f, uint32_t handle);
+
 /* The GPU (fdri_gpu.h): a context (asserts success), and a SUBMIT built
  * up in place. */
 uint32_t fx_ctx_create(struct fx *fx, struct fdri_file *f, int32_t priority);

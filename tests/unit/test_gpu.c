@@ -65,18 +65,6 @@ static uint32_t syncobj_create(struct fx *fx, struct fdri_file *f)
 	return c.handle;
 }
 
-/* The syncobj's fence (a reference), or NULL. */
-static struct fdri_fence *syncobj_fence(struct fdri_file *f, uint32_t handle)
-{
-	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
-	struct fdri_fence *fence;
-
-	assert_non_null(s);
-	fence = fdri_syncobj_fence_get(s);
-	fdri_syncobj_put(s);
-	return fence;
-}
-
 /* A job writing @value at offset 0 of @bo (32 bits) */
 static int submit_write(struct fx *fx, struct fdri_file *f, uint32_t ctx, uint32_t queue,
 			int64_t duration, uint32_t bo, uint32_t value, uint32_t flags)
@@ -574,7 +562,7 @@ static void a_binary_out_syncobj_gets_the_jobs_fence(void **state)
 	fx_job_bo(&j, bo, RD);
 	fx_job_syncobj(&j, s, FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL, 0);
 	assert_int_equal(fx_submit(fx, f, &j, -1), 0);
-	fence = syncobj_fence(f, s);
+	fence = fx_syncobj_fence(f, s);
 	job = fence_of(f, bo, 0, 1);
 	assert_ptr_equal(fence, job);
 	fx_advance(&fx->host, MS);

@@ -23,7 +23,6 @@
 #include "fdri_fence.h"
 #include "fdri_gpu.h"
 #include "fdri_resv.h"
-#include "fdri_syncobj.h"
 #include "fdri_vgem_abi.h"
 
 #define MS 1000000ll
@@ -103,17 +102,6 @@ static struct drm_fakedri_reset_stats reset_stats(struct fx *fx, struct fdri_fil
 
 	assert_int_equal(fx_ioctl(fx, f, DRM_IOCTL_FAKEDRI_RESET_STATS, &rs), 0);
 	return rs;
-}
-
-static struct fdri_fence *syncobj_fence(struct fdri_file *f, uint32_t handle)
-{
-	struct fdri_syncobj *s = fdri_syncobj_find(f, handle);
-	struct fdri_fence *fence;
-
-	assert_non_null(s);
-	fence = fdri_syncobj_fence_get(s);
-	fdri_syncobj_put(s);
-	return fence;
 }
 
 /* --- the timeout --- */
@@ -283,7 +271,7 @@ static void the_guilty_fence_reaches_out_syncobjs_with_etime(void **state)
 	fx_job_syncobj(&j, c.handle, FAKEDRI_SUBMIT_SYNCOBJ_SIGNAL, 0);
 	assert_int_equal(fx_submit(fx, f, &j, -1), 0);
 	fx_advance(&fx->host, TIMEOUT);
-	fence = syncobj_fence(f, c.handle);
+	fence = fx_syncobj_fence(f, c.handle);
 	assert_non_null(fence);
 	assert_true(fdri_fence_is_signaled(fence));
 	assert_int_equal(fence->error, -ETIME);

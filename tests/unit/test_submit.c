@@ -9,7 +9,6 @@
 #include "fdri_fence.h"
 #include "fdri_req.h"
 #include "fdri_resv.h"
-#include "fdri_syncobj.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -53,17 +52,11 @@ static void good_job(struct fx_job *j, const struct env *e)
 /* Submits @j, which must fail with @err and leave no trace. */
 static void expect_fail(struct fx *fx, const struct env *e, struct fx_job *j, int err)
 {
-	struct fdri_fence *fence;
-	struct fdri_syncobj *s;
-
 	assert_int_equal(fx_submit(fx, e->f, j, -1), err);
 	assert_int_equal(fx->dev->stats.jobs, 0);
 	assert_true(fdri_resv_test_signaled(fdri_gem_resv(fdri_gem_lookup(e->f, e->bo)),
 					    FDRI_RESV_USAGE_BOOKKEEP));
-	s = fdri_syncobj_find(e->f, e->syncobj);
-	fence = fdri_syncobj_fence_get(s);
-	assert_null(fence);
-	fdri_syncobj_put(s);
+	assert_null(fx_syncobj_fence(e->f, e->syncobj));
 	assert_int_equal(j->out_fd, -1);
 }
 
