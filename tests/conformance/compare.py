@@ -2,7 +2,7 @@
 """tests/conformance/compare.py - compare a conformance transcript with the
 reference (the kernel's vgem), case by case.
 
-Usage: compare.py [--deltas FILE] [--quiet] REFERENCE TARGET
+Usage: compare.py [--deltas FILE] [--quiet] [--kernel-check] REFERENCE TARGET
 
 A transcript line is "<case> | <step> | <result> [| <fields>]"; a case is
 the ordered list of its lines.  Each case present in either transcript is
@@ -15,6 +15,13 @@ patterns, '#' comments).  A listed case that now passes is reported as
 Prints the table, the differing lines of every DELTA/FAIL case (for DELTA
 only without --quiet), then a final line "N passed, M failed" where N
 counts identical cases and M unlisted divergences.  Exit status 1 if M > 0.
+
+Lines "# key: value" are not steps but facts about the transcript: the
+kernel's run-vgem.sh records "# kernel: <uname -r> <uname -v>", printed
+for both sides.  --kernel-check (kernel against kernel, run-vgem.sh
+--compare): when cases differ, a summary says the VM's kernel behaves
+otherwise than the one the reference was recorded on, names each case with
+its expected and observed lines, both kernels, and what to do.
 """
 import argparse
 import fnmatch
@@ -24,14 +31,19 @@ from collections import OrderedDict
 
 def load(path):
     cases = OrderedDict()
+    meta = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
             if not line.strip():
                 continue
+            if line.startswith("#"):
+                key, _, value = line[1:].partition(":")
+                meta[key.strip()] = value.strip()
+                continue
             name = line.split(" | ", 1)[0]
             cases.setdefault(name, []).append(line)
-    return cases
+    return cases, meta
 
 
 def load_deltas(path):
@@ -71,11 +83,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--deltas")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--kernel-check", action="store_true")
     ap.add_argument("reference")
     ap.add_argument("target")
     args = ap.parse_args()
-    ref = load(args.reference)
-    tgt = load(args.target)
+    ref, ref_meta = load(args.reference)
+    tgt, tgt_meta = load(args.target)
+    unknown = "(not recorded)"
+    ref_kernel = ref_meta.get("kernel", unknown)
+    tgt_kernel = tgt_meta.get("kernel", unknown)
+    if "kernel" in ref_meta or "kernel" in tgt_meta:
+        print(f"reference kernel: {ref_kernel}")
+        print(f"target kernel:    {tgt_kernel}")
     deltas = load_deltas(args.deltas)
     names = list(ref.keys()) + [n for n in tgt if n not in ref]
     passed = failed = ndelta = 0
@@ -107,6 +126,21 @@ def main():
         print(f"--- {status} {name}")
         for line in lines:
             print(line)
+    failures = [d for d in details if d[1] == "FAIL"]
+    if args.kernel_check and failures:
+        same = "the same kernel build" if ref_kernel == tgt_kernel else "another kernel"
+        print(f"=== vgem behaves otherwise than when {args.reference} was recorded:")
+        print(f"    {len(failures)} case(s) changed")
+        print(f"    recorded on: {ref_kernel}")
+        print(f"    this run:    {tgt_kernel} ({same})")
+        for name, _, lines in failures:
+            print(f"  case {name}:")
+            for line in lines:
+                print(line.replace("      ref: ", "    expected: ").replace("      got: ", "    observed: "))
+        print("    If the kernel changed vgem's behaviour on purpose, regenerate the reference")
+        print("    (tests/conformance/run-vgem.sh), review its diff, and check fakedri against it")
+        print("    (ctest -R conformance.shim_vs_vgem); FAKEDRI_VM_KPKG=PACKAGE pins the VM's kernel")
+        print("    (scripts/vm/fetch-kernel.sh --force) while the archive still has it.")
     print(f"{len(names)} cases: {passed} identical, {ndelta} listed deltas, "
           f"{failed} unlisted divergences")
     print(f"{passed} passed, {failed} failed")

@@ -16,6 +16,10 @@ sed "s/^/T:/" /tmp/t.txt'
 vm_ready() {
     CACHE=${FAKEDRI_VM_CACHE:-$HOME/.cache/fakedri-vm}
     export FAKEDRI_VM_CACHE=$CACHE
+    if [ -n "${FAKEDRI_VM_SKIP:-}" ] && [ "$FAKEDRI_VM_SKIP" != 0 ]; then
+        echo "$1: FAKEDRI_VM_SKIP=$FAKEDRI_VM_SKIP: skipped"
+        exit 77
+    fi
     if ! command -v "${FAKEDRI_VM_QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 \
         || [ ! -f "$CACHE/kernel.env" ]; then
         # fetch-kernel.sh installs qemu and fetches the kernel; without
