@@ -14,6 +14,10 @@
 # Idempotent: if $CACHE/kernel.env exists and its files are present, nothing
 # is done (pass --force to re-download / re-extract).
 # Env: FAKEDRI_VM_KPKG=<package name> to pin a specific kernel package.
+#      FAKEDRI_VM_SKIP=1: fetch and install nothing and fail, so the VM
+#      tests (ctest -L vm) skip.
+# The download is about 70 MB (nearly 500 MB unpacked); a line on stderr
+# (and on the terminal, since ctest hides stderr) says so before it starts.
 # Prints the path of kernel.env on stdout (last line).
 set -eu
 
@@ -22,6 +26,11 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 log() { echo "fetch-kernel: $*" >&2; }
+
+if [ -n "${FAKEDRI_VM_SKIP:-}" ] && [ "$FAKEDRI_VM_SKIP" != 0 ]; then
+    log "FAKEDRI_VM_SKIP=$FAKEDRI_VM_SKIP: not fetching the VM's kernel (the VM tests skip)"
+    exit 1
+fi
 
 # ctest runs VM tests in parallel: one fetch at a time per cache, the others
 # wait for it and then find everything in place
@@ -99,7 +108,10 @@ for p in $cands; do
     if [ -n "$existing" ] && [ "$FORCE" = 0 ]; then
         PKG=$p; DEB=$existing; break
     fi
-    log "downloading $p ($cand)"
+    msg="downloading the Debian kernel package $p ($cand, about 70 MB, nearly 500 MB unpacked) into $CACHE for the VM tests; FAKEDRI_VM_SKIP=1 skips them"
+    log "$msg"
+    # callers (ctest) hide stderr: tell the user at the terminal too
+    { [ -t 2 ] || echo "fetch-kernel: $msg" >/dev/tty; } 2>/dev/null || true
     if (cd "$DL" && apt-get -q -o APT::Sandbox::User=root download "$p" >&2); then
         DEB=$(ls "$DL"/"${p}"_*.deb | head -n1)
         PKG=$p
