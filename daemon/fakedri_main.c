@@ -6,13 +6,14 @@
  * clears faults of a running daemon over its socket (docs/faults.md);
  * `sweep` is fakedri_sweep.c's.
  *
- * `run` owns a private 0700 directory for the socket and sysroot, removed
+ * `run` owns a 0711 directory for the socket and sysroot, removed
  * at exit. `fault` owns one connection without a DRM file, closed before
  * it returns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <libgen.h>
 #include <signal.h>
@@ -28,8 +29,10 @@
 
 #include <event2/event.h>
 
+#include "fdri_cli.h"
 #include "fdri_daemon.h"
 #include "fdri_daemon_cmd.h"
+#include "fakedri_conn.h"
 #include "fakedri_sweep.h"
 #include "fdri_host.h"
 #include "fdri_log.h"
@@ -43,23 +46,58 @@ static const char usage[] =
 	"       fakedri daemon --cuse [--cuse-node SPEC]... [options]\n"
 	"       fakedri fault add SPEC | list | clear [ID] | stats | unplug DEVICE\n"
 	"                     [--socket PATH]\n"
-	"       fakedri sweep [OPTIONS] -- PROGRAM [ARGS...]\n"
-	"       fakedri --help | --version\n"
+	"       fakedri sweep [options] [--] PROGRAM [ARGS...]\n"
+	"       fakedri COMMAND --help\n"
+	"       fakedri --help | --version\n";
+
+static const char overview[] =
 	"\n"
 	"fakedri emulates a Linux DRM GPU device (GEM, PRIME, dumb buffers) in user\n"
-	"space. `run` starts a private device and runs PROGRAM with the LD_PRELOAD\n"
-	"shim, so unmodified libdrm programs see /dev/dri/card0 and renderD128. It\n"
-	"exits with PROGRAM's status and prints one summary line to stderr.\n"
-	"`fault` talks to a running daemon (--socket, default $FAKEDRI_SOCKET, which\n"
-	"programs under `run` have); `sweep` fails each call of PROGRAM in turn\n"
-	"(see fakedri sweep --help and docs/faults.md).\n"
+	"space.\n"
+	"\n"
+	"commands:\n"
+	"  run      start a private device and run PROGRAM with the LD_PRELOAD shim,\n"
+	"           so unmodified libdrm programs see /dev/dri/card0 and renderD128;\n"
+	"           exits with PROGRAM's status and prints one summary line to stderr\n"
+	"  daemon   run a long-lived device (as fakedrid does)\n"
+	"  fault    arm, list and clear faults of a running daemon (docs/faults.md)\n"
+	"  sweep    fail each call of PROGRAM in turn and report what broke\n"
+	"\n"
+	"`fault` talks to a running daemon (--socket, default\n"
+	"$FAKEDRI_SOCKET, which programs under `run` have). Each command has its\n"
+	"own --help; every option takes its value as --opt VALUE or --opt=VALUE.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help   this text\n"
+	"  --version    print the version\n"
+	"\n"
+	"See fakedri(1).\n";
+
+static const char run_help[] =
+	"usage: fakedri run [options] [--] PROGRAM [ARGS...]\n"
+	"       fakedri run --help | --version\n"
+	"\n"
+	"Starts a private device (its socket and sysroot in a new 0700 directory\n"
+	"under $TMPDIR), runs PROGRAM with the LD_PRELOAD shim and FAKEDRI_SOCKET\n"
+	"set, tears the device down when PROGRAM exits and prints one summary line\n"
+	"to stderr: ioctls served, GPU jobs, sync hazards, what was left at exit,\n"
+	"faults injected. Exits with PROGRAM's status (128+N if a signal N killed\n"
+	"it), 2 for a usage error, 1 if the device cannot start. Options end at\n"
+	"the first argument that is not one, or at --.\n"
 	"\n"
 	"options of run only:\n"
 	"  --stats FILE          at exit, write key=value lines: status, signal,\n"
 	"                        ioctls, jobs, hazards, faults, calls, objects,\n"
 	"                        dmabufs, files (what the summary line says)\n"
 	"\n"
-	"options:\n";
+	"device options (also of fakedri daemon and fakedrid):\n";
+
+static const char run_help_end[] =
+	"  -h, --help            this text\n"
+	"  --version             print the version\n"
+	"\n"
+	"--socket, --cuse and --cuse-node are for a long-lived daemon only\n"
+	"(fakedri daemon --help). See fakedri(1).\n";
 
 struct run_state {
 	pid_t child;
@@ -179,8 +217,15 @@ out:
 		event_free(calm);
 }
 
-static int cmd_run(int argc, char **argv)
+enum { RUN_STATS = 1 };
+
+static int cmd_run(int argc, char **argv, const char *prog)
 {
+	static const struct option run_opts[] = {
+		{ "stats", required_argument, NULL, RUN_STATS },
+		FDRI_CLI_COMMON_OPTS,
+	};
+	struct option lo[FDRI_DAEMON_MAX_OPTS + 4] = { 0 };
 	struct fdri_daemon_opts o = { 0 };
 	struct run_state st = { .status = 0 };
 	char dir[] = "/tmp/fakedri.XXXXXX", sock[PATH_MAX], shim[PATH_MAX], *preload;
@@ -190,42 +235,36 @@ static int cmd_run(int argc, char **argv)
 	struct rlimit nofile;
 	const char *tmp = getenv("TMPDIR"), *stats = NULL;
 	char tmpl[4050];
-	int i, ret;
+	int i, ret, c;
+	size_t n;
 
-	fdri_log_prog = "fakedri run";
-	for (i = 2; i < argc; i++) {
-		int r;
-
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
+	fdri_log_prog = prog;
+	n = fdri_daemon_longopts(lo);
+	memcpy(lo + n, run_opts, sizeof(run_opts));
+	fdri_cli_begin();
+	while ((c = fdri_cli_getopt(prog, argc, argv, "+:h", lo)) != -1) {
+		if (c == FDRI_CLI_BAD)
+			return FDRI_CLI_USAGE;
+		if (c == FDRI_CLI_HELP) {
+			printf("%s%s\n%s", run_help, fdri_daemon_opts_help, run_help_end);
+			return 0;
 		}
-		if (argv[i][0] != '-')
-			break;
-		if (!strcmp(argv[i], "--stats")) {
-			if (++i >= argc) {
-				fprintf(stderr, "fakedri run: --stats needs a value (see --help)\n");
-				return 2;
-			}
-			stats = argv[i];
+		if (c == FDRI_CLI_VERSION)
+			return fdri_cli_version("fakedri");
+		if (c == RUN_STATS) {
+			stats = optarg;
 			continue;
 		}
-		r = fdri_daemon_parse_opt(&o, argc, argv, &i);
-		if (r == 1)
-			continue;
-		if (r < 0)
-			return 2;
-		fprintf(stderr, "fakedri run: bad option '%s' (see fakedri --help)\n", argv[i]);
-		return 2;
+		if (fdri_daemon_opt_daemon_only(c))
+			return fdri_cli_usage_error(prog, "option '%s' is for a long-lived daemon only "
+						    "(fakedri daemon, fakedrid); run makes its own "
+						    "private socket", fdri_daemon_opt_name(c));
+		if (fdri_daemon_set_opt(&o, c, optarg) < 0)
+			return fdri_cli_hint(prog);
 	}
-	if (i >= argc) {
-		fprintf(stderr, "fakedri run: no program given\n");
-		return 2;
-	}
-	if (o.socket) {
-		fprintf(stderr, "fakedri run: --socket is for `fakedri daemon`\n");
-		return 2;
-	}
+	i = optind;
+	if (i >= argc)
+		return fdri_cli_usage_error(prog, "no program given");
 	if (fdri_daemon_check_opts(&o))
 		return 2;
 	if (find_shim(shim, sizeof(shim))) {
@@ -242,6 +281,9 @@ static int cmd_run(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* other users (a child that dropped root) reach the socket, not the
+	 * listing; the nodes' modes decide (docs/security.md) */
+	chmod(tmpl, 0711);
 	if (snprintf(sock, sizeof(sock), "%.4000s/fakedri.sock", tmpl) >= (int)sizeof(sock) ||
 	    strlen(tmpl) > 4000) {
 		fprintf(stderr, "fakedri run: temporary directory path %s is too long\n", tmpl);
@@ -311,182 +353,155 @@ static int cmd_run(int argc, char **argv)
 
 /* --- fault: FDRI_IOCTL_FAULT_CTL over a connection without a DRM file --- */
 
-struct fault_conn {
-	int main_sock;
-	int chan;
+static const char fault_help[] =
+	"usage: fakedri fault add SPEC [--socket PATH]    arm a fault; prints its id\n"
+	"       fakedri fault list [--socket PATH]        ID FIRED SPEC per armed fault\n"
+	"       fakedri fault clear [ID] [--socket PATH]  disarm fault ID (default: all)\n"
+	"       fakedri fault stats [--socket PATH]       injected=N calls=N\n"
+	"       fakedri fault unplug DEVICE [--socket PATH]\n"
+	"                                    unplug the device of card<DEVICE> now\n"
+	"       fakedri fault [COMMAND] --help | --version\n"
+	"\n"
+	"Talks to a running daemon. SPEC: see docs/faults.md, e.g.\n"
+	"ioctl=GEM_CLOSE,nth=2,errno=EINVAL. Exits 0, 2 for a usage error or a\n"
+	"SPEC the daemon refuses, 1 if the daemon cannot be reached or fails.\n"
+	"\n"
+	"options:\n"
+	"  --socket PATH         the daemon's socket (default $FAKEDRI_SOCKET, which\n"
+	"                        programs under `fakedri run` have)\n"
+	"  -h, --help            this text\n"
+	"  --version             print the version\n"
+	"\n"
+	"See fakedri(1).\n";
+
+static const struct {
+	const char *name;
+	uint32_t op;
+	int min_args, max_args; /* after the command's name */
+	const char *arg;        /* what its argument is, for messages */
+} fault_cmds[] = {
+	{ "add", FDRI_FAULT_OP_ADD, 1, 1, "SPEC" },
+	{ "list", FDRI_FAULT_OP_GET, 0, 0, NULL },
+	{ "clear", FDRI_FAULT_OP_CLEAR, 0, 1, "ID" },
+	{ "stats", FDRI_FAULT_OP_STATS, 0, 0, NULL },
+	{ "unplug", FDRI_FAULT_OP_UNPLUG, 1, 1, "DEVICE" },
 };
 
-/* Connects to the daemon at @path as a connection without a DRM file
- * (fdri_wire.h: HELLO with FDRI_NODE_NONE). 0 or -errno. */
-static int fault_connect(const char *path, struct fault_conn *c)
+/* A number argument of clear or unplug into *@out; 0 or -1. */
+static int fault_number(const char *v, uint32_t *out)
 {
-	struct fdri_wire_hello h = {
-		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
-		.node = FDRI_NODE_NONE, .open_flags = O_CLOEXEC, .tid = (int32_t)getpid(),
-	};
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct fdri_wire_reply r;
-	int sv[2], rfd = -1, err;
-	ssize_t n;
-
-	c->main_sock = c->chan = -1;
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	c->main_sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (c->main_sock < 0 || connect(c->main_sock, (struct sockaddr *)&a, sizeof(a)) < 0)
-		goto fail_errno;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		goto fail_errno;
-	n = fdri_msg_send(c->main_sock, &h, sizeof(h), sv[1]);
-	close(sv[1]);
-	c->chan = sv[0];
-	if (n >= 0)
-		n = fdri_msg_recv(c->chan, &r, sizeof(r), &rfd, NULL);
-	if (rfd >= 0)
-		close(rfd);
-	err = n < 0 ? (int)-n : n < 12 ? EPROTO : -r.ret;
-	if (!err)
-		return 0;
-	close(c->chan);
-	close(c->main_sock);
-	return -err;
-fail_errno:
-	err = errno;
-	if (c->main_sock >= 0)
-		close(c->main_sock);
-	return -err;
-}
-
-/* One FAULT_CTL: 0 or -errno; *@ctl gets the daemon's answer. */
-static int fault_ctl(struct fault_conn *c, struct fdri_fault_ctl *ctl)
-{
-	static unsigned char buf[sizeof(struct fdri_wire_reply) + sizeof(*ctl) + 64];
-	struct {
-		struct fdri_wire_ioctl m;
-		struct fdri_fault_ctl ctl;
-	} req = {
-		.m = { .hdr = { FDRI_MSG_IOCTL, sizeof(req) }, .cmd = FDRI_IOCTL_FAULT_CTL,
-		       .tid = (int32_t)getpid(), .id = 1, .arg = (uintptr_t)ctl,
-		       .arg_len = sizeof(*ctl) },
-		.ctl = *ctl,
-	};
-	const struct fdri_wire_reply *r = (const void *)buf;
-	int rfd = -1;
-	ssize_t n;
-
-	n = fdri_msg_send(c->chan, &req, sizeof(req), -1);
-	if (n >= 0)
-		n = fdri_msg_recv(c->chan, buf, sizeof(buf), &rfd, NULL);
-	if (rfd >= 0)
-		close(rfd);
-	if (n < 0)
-		return n == -EPIPE ? -ENODEV : (int)n;
-	if ((size_t)n < sizeof(*r) || r->hdr.type != FDRI_MSG_REPLY ||
-	    (size_t)n < sizeof(*r) + r->out_len)
-		return -EPROTO;
-	if (r->out_len >= sizeof(*ctl))
-		memcpy(ctl, r + 1, sizeof(*ctl));
-	return r->ret;
-}
-
-static int cmd_fault(int argc, char **argv)
-{
-	const char *sock = getenv("FAKEDRI_SOCKET"), *args[3] = { 0 };
-	struct fdri_fault_ctl ctl;
-	struct fault_conn c;
-	int nargs = 0, ret;
-	unsigned long long id = 0;
+	unsigned long long n;
 	char *end;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
-			sock = argv[++i];
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: fakedri fault add SPEC [--socket PATH]   arm a fault; prints its id\n"
-			       "       fakedri fault list [--socket PATH]       ID FIRED SPEC per armed fault\n"
-			       "       fakedri fault clear [ID] [--socket PATH] disarm fault ID (default: all)\n"
-			       "       fakedri fault stats [--socket PATH]      injected=N calls=N\n"
-			       "       fakedri fault unplug DEVICE [--socket PATH]\n"
-			       "                                    unplug the device of card<DEVICE> now\n\n"
-			       "PATH defaults to $FAKEDRI_SOCKET, which programs under `fakedri run`\n"
-			       "have. SPEC: see docs/faults.md, e.g. ioctl=GEM_CLOSE,nth=2,errno=EINVAL\n");
-			return 0;
-		} else if (nargs < 3) {
-			args[nargs++] = argv[i];
-		} else {
-			fprintf(stderr, "fakedri fault: too many arguments (see fakedri fault --help)\n");
-			return 2;
-		}
-	}
-	if (!nargs) {
-		fprintf(stderr, "fakedri fault: no command (add, list, clear, stats or unplug)\n");
-		return 2;
-	}
-	memset(&ctl, 0, sizeof(ctl));
-	if (!strcmp(args[0], "add") && nargs == 2) {
-		ctl.op = FDRI_FAULT_OP_ADD;
-		if (strlen(args[1]) >= sizeof(ctl.spec)) {
-			fprintf(stderr, "fakedri fault: spec too long (at most %zu bytes)\n",
-				sizeof(ctl.spec) - 1);
-			return 2;
-		}
-		memcpy(ctl.spec, args[1], strlen(args[1]));
-	} else if ((!strcmp(args[0], "clear") && nargs <= 2) ||
-		   (!strcmp(args[0], "unplug") && nargs == 2)) {
-		ctl.op = args[0][0] == 'c' ? FDRI_FAULT_OP_CLEAR : FDRI_FAULT_OP_UNPLUG;
-		if (nargs == 2) {
-			errno = 0;
-			id = strtoull(args[1], &end, 10);
-			if (errno || *end || end == args[1] || id > UINT32_MAX) {
-				fprintf(stderr, "fakedri fault: %s '%s': not a number\n", args[0], args[1]);
-				return 2;
-			}
-		}
-		ctl.id = (uint32_t)id;
-	} else if (!strcmp(args[0], "list") && nargs == 1) {
-		ctl.op = FDRI_FAULT_OP_GET;
-	} else if (!strcmp(args[0], "stats") && nargs == 1) {
-		ctl.op = FDRI_FAULT_OP_STATS;
-	} else {
-		fprintf(stderr, "fakedri fault: bad command '%s' (see fakedri fault --help)\n", args[0]);
-		return 2;
-	}
-	if (!sock || !*sock) {
-		fprintf(stderr, "fakedri fault: no daemon: give --socket PATH (or set FAKEDRI_SOCKET)\n");
-		return 2;
-	}
-	ret = fault_connect(sock, &c);
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static int fault_run(const char *sock, struct fdri_fault_ctl *ctl)
+{
+	struct fakedri_conn c;
+	int ret;
+
+	ret = fakedri_conn_open(sock, 0, &c);
 	if (ret) {
 		fprintf(stderr, "fakedri fault: cannot reach the daemon at %s: %s\n", sock,
 			strerror(-ret));
-		return 1;
+		return -ret;
 	}
-	if (ctl.op == FDRI_FAULT_OP_GET) {
+	if (ctl->op == FDRI_FAULT_OP_GET) {
 		for (uint32_t k = 0;; k++) {
-			memset(&ctl, 0, sizeof(ctl));
-			ctl.op = FDRI_FAULT_OP_GET;
-			ctl.id = k;
-			ret = fault_ctl(&c, &ctl);
+			memset(ctl, 0, sizeof(*ctl));
+			ctl->op = FDRI_FAULT_OP_GET;
+			ctl->id = k;
+			ret = fakedri_conn_ioctl(&c, FDRI_IOCTL_FAULT_CTL, ctl, sizeof(*ctl), NULL);
 			if (ret)
 				break;
-			ctl.spec[sizeof(ctl.spec) - 1] = '\0';
-			printf("%u %llu %s\n", ctl.id, (unsigned long long)ctl.value, ctl.spec);
+			ctl->spec[sizeof(ctl->spec) - 1] = '\0';
+			printf("%u %llu %s\n", ctl->id, (unsigned long long)ctl->value, ctl->spec);
 		}
 		if (ret == -ENOENT)
 			ret = 0;
 	} else {
-		ret = fault_ctl(&c, &ctl);
+		ret = fakedri_conn_ioctl(&c, FDRI_IOCTL_FAULT_CTL, ctl, sizeof(*ctl), NULL);
 	}
-	close(c.chan);
-	close(c.main_sock);
+	fakedri_conn_close(&c);
+	return ret;
+}
+
+static int cmd_fault(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		FDRI_CLI_COMMON_OPTS,
+		{ 0 },
+	};
+	const char *sock = getenv("FAKEDRI_SOCKET"), *prog = "fakedri fault";
+	char prog_cmd[64];
+	struct fdri_fault_ctl ctl;
+	size_t k, ncmds = sizeof(fault_cmds) / sizeof(fault_cmds[0]);
+	int c, nargs, ret;
+
+	/* options may come anywhere: `fakedri fault add SPEC --socket PATH` */
+	fdri_cli_begin();
+	while ((c = fdri_cli_getopt(prog, argc, argv, ":h", lo)) != -1) {
+		if (c == FDRI_CLI_BAD)
+			return FDRI_CLI_USAGE;
+		if (c == FDRI_CLI_HELP) {
+			printf("%s", fault_help);
+			return 0;
+		}
+		if (c == FDRI_CLI_VERSION)
+			return fdri_cli_version("fakedri");
+		sock = optarg;
+	}
+	if (optind >= argc)
+		return fdri_cli_usage_error(prog, "no command given (add, list, clear, stats or "
+					    "unplug)");
+	for (k = 0; k < ncmds && strcmp(argv[optind], fault_cmds[k].name); k++)
+		;
+	if (k == ncmds)
+		return fdri_cli_usage_error(prog, "unknown command '%s' (add, list, clear, stats "
+					    "or unplug)", argv[optind]);
+	snprintf(prog_cmd, sizeof(prog_cmd), "%s %s", prog, fault_cmds[k].name);
+	nargs = argc - optind - 1;
+	if (nargs < fault_cmds[k].min_args)
+		return fdri_cli_usage_error(prog_cmd, "missing %s", fault_cmds[k].arg);
+	if (nargs > fault_cmds[k].max_args)
+		return fdri_cli_usage_error(prog_cmd, "unexpected argument '%s'",
+					    argv[optind + 1 + fault_cmds[k].max_args]);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.op = fault_cmds[k].op;
+	if (ctl.op == FDRI_FAULT_OP_ADD) {
+		if (strlen(argv[optind + 1]) >= sizeof(ctl.spec))
+			return fdri_cli_usage_error(prog_cmd, "SPEC too long (at most %zu bytes)",
+						    sizeof(ctl.spec) - 1);
+		memcpy(ctl.spec, argv[optind + 1], strlen(argv[optind + 1]));
+	} else if (nargs && fault_number(argv[optind + 1], &ctl.id)) {
+		return fdri_cli_usage_error(prog_cmd, "bad %s '%s': not a number (%s)",
+					    fault_cmds[k].arg, argv[optind + 1],
+					    ctl.op == FDRI_FAULT_OP_CLEAR ?
+					    "a fault id that `fakedri fault list` shows" :
+					    "N of /dev/dri/cardN");
+	}
+	if (!sock || !*sock)
+		return fdri_cli_usage_error(prog_cmd, "no daemon: give --socket PATH (or set "
+					    "FAKEDRI_SOCKET)");
+	ret = fault_run(sock, &ctl);
+	if (ret > 0)
+		return 1; /* could not connect, reported */
 	if (ret == -EINVAL && ctl.op == FDRI_FAULT_OP_ADD) {
 		ctl.spec[sizeof(ctl.spec) - 1] = '\0';
-		fprintf(stderr, "fakedri fault: bad spec '%s': %s\n", args[1], ctl.spec);
-		return 2;
+		return fdri_cli_usage_error(prog_cmd, "bad SPEC '%s': %s", argv[optind + 1],
+					    ctl.spec);
 	}
 	if (ret) {
-		fprintf(stderr, "fakedri fault: %s: %s\n", args[0], strerror(-ret));
+		fprintf(stderr, "%s: %s\n", prog_cmd, strerror(-ret));
 		return 1;
 	}
 	if (ctl.op == FDRI_FAULT_OP_ADD)
@@ -501,22 +516,34 @@ static int cmd_fault(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("%s%s", usage, fdri_daemon_opts_help);
-		return argc < 2 ? 2 : 0;
+	static const struct option lo[] = { FDRI_CLI_COMMON_OPTS, { 0 } };
+	const char *cmd;
+	int c;
+
+	fdri_cli_begin();
+	while ((c = fdri_cli_getopt("fakedri", argc, argv, "+:h", lo)) != -1) {
+		if (c == FDRI_CLI_BAD)
+			return FDRI_CLI_USAGE;
+		if (c == FDRI_CLI_HELP) {
+			printf("%s%s", usage, overview);
+			return 0;
+		}
+		return fdri_cli_version("fakedri");
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("fakedri " FAKEDRI_VERSION "\n");
-		return 0;
+	if (optind >= argc) {
+		fprintf(stderr, "%sfakedri: no command given\n", usage);
+		return fdri_cli_hint("fakedri");
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc, argv);
-	if (!strcmp(argv[1], "daemon"))
-		return fdri_daemon_main(argc - 1, argv + 1, "fakedri daemon");
-	if (!strcmp(argv[1], "fault"))
-		return cmd_fault(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "sweep"))
-		return fdri_sweep_main(argc - 1, argv + 1);
-	fprintf(stderr, "fakedri: unknown command '%s' (see --help)\n", argv[1]);
-	return 2;
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv, "fakedri run");
+	if (!strcmp(cmd, "daemon"))
+		return fdri_daemon_main(argc, argv, "fakedri daemon");
+	if (!strcmp(cmd, "fault"))
+		return cmd_fault(argc, argv);
+	if (!strcmp(cmd, "sweep"))
+		return fdri_sweep_main(argc, argv);
+	return fdri_cli_usage_error("fakedri", "unknown command '%s' (run, daemon, fault, sweep)", cmd);
 }

@@ -30,6 +30,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -46,9 +47,13 @@
 #include <unistd.h>
 
 #include "fakedri_sweep.h"
+#include "fdri_cli.h"
+
+#define SWEEP_PROG "fakedri sweep"
 
 static const char sweep_usage[] =
-	"usage: fakedri sweep [OPTIONS] -- PROGRAM [ARGS...]\n"
+	"usage: fakedri sweep [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"       fakedri sweep --help | --version\n"
 	"\n"
 	"Runs PROGRAM under `fakedri run` once to record its injectable calls,\n"
 	"then once more for each recorded call N and each errno the kernel can\n"
@@ -77,7 +82,11 @@ static const char sweep_usage[] =
 	"  --run-opt OPTION    pass OPTION to every `fakedri run` (repeatable,\n"
 	"                      e.g. --run-opt --device --run-opt fakedri,queues=3);\n"
 	"                      FAKEDRI_FAULTS is not passed on\n"
-	"  --help              this text\n";
+	"  -h, --help          this text\n"
+	"  --version           print the version\n"
+	"\n"
+	"Options end at the first argument that is not one, or at --. See\n"
+	"fakedri(1) and docs/faults.md.\n";
 
 /* ------------------------------------------------------------------ */
 /* The errnos each call can really fail with                          */
@@ -299,58 +308,76 @@ static bool push(const char ***arr, size_t *n, const char *v)
 	return true;
 }
 
-/* Returns 0, or 2 (usage error, message printed), or -1 for --help. */
+enum {
+	OPT_JOBS = 1, OPT_MAX_RUNS, OPT_SEED, OPT_ONLY, OPT_ERRNO, OPT_NO_JOBS, OPT_TIMEOUT,
+	OPT_FORMAT, OPT_OUTPUT, OPT_RUN_OPT,
+};
+
+/* A bad value of option @name: what it was and what is accepted. */
+static int bad_value(const char *name, const char *val, const char *accepted)
+{
+	return fdri_cli_usage_error(SWEEP_PROG, "bad value '%s' for %s: %s", val, name, accepted);
+}
+
+/* Returns 0, or 2 (usage error, message printed), or -1 for --help, or -2
+ * for --version. */
 static int parse_opts(struct sweep_opts *o, int argc, char **argv)
 {
-	int i;
+	static const struct option lo[] = {
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "max-runs", required_argument, NULL, OPT_MAX_RUNS },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "errno", required_argument, NULL, OPT_ERRNO },
+		{ "no-jobs", no_argument, NULL, OPT_NO_JOBS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "run-opt", required_argument, NULL, OPT_RUN_OPT },
+		FDRI_CLI_COMMON_OPTS,
+		{ 0 },
+	};
+	const char *val;
+	uint64_t n;
+	int c;
 
 	o->jobs = 1;
 	o->timeout_ns = 30 * INT64_C(1000000000);
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-		char name[32];
-		const char *eq;
-		uint64_t n;
-
-		if (!strcmp(a, "--"))
-			break;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+	fdri_cli_begin();
+	while ((c = fdri_cli_getopt(SWEEP_PROG, argc, argv, "+:h", lo)) != -1) {
+		val = optarg;
+		switch (c) {
+		case FDRI_CLI_BAD:
+			return FDRI_CLI_USAGE;
+		case FDRI_CLI_HELP:
 			return -1;
-		if (!strcmp(a, "--no-jobs")) {
+		case FDRI_CLI_VERSION:
+			return -2;
+		case OPT_NO_JOBS:
 			o->no_jobs = true;
-			continue;
-		}
-		if (strncmp(a, "--", 2)) {
-			fprintf(stderr, "fakedri sweep: expected -- before the program, got '%s'\n", a);
-			return 2;
-		}
-		eq = strchr(a, '=');
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-		if (eq) {
-			val = eq + 1;
-		} else if (i + 1 < argc) {
-			val = argv[++i];
-		} else {
-			fprintf(stderr, "fakedri sweep: %s needs a value\n", name);
-			return 2;
-		}
-		if (!strcmp(name, "--jobs")) {
+			break;
+		case OPT_JOBS:
 			if (parse_count(val, &n) || n < 1 || n > 256)
-				goto bad;
+				return bad_value("--jobs", val, "a number from 1 to 256");
 			o->jobs = (unsigned int)n;
-		} else if (!strcmp(name, "--max-runs")) {
+			break;
+		case OPT_MAX_RUNS:
 			if (parse_count(val, &n) || n < 1)
-				goto bad;
+				return bad_value("--max-runs", val, "a number from 1");
 			o->max_runs = n;
-		} else if (!strcmp(name, "--seed")) {
+			break;
+		case OPT_SEED:
 			if (parse_count(val, &n))
-				goto bad;
+				return bad_value("--seed", val, "a number");
 			o->seed = n;
 			o->seeded = true;
-		} else if (!strcmp(name, "--timeout")) {
+			break;
+		case OPT_TIMEOUT:
 			if (parse_duration(val, &o->timeout_ns) || o->timeout_ns <= 0)
-				goto bad;
-		} else if (!strcmp(name, "--format")) {
+				return bad_value("--timeout", val, "a positive duration (e.g. 2s, "
+						 "500ms; a plain number is ms)");
+			break;
+		case OPT_FORMAT:
 			if (!strcmp(val, "text"))
 				o->format = FMT_TEXT;
 			else if (!strcmp(val, "json"))
@@ -358,41 +385,38 @@ static int parse_opts(struct sweep_opts *o, int argc, char **argv)
 			else if (!strcmp(val, "junit"))
 				o->format = FMT_JUNIT;
 			else
-				goto bad;
-		} else if (!strcmp(name, "--output")) {
+				return bad_value("--format", val, "text, json or junit");
+			break;
+		case OPT_OUTPUT:
 			o->output = val;
-		} else if (!strcmp(name, "--only")) {
+			break;
+		case OPT_ONLY:
 			if (!strncmp(val, "DRM_IOCTL_", 10))
 				val += 10;
 			if (!push(&o->only, &o->nonly, val))
 				goto nomem;
-		} else if (!strcmp(name, "--errno")) {
+			break;
+		case OPT_ERRNO:
 			if (errno_by_name(val) < 0)
-				goto bad;
+				return bad_value("--errno", val, "an errno name such as EINTR or "
+						 "ENOMEM");
 			if (!push(&o->errnos, &o->nerrnos, val))
 				goto nomem;
-		} else if (!strcmp(name, "--run-opt")) {
+			break;
+		case OPT_RUN_OPT:
 			if (!push((const char ***)&o->run_opts, &o->nrun_opts, val))
 				goto nomem;
-		} else {
-			fprintf(stderr, "fakedri sweep: unknown option '%s' (see fakedri sweep --help)\n",
-				name);
-			return 2;
+			break;
 		}
-		continue;
-bad:
-		fprintf(stderr, "fakedri sweep: bad value '%s' for %s\n", val, name);
-		return 2;
-nomem:
-		fprintf(stderr, "fakedri sweep: out of memory\n");
-		return 2;
 	}
-	if (i >= argc || i + 1 >= argc) {
-		fprintf(stderr, "fakedri sweep: no program given (fakedri sweep [OPTIONS] -- PROGRAM [ARGS])\n");
-		return 2;
-	}
-	o->prog = argv + i + 1;
+	if (optind >= argc)
+		return fdri_cli_usage_error(SWEEP_PROG, "no program given (fakedri sweep [OPTIONS] "
+					    "[--] PROGRAM [ARGS])");
+	o->prog = argv + optind;
 	return 0;
+nomem:
+	fprintf(stderr, SWEEP_PROG ": out of memory\n");
+	return 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1162,10 +1186,10 @@ int fdri_sweep_main(int argc, char **argv)
 
 	ret = parse_opts(&sw.o, argc, argv);
 	if (ret) {
-		if (ret < 0)
+		if (ret == -1)
 			printf("%s", sweep_usage);
 		cleanup(&sw);
-		return ret < 0 ? 0 : ret;
+		return ret == -2 ? fdri_cli_version("fakedri") : ret < 0 ? 0 : ret;
 	}
 	n = readlink("/proc/self/exe", sw.exe, sizeof(sw.exe) - 1);
 	if (n < 0) {

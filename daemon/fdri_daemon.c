@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stddef.h>
@@ -59,10 +60,6 @@ struct fdri_daemon {
 };
 
 const char fdri_daemon_opts_help[] =
-	"  --socket PATH         socket path (its directory, not its parents, is\n"
-	"                        created 0700 if missing); with --cuse the default\n"
-	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
-	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --personality NAME    fakedri (default) or vgem\n"
 	"  --driver-name NAME    name reported by DRM_IOCTL_VERSION\n"
 	"  --device PERS[,name=DRIVER_NAME][,queues=N]\n"
@@ -123,7 +120,13 @@ const char fdri_daemon_opts_help[] =
 	"  --job-timeout DURATION\n"
 	"                        how long a GPU job may run before its queue is\n"
 	"                        reset and its context banned (default 2s; e.g.\n"
-	"                        50ms, 1.5s, 500us; a plain number is ms)\n"
+	"                        50ms, 1.5s, 500us; a plain number is ms)\n";
+
+const char fdri_daemon_only_help[] =
+	"  --socket PATH         socket path (its directory, not its parents, is\n"
+	"                        created 0700 if missing); with --cuse the default\n"
+	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
+	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
 	"                        of virtual /dev/dri nodes (the socket stays, for the\n"
 	"                        shim's fd-returning ioctls and mmap)\n"
@@ -520,39 +523,122 @@ static int check_cuse_node(const char *opt, const char *v)
 
 #define NCUSE_MAX (int)(sizeof(((struct fdri_daemon_opts *)0)->cuse_nodes) / sizeof(char *))
 
-int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i)
-{
-	static const struct {
-		const char *name;
-		size_t off;        /* of the value; SIZE_MAX: handled below */
-		int (*check)(const char *opt, const char *val);
-	} opts[] = {
-		{ "--socket", offsetof(struct fdri_daemon_opts, socket), NULL },
-		{ "--personality", offsetof(struct fdri_daemon_opts, personality), check_personality },
-		{ "--driver-name", offsetof(struct fdri_daemon_opts, driver_name), NULL },
-		{ "--card", offsetof(struct fdri_daemon_opts, card), NULL },
-		{ "--render", offsetof(struct fdri_daemon_opts, render), NULL },
-		{ "--alias", offsetof(struct fdri_daemon_opts, alias), NULL },
-		{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us), check_spin_us },
-		{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd), check_ready_fd },
-		{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
-		{ "--vgem-fence-timeout", offsetof(struct fdri_daemon_opts, vgem_fence_timeout),
-		  check_timeout_ms },
-		{ "--trace", offsetof(struct fdri_daemon_opts, trace), NULL },
-		{ "--hazards", offsetof(struct fdri_daemon_opts, hazards), check_hazards },
-		{ "--jitter", offsetof(struct fdri_daemon_opts, jitter), check_seed },
-		{ "--log-level", SIZE_MAX, check_log_level },
-		{ "--cuse-node", SIZE_MAX, check_cuse_node },
-		{ "--device", SIZE_MAX, check_device },
-		{ "--limit", SIZE_MAX, check_limit },
-		{ "--fault", SIZE_MAX, check_fault },
-		{ "--fault-log", offsetof(struct fdri_daemon_opts, fault_log), NULL },
-		{ "--fault-replay", offsetof(struct fdri_daemon_opts, fault_replay), NULL },
-		{ "--fault-calls", offsetof(struct fdri_daemon_opts, fault_calls), NULL },
-		{ "--job-timeout", offsetof(struct fdri_daemon_opts, job_timeout), check_duration },
-	};
-	const char *arg = argv[*i], *val;
+/* the offset of an option that takes no value */
+#define DOPT_FLAG (SIZE_MAX - 1)
 
+/* The daemon's options; keep fdri_daemon_opts_help and docs/man in step
+ * (tests/install/test_man.sh checks that every option is in both). */
+static const struct daemon_opt {
+	const char *name;
+	size_t off;        /* of the value; SIZE_MAX: handled below */
+	int (*check)(const char *opt, const char *val);
+} daemon_opts[] = {
+	{ "--socket", offsetof(struct fdri_daemon_opts, socket), NULL },
+	{ "--personality", offsetof(struct fdri_daemon_opts, personality), check_personality },
+	{ "--driver-name", offsetof(struct fdri_daemon_opts, driver_name), NULL },
+	{ "--card", offsetof(struct fdri_daemon_opts, card), NULL },
+	{ "--render", offsetof(struct fdri_daemon_opts, render), NULL },
+	{ "--alias", offsetof(struct fdri_daemon_opts, alias), NULL },
+	{ "--spin-us", offsetof(struct fdri_daemon_opts, spin_us), check_spin_us },
+	{ "--ready-fd", offsetof(struct fdri_daemon_opts, ready_fd), check_ready_fd },
+	{ "--mem-limit", offsetof(struct fdri_daemon_opts, mem_limit), check_mem_limit },
+	{ "--vgem-fence-timeout", offsetof(struct fdri_daemon_opts, vgem_fence_timeout),
+	  check_timeout_ms },
+	{ "--trace", offsetof(struct fdri_daemon_opts, trace), NULL },
+	{ "--poison", DOPT_FLAG, NULL },
+	{ "--hazards", offsetof(struct fdri_daemon_opts, hazards), check_hazards },
+	{ "--jitter", offsetof(struct fdri_daemon_opts, jitter), check_seed },
+	{ "--log-level", SIZE_MAX, check_log_level },
+	{ "--cuse", DOPT_FLAG, NULL },
+	{ "--cuse-node", SIZE_MAX, check_cuse_node },
+	{ "--device", SIZE_MAX, check_device },
+	{ "--limit", SIZE_MAX, check_limit },
+	{ "--fault", SIZE_MAX, check_fault },
+	{ "--fault-log", offsetof(struct fdri_daemon_opts, fault_log), NULL },
+	{ "--fault-replay", offsetof(struct fdri_daemon_opts, fault_replay), NULL },
+	{ "--fault-calls", offsetof(struct fdri_daemon_opts, fault_calls), NULL },
+	{ "--job-timeout", offsetof(struct fdri_daemon_opts, job_timeout), check_duration },
+};
+
+/* for a long-lived daemon only (fakedri daemon, fakedrid), not for run */
+static const char *const daemon_only_opts[] = { "--socket", "--cuse", "--cuse-node" };
+
+#define NDAEMON_OPTS (sizeof(daemon_opts) / sizeof(daemon_opts[0]))
+_Static_assert(NDAEMON_OPTS < FDRI_DAEMON_MAX_OPTS, "raise FDRI_DAEMON_MAX_OPTS");
+
+/**
+ * fdri_daemon_longopts() - the daemon's options as getopt_long(3) options.
+ * @lo: where to write them, FDRI_DAEMON_MAX_OPTS entries at least
+ *
+ * Each option's val is FDRI_DAEMON_OPT_BASE plus its index, for
+ * fdri_daemon_set_opt(). The entries are not terminated.
+ *
+ * Return: how many were written.
+ */
+size_t fdri_daemon_longopts(struct option *lo)
+{
+	for (size_t k = 0; k < NDAEMON_OPTS; k++)
+		lo[k] = (struct option){
+			.name = daemon_opts[k].name + 2,
+			.has_arg = daemon_opts[k].off == DOPT_FLAG ? no_argument : required_argument,
+			.val = FDRI_DAEMON_OPT_BASE + (int)k,
+		};
+	return NDAEMON_OPTS;
+}
+
+static const struct daemon_opt *daemon_opt(int val)
+{
+	size_t k = (size_t)(val - FDRI_DAEMON_OPT_BASE);
+
+	return val >= FDRI_DAEMON_OPT_BASE && k < NDAEMON_OPTS ? &daemon_opts[k] : NULL;
+}
+
+/**
+ * fdri_daemon_opt_name() - the name of a daemon option, "--socket".
+ * @val: its getopt value (fdri_daemon_longopts())
+ *
+ * Return: the name, or NULL if @val is not one of the daemon's options.
+ */
+const char *fdri_daemon_opt_name(int val)
+{
+	const struct daemon_opt *d = daemon_opt(val);
+
+	return d ? d->name : NULL;
+}
+
+/**
+ * fdri_daemon_opt_daemon_only() - whether an option is for a long-lived
+ * daemon only (fakedri daemon, fakedrid), not for fakedri run.
+ * @val: its getopt value
+ */
+bool fdri_daemon_opt_daemon_only(int val)
+{
+	const struct daemon_opt *d = daemon_opt(val);
+
+	for (size_t k = 0; d && k < sizeof(daemon_only_opts) / sizeof(daemon_only_opts[0]); k++)
+		if (!strcmp(d->name, daemon_only_opts[k]))
+			return true;
+	return false;
+}
+
+/**
+ * fdri_daemon_set_opt() - check one daemon option's value and record it.
+ * @o: the options being built
+ * @val: the option's getopt value (fdri_daemon_longopts())
+ * @v: its value (NULL for a flag)
+ *
+ * Return: 1 if @val is a daemon option and was set, 0 if it is not one of
+ * them, -1 if its value is bad, which it has reported in one line naming
+ * the option, the value and what is accepted.
+ */
+int fdri_daemon_set_opt(struct fdri_daemon_opts *o, int val, const char *v)
+{
+	const struct daemon_opt *d = daemon_opt(val);
+	const char *arg;
+
+	if (!d)
+		return 0;
+	arg = d->name;
 	if (!strcmp(arg, "--cuse")) {
 		o->cuse = true;
 		return 1;
@@ -561,53 +647,42 @@ int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int
 		o->poison = true;
 		return 1;
 	}
-	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
-		if (strcmp(arg, opts[k].name))
-			continue;
-		if (*i + 1 >= argc) {
-			fdri_log(FDRI_LOG_ERROR, "%s needs a value (see --help)", arg);
+	if (d->check && d->check(arg, v))
+		return -1;
+	if (d->off != SIZE_MAX) {
+		*(const char **)((char *)o + d->off) = v;
+	} else if (!strcmp(arg, "--log-level")) {
+		fdri_log_level = fdri_log_parse(v);
+	} else if (!strcmp(arg, "--device")) {
+		if (o->ndevices >= FDRI_DAEMON_MAX_DEVICES) {
+			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d devices", arg, v,
+				 FDRI_DAEMON_MAX_DEVICES);
 			return -1;
 		}
-		val = argv[++*i];
-		if (opts[k].check && opts[k].check(arg, val))
+		o->devices[o->ndevices++] = v;
+	} else if (!strcmp(arg, "--limit")) {
+		if (o->nlimits >= (int)(sizeof(o->limits) / sizeof(o->limits[0]))) {
+			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --limit options", arg, v,
+				 sizeof(o->limits) / sizeof(o->limits[0]));
 			return -1;
-		if (opts[k].off != SIZE_MAX) {
-			*(const char **)((char *)o + opts[k].off) = val;
-		} else if (!strcmp(arg, "--log-level")) {
-			fdri_log_level = fdri_log_parse(val);
-		} else if (!strcmp(arg, "--device")) {
-			if (o->ndevices >= FDRI_DAEMON_MAX_DEVICES) {
-				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d devices", arg, val,
-					 FDRI_DAEMON_MAX_DEVICES);
-				return -1;
-			}
-			o->devices[o->ndevices++] = val;
-		} else if (!strcmp(arg, "--limit")) {
-			if (o->nlimits >= (int)(sizeof(o->limits) / sizeof(o->limits[0]))) {
-				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --limit options", arg,
-					 val, sizeof(o->limits) / sizeof(o->limits[0]));
-				return -1;
-			}
-			o->limits[o->nlimits++] = val;
-		} else if (!strcmp(arg, "--fault")) {
-			if (o->nfaults >= FDRI_DAEMON_MAX_FAULTS) {
-				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d --fault options", arg, val,
-					 FDRI_DAEMON_MAX_FAULTS);
-				return -1;
-			}
-			o->faults[o->nfaults++] = val;
-		} else {
-			if (o->ncuse_nodes >= NCUSE_MAX) {
-				fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, val,
-					 NCUSE_MAX);
-				return -1;
-			}
-			o->cuse = true;
-			o->cuse_nodes[o->ncuse_nodes++] = val;
 		}
-		return 1;
+		o->limits[o->nlimits++] = v;
+	} else if (!strcmp(arg, "--fault")) {
+		if (o->nfaults >= FDRI_DAEMON_MAX_FAULTS) {
+			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d --fault options", arg, v,
+				 FDRI_DAEMON_MAX_FAULTS);
+			return -1;
+		}
+		o->faults[o->nfaults++] = v;
+	} else {
+		if (o->ncuse_nodes >= NCUSE_MAX) {
+			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, v, NCUSE_MAX);
+			return -1;
+		}
+		o->cuse = true;
+		o->cuse_nodes[o->ncuse_nodes++] = v;
 	}
-	return 0;
+	return 1;
 }
 
 /* The byte count of a checked --mem-limit; 0 (none) without one. */
@@ -1012,7 +1087,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	bool made_dir = false;
 	int ret;
 
-	/* the options were checked by fdri_daemon_parse_opt(); not all callers
+	/* the options were checked by fdri_daemon_set_opt(); not all callers
 	 * parse them, so what would crash below is checked again */
 	if (!sock) {
 		fdri_log(FDRI_LOG_ERROR, "no socket path (give --socket PATH, or --cuse for "

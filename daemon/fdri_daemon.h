@@ -62,11 +62,19 @@ struct fdri_daemon_opts {
 
 struct fdri_daemon;
 
-/* Parses one daemon option at argv[*i] (advancing *i past its value) and
- * checks its value. Returns 1 if it was one, 0 if not, -1 if its value is
- * missing or bad, which it has reported in one line. */
-int fdri_daemon_parse_opt(struct fdri_daemon_opts *o, int argc, char **argv, int *i);
+/* The daemon's options for getopt_long(3) (fdri_daemon.c has the details):
+ * getopt values FDRI_DAEMON_OPT_BASE + index, at most FDRI_DAEMON_MAX_OPTS. */
+#define FDRI_DAEMON_OPT_BASE 0x100
+#define FDRI_DAEMON_MAX_OPTS 64
+struct option;
+size_t fdri_daemon_longopts(struct option *lo);
+int fdri_daemon_set_opt(struct fdri_daemon_opts *o, int val, const char *v);
+const char *fdri_daemon_opt_name(int val);
+bool fdri_daemon_opt_daemon_only(int val);
+/* --help text of the options: of every daemon (run too), and of a
+ * long-lived daemon only */
 extern const char fdri_daemon_opts_help[];
+extern const char fdri_daemon_only_help[];
 /* Checks what the options name but do not hold: the specs of the
  * FAKEDRI_FAULTS environment variable and of --fault-replay FILE. Returns 0,
  * or -1 having reported the first bad one in one line (exit status 2). */

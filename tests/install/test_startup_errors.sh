@@ -2,8 +2,9 @@
 # test_startup_errors.sh BUILD_DIR CASE - one way the daemon can fail to
 # start (fakedrid, `fakedri daemon`, `fakedri run` share the code): it must
 # exit non-zero, print nothing on stdout and exactly one line on stderr
-# naming what failed and why, and create no directory but the one that
-# directly holds the socket. Exits 77 (skip) when CASE cannot be set up here.
+# naming what failed and why (a usage error - a bad option or value - adds
+# the hint line "Try 'COMMAND --help'." and exits 2), and create no
+# directory but the one that directly holds the socket. Exits 77 (skip) when CASE cannot be set up here.
 set -u
 build=$1
 case_name=$2
@@ -19,7 +20,8 @@ fail() {
 }
 
 # expect PATTERN... -- COMMAND...: COMMAND fails (not by the timeout), prints
-# nothing on stdout and one line on stderr containing every PATTERN
+# nothing on stdout and one line on stderr containing every PATTERN; for a
+# usage error (exit status 2), a second line, the hint
 expect() {
 	n=0
 	while [ "$1" != -- ]; do
@@ -34,7 +36,13 @@ expect() {
 	[ "$rc" != 124 ] || fail "still running after 10 s"
 	[ ! -s "$work/out" ] || fail "output on stdout: $(cat "$work/out")"
 	lines=$(wc -l <"$work/err")
-	[ "$lines" = 1 ] || fail "$lines lines on stderr, not 1"
+	if [ "$rc" = 2 ]; then
+		[ "$lines" = 2 ] || fail "$lines lines on stderr for a usage error, not 2"
+		tail -n 1 "$work/err" | grep -qx "Try '[a-z ]* --help'\." ||
+			fail "the second line is not the hint: $(tail -n 1 "$work/err")"
+	else
+		[ "$lines" = 1 ] || fail "$lines lines on stderr, not 1"
+	fi
 	while [ "$n" -gt 0 ]; do
 		eval "p=\$pat$n"
 		grep -qF -- "$p" "$work/err" || fail "stderr does not say '$p'"
@@ -114,9 +122,9 @@ bad_cuse_node)
 	expect "--cuse-node 'x:gpu'" "TYPE primary or render" -- \
 		"$fakedrid" --socket "$sock" --cuse-node x:gpu ;;
 missing_value)
-	expect "--socket needs a value" -- "$fakedrid" --socket ;;
+	expect "fakedrid: " "option '--socket' needs a value" -- "$fakedrid" --socket ;;
 unknown_option)
-	expect "bad option '--sockets'" -- "$fakedrid" --sockets "$sock" ;;
+	expect "fakedrid: " "unknown option '--sockets'" -- "$fakedrid" --sockets "$sock" ;;
 device_unknown_personality)
 	expect "--device 'nosuch'" "PERSONALITY fakedri or vgem" -- \
 		"$fakedrid" --socket "$sock" --device nosuch ;;
