@@ -241,6 +241,21 @@ int shim_path_procfd(const char *path);
 /* Strips the fake root prefix from a resolved path, in place. */
 void shim_path_unmap(char *resolved);
 
+/* --- libudev: directory fds, merged listings, sysfs (shim_udev.c) --- */
+#include <dirent.h>
+void shim_udev_init(void);
+/* Is an absolute path one of the udev-only redirections (shim_path.c)? */
+bool shim_udev_redirected(const char *path);
+/* *at call on dirfd with relative path: the absolute path to use instead,
+ * written to buf, or NULL to make the call as it is. */
+const char *shim_udev_at(int dirfd, const char *path, char *buf, size_t len);
+/* An open of absolute path returned fd (>= 0). */
+void shim_udev_opened(int fd, const char *path);
+DIR *shim_udev_opendir(const char *path, const char *mapped);
+void shim_udev_fd_clear(int fd);
+void shim_udev_fd_clear_range(unsigned int first, unsigned int last);
+void shim_udev_fd_dup(int oldfd, int newfd);
+
 /* --- user memory (shim_dev.c) --- */
 int shim_copy_from_user(void *dst, const void *src, size_t n);
 int shim_copy_to_user(void *dst, const void *src, size_t n);

@@ -130,6 +130,7 @@ void shim_fd_set(int fd, int kind, void *obj)
 
 void shim_fd_clear(int fd)
 {
+	shim_udev_fd_clear(fd);
 	if (shim_fd_kind(fd) != SHIM_FD_UNKNOWN)
 		shim_fd_set(fd, SHIM_FD_UNKNOWN, NULL);
 }
@@ -138,6 +139,7 @@ void shim_fd_clear_range(unsigned int first, unsigned int last)
 {
 	int len = atomic_load(&tab_len);
 
+	shim_udev_fd_clear_range(first, last);
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)len; fd++)
 		shim_fd_clear((int)fd);
 }
@@ -147,6 +149,7 @@ void shim_fd_dup(int oldfd, int newfd)
 	int kind = shim_fd_kind(oldfd);
 	void *obj = NULL;
 
+	shim_udev_fd_dup(oldfd, newfd);
 	if (kind == SHIM_FD_FENCE) {
 		/* no object to share: the pointer is the fence fd's kind */
 		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));

@@ -85,7 +85,6 @@ REAL(faccessat, int, (int, const char *, int, int))
 REAL(readlinkat, ssize_t, (int, const char *, char *, size_t))
 REAL(realpath, char *, (const char *, char *))
 REAL(__realpath_chk, char *, (const char *, char *, size_t))
-REAL(opendir, DIR *, (const char *))
 REAL(scandir, int, (const char *, struct dirent ***, int (*)(const struct dirent *),
 		    int (*)(const struct dirent **, const struct dirent **)))
 REAL(fopen, FILE *, (const char *, const char *))
@@ -208,6 +207,7 @@ static void adopt_inherited(void)
 __attribute__((constructor)) static void shim_init(void)
 {
 	shim_config_load();
+	shim_udev_init();
 	pthread_atfork(shim_fdtab_atfork_prepare, shim_fdtab_atfork_parent, atfork_child);
 	adopt_inherited();
 }
@@ -263,7 +263,19 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 	r = call; \
 	if (r >= 0 && shim_cfg.ncuse && !(flags & O_PATH)) \
 		r = shim_dev_cuse_opened(r, flags); \
+	if (r >= 0) \
+		shim_udev_opened(r, path); \
 	return r
+
+/* A relative name on a directory fd the shim tracks (shim_udev.c) becomes
+ * the absolute path it stands for. */
+#define UDEV_AT(dirfd, path) \
+	char ubuf_[PATH_MAX]; \
+	const char *uj_ = shim_udev_at(dirfd, path, ubuf_, sizeof(ubuf_)); \
+	if (uj_) { \
+		dirfd = AT_FDCWD; \
+		path = uj_; \
+	}
 
 static mode_t open_mode(int flags, va_list ap)
 {
@@ -300,6 +312,7 @@ PUBLIC int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
+	UDEV_AT(dirfd, path);
 	OPEN_BODY(dirfd, get_openat()(dirfd, p, flags, mode));
 }
 
@@ -311,6 +324,7 @@ PUBLIC int openat64(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = open_mode(flags, ap);
 	va_end(ap);
+	UDEV_AT(dirfd, path);
 	OPEN_BODY(dirfd, get_openat64()(dirfd, p, flags, mode));
 }
 
@@ -326,11 +340,13 @@ PUBLIC int __open64_2(const char *path, int flags)
 
 PUBLIC int __openat_2(int dirfd, const char *path, int flags)
 {
+	UDEV_AT(dirfd, path);
 	OPEN_BODY(dirfd, get___openat_2()(dirfd, p, flags));
 }
 
 PUBLIC int __openat64_2(int dirfd, const char *path, int flags)
 {
+	UDEV_AT(dirfd, path);
 	OPEN_BODY(dirfd, get___openat64_2()(dirfd, p, flags));
 }
 
@@ -907,6 +923,7 @@ PUBLIC int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	if ((flags & AT_EMPTY_PATH) && is_empty(path))
 		return fstat(dirfd, st);
+	UDEV_AT(dirfd, path);
 	return path_stat(dirfd, path, st, flags);
 }
 
@@ -947,6 +964,7 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 	struct stat st;
 	int r;
 
+	UDEV_AT(dirfd, path);
 	if (shim_cfg.enabled && is_empty(path) && (flags & AT_EMPTY_PATH) &&
 	    shim_fd_kind(dirfd) == SHIM_FD_DEVICE) {
 		struct shim_dev *d = shim_fd_dev(dirfd);
@@ -997,6 +1015,7 @@ PUBLIC int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	char buf[PATH_MAX];
 
+	UDEV_AT(dirfd, path);
 	if (shim_cfg.enabled && shim_sw_sync_path(path))
 		return sw_sync_access(mode);
 	return get_faccessat()(dirfd, shim_path_map(path, buf, sizeof(buf)), mode, flags);
@@ -1052,6 +1071,7 @@ PUBLIC ssize_t readlink(const char *path, char *out, size_t len)
 
 PUBLIC ssize_t readlinkat(int dirfd, const char *path, char *out, size_t len)
 {
+	UDEV_AT(dirfd, path);
 	return do_readlink(dirfd, path, out, len);
 }
 
@@ -1083,7 +1103,7 @@ PUBLIC DIR *opendir(const char *path)
 {
 	char buf[PATH_MAX];
 
-	return get_opendir()(shim_path_map(path, buf, sizeof(buf)));
+	return shim_udev_opendir(path, shim_path_map(path, buf, sizeof(buf)));
 }
 
 PUBLIC int scandir(const char *path, struct dirent ***list, int (*sel)(const struct dirent *),

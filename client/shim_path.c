@@ -193,6 +193,8 @@ static bool redirected(const char *path)
 		return true;
 	if (!shim_cfg.nnodes)
 		return false;
+	if (shim_udev_redirected(path))
+		return true;
 	if (has_prefix(path, "/dev/dri") || has_prefix(path, "/sys/class/drm") ||
 	    has_prefix(path, "/sys/kernel/debug/dri") ||
 	    !strncmp(path, "/sys/dev/char/" FDRI_STR(FDRI_DRM_MAJOR) ":",

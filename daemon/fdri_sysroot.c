@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int mkdir_p(const char *path)
@@ -301,6 +302,83 @@ static int check_paths(const struct fdri_sysroot_cfg *cfg)
 	return 0;
 }
 
+/*
+ * What udevd would have written for a node, as Debian 12's rules make it
+ * (see docs/udev.md): /run/udev/data/c226:N with 60-drm.rules' ID_PATH
+ * (path_id of a platform device: "platform-<name>") and ID_PATH_TAG,
+ * 71-seat.rules' ID_FOR_SEAT, and the tags of 70-uaccess.rules (uaccess)
+ * and 71-seat.rules (seat; master-of-seat for cardN), also as
+ * /run/udev/tags/<tag>/c226:N for enumeration by tag. No devlinks (S:):
+ * /dev/dri/by-path is not made. The file is written whole each time, so a
+ * second node of the same minor (/dev/fakedri) writes the same text.
+ */
+static int write_udev_db(const char *root, const char *platform, const struct fdri_node_cfg *n)
+{
+	static const char *const card_tags[] = { "seat", "uaccess", "master-of-seat", NULL };
+	static const char *const render_tags[] = { "seat", "uaccess", NULL };
+	const char *const *tags = n->type == FDRI_NODE_RENDER ? render_tags : card_tags;
+	char rel[PATH_MAX], tag[FDRI_PLATFORM_NAME_MAX + 16], *text = NULL;
+	struct timespec ts;
+	size_t len = 0, t = 0;
+	FILE *f;
+	int ret;
+
+	/* path_id's ID_PATH_TAG: [A-Za-z0-9-] kept, other runs one '_',
+	 * none leading or trailing */
+	for (const char *p = "platform-"; *p; p++)
+		tag[t++] = *p;
+	for (const char *p = platform; *p && t < sizeof(tag) - 1; p++) {
+		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || *p == '-')
+			tag[t++] = *p;
+		else if (tag[t - 1] != '_')
+			tag[t++] = '_';
+	}
+	while (tag[t - 1] == '_')
+		t--;
+	tag[t] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
+	fprintf(f, "I:%llu\n", (unsigned long long)ts.tv_sec * 1000000ULL +
+		(unsigned long long)ts.tv_nsec / 1000);
+	fprintf(f, "E:ID_PATH=platform-%s\nE:ID_PATH_TAG=%s\nE:ID_FOR_SEAT=drm-%s\n",
+		platform, tag, tag);
+	for (int i = 0; tags[i]; i++)
+		fprintf(f, "G:%s\n", tags[i]);
+	for (int i = 0; tags[i]; i++)
+		fprintf(f, "Q:%s\n", tags[i]);
+	fputs("V:1\n", f);
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	snprintf(rel, sizeof(rel), "/run/udev/data/c%u:%d", FDRI_DRM_MAJOR, n->minor);
+	ret = write_file(root, rel, text);
+	free(text);
+	for (int i = 0; tags[i] && !ret; i++) {
+		snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%u:%d", tags[i], FDRI_DRM_MAJOR,
+			 n->minor);
+		ret = write_file(root, rel, "");
+	}
+	return ret;
+}
+
+/* The platform device's link in /sys/bus/platform/devices, and the
+ * /run/udev/control whose presence tells libudev that udevd runs. */
+static int write_udev_platform(const char *root, const char *platform)
+{
+	char rel[PATH_MAX], target[PATH_MAX];
+	int ret;
+
+	snprintf(rel, sizeof(rel), "/sys/bus/platform/devices/%s", platform);
+	snprintf(target, sizeof(target), "../../../devices/platform/%s", platform);
+	if ((ret = make_link(root, rel, target)))
+		return ret;
+	return write_file(root, "/run/udev/control", "");
+}
+
 /* /sys/kernel/debug/dri/<minor>/: the files' names, read-only and empty
  * as debugfs shows them; the shim asks the daemon for their text when one
  * is opened. */
@@ -340,6 +418,8 @@ static int write_node(const char *root, const struct fdri_sysroot_dev *d, int in
 		return ret;
 	if ((ret = write_debugfs_dir(root, n->minor)))
 		return ret;
+	if ((ret = write_udev_db(root, d->platform, n)))
+		return ret;
 	snprintf(rel, sizeof(rel), "/sys/class/drm/%s", n->name);
 	snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", d->platform, n->name);
 	if ((ret = make_link(root, rel, content)))
@@ -373,6 +453,8 @@ int fdri_sysroot_write(struct fdri_sysroot_cfg *cfg)
 		const struct fdri_sysroot_dev *d = &cfg->devs[i];
 
 		ret = write_platform_dir(cfg->root, d->platform);
+		if (!ret && d->nnodes)
+			ret = write_udev_platform(cfg->root, d->platform);
 		for (int k = 0; k < d->nnodes && !ret; k++)
 			ret = write_node(cfg->root, d, i, &d->nodes[k], nodes);
 	}
