@@ -34,6 +34,7 @@
 #include "fdri_daemon_cmd.h"
 #include "fakedri_conn.h"
 #include "fakedri_sweep.h"
+#include "fakedri_top.h"
 #include "fdri_host.h"
 #include "fdri_log.h"
 #include "fdri_server.h"
@@ -47,6 +48,8 @@ static const char usage[] =
 	"       fakedri fault add SPEC | list | clear [ID] | stats | unplug DEVICE\n"
 	"                     [--socket PATH]\n"
 	"       fakedri sweep [options] [--] PROGRAM [ARGS...]\n"
+	"       fakedri top [--socket PATH] [--interval MS] [--once] [--device N]\n"
+	"                   [--view VIEW]...\n"
 	"       fakedri COMMAND --help\n"
 	"       fakedri --help | --version\n";
 
@@ -62,8 +65,9 @@ static const char overview[] =
 	"  daemon   run a long-lived device (as fakedrid does)\n"
 	"  fault    arm, list and clear faults of a running daemon (docs/faults.md)\n"
 	"  sweep    fail each call of PROGRAM in turn and report what broke\n"
+	"  top      a live view of a running daemon's objects, fences and jobs\n"
 	"\n"
-	"`fault` talks to a running daemon (--socket, default\n"
+	"`fault` and `top` talk to a running daemon (--socket, default\n"
 	"$FAKEDRI_SOCKET, which programs under `run` have). Each command has its\n"
 	"own --help; every option takes its value as --opt VALUE or --opt=VALUE.\n"
 	"\n"
@@ -545,5 +549,8 @@ int main(int argc, char **argv)
 		return cmd_fault(argc, argv);
 	if (!strcmp(cmd, "sweep"))
 		return fdri_sweep_main(argc, argv);
-	return fdri_cli_usage_error("fakedri", "unknown command '%s' (run, daemon, fault, sweep)", cmd);
+	if (!strcmp(cmd, "top"))
+		return fakedri_top_main(argc, argv);
+	return fdri_cli_usage_error("fakedri", "unknown command '%s' (run, daemon, fault, sweep "
+				    "or top)", cmd);
 }
