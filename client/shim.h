@@ -236,6 +236,11 @@ const struct shim_node *shim_node_of(int device, int type);
 const struct shim_cuse_node *shim_cuse_node(dev_t rdev);
 /* Patches a stat of a node's fake file into a character device. */
 void shim_stat_patch(const struct shim_node *n, struct stat *st);
+
+/* --- node permissions (shim_perm.c) --- */
+/* Sets st's mode (a character device's), owner and group to those the
+ * daemon publishes for the nodes of @device and @type. */
+void shim_perm_stat(int device, int type, struct stat *st);
 /* "/proc/self/fd/N" (or /proc/<pid>/fd/N of this process): N, else -1. */
 int shim_path_procfd(const char *path);
 /* Strips the fake root prefix from a resolved path, in place. */

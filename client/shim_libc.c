@@ -953,6 +953,8 @@ PUBLIC int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
 static void statx_from_stat(struct statx *sx, const struct stat *st)
 {
 	sx->stx_mode = (uint16_t)st->st_mode;
+	sx->stx_uid = st->st_uid;
+	sx->stx_gid = st->st_gid;
 	sx->stx_rdev_major = major(st->st_rdev);
 	sx->stx_rdev_minor = minor(st->st_rdev);
 	sx->stx_size = 0;

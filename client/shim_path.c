@@ -230,7 +230,7 @@ void shim_path_unmap(char *resolved)
 
 void shim_stat_patch(const struct shim_node *n, struct stat *st)
 {
-	st->st_mode = S_IFCHR | 0666;
+	shim_perm_stat(n->device, n->type, st);
 	st->st_rdev = makedev(FDRI_DRM_MAJOR, (unsigned)n->minor);
 	st->st_size = 0;
 	st->st_blocks = 0;

@@ -273,4 +273,23 @@ struct fdri_wire_info {
 	uint64_t file_id;
 };
 
+/* chmod/chown of a virtual node (socket mode): every node of device
+ * @device and type @node (they share one inode's attributes, fdri_perm.h).
+ * An ioctl of a connection without a DRM file, made just for the call: the
+ * daemon checks it as the kernel's setattr_prepare() would, against the
+ * connection's credentials (SO_PEERCRED, SO_PEERGROUPS): EPERM when not
+ * allowed. @valid: FDRI_SETATTR_* bits saying which fields to apply. */
+#define FDRI_SETATTR_MODE 1u
+#define FDRI_SETATTR_UID  2u
+#define FDRI_SETATTR_GID  4u
+struct fdri_node_setattr {
+	uint32_t device;
+	uint32_t node;       /* FDRI_NODE_PRIMARY or FDRI_NODE_RENDER */
+	uint32_t valid;
+	uint32_t mode;
+	uint32_t uid;
+	uint32_t gid;
+};
+#define FDRI_IOCTL_NODE_SETATTR _IOW('F', 0x20, struct fdri_node_setattr)
+
 #endif

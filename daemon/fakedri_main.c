@@ -81,7 +81,7 @@ static const char run_help[] =
 	"usage: fakedri run [options] [--] PROGRAM [ARGS...]\n"
 	"       fakedri run --help | --version\n"
 	"\n"
-	"Starts a private device (its socket and sysroot in a new 0700 directory\n"
+	"Starts a private device (its socket and sysroot in a new 0711 directory\n"
 	"under $TMPDIR), runs PROGRAM with the LD_PRELOAD shim and FAKEDRI_SOCKET\n"
 	"set, tears the device down when PROGRAM exits and prints one summary line\n"
 	"to stderr: ioctls served, GPU jobs, sync hazards, what was left at exit,\n"

@@ -25,6 +25,7 @@
 #include "fdri_log.h"
 #include "fdri_server.h"
 #include "fdri_sysroot.h"
+#include "fdri_node_perm.h"
 #include "fdri_trace.h"
 #include "fdri_gpu.h"
 #include "fdri_req.h"
@@ -120,11 +121,15 @@ const char fdri_daemon_opts_help[] =
 	"  --job-timeout DURATION\n"
 	"                        how long a GPU job may run before its queue is\n"
 	"                        reset and its context banned (default 2s; e.g.\n"
-	"                        50ms, 1.5s, 500us; a plain number is ms)\n";
+	"                        50ms, 1.5s, 500us; a plain number is ms)\n"
+	"  --node-perm PATH:MODE[:OWNER[:GROUP]]\n"
+	"                        a virtual node's mode, owner and group (repeatable;\n"
+	"                        default card root:video 0660, render root:render\n"
+	"                        0660; docs/security.md)\n";
 
 const char fdri_daemon_only_help[] =
 	"  --socket PATH         socket path (its directory, not its parents, is\n"
-	"                        created 0700 if missing); with --cuse the default\n"
+	"                        created 0711 if missing); with --cuse the default\n"
 	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
 	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
@@ -558,6 +563,7 @@ static const struct daemon_opt {
 	{ "--fault-replay", offsetof(struct fdri_daemon_opts, fault_replay), NULL },
 	{ "--fault-calls", offsetof(struct fdri_daemon_opts, fault_calls), NULL },
 	{ "--job-timeout", offsetof(struct fdri_daemon_opts, job_timeout), check_duration },
+	{ "--node-perm", SIZE_MAX, fdri_node_perm_check_opt },
 };
 
 /* for a long-lived daemon only (fakedri daemon, fakedrid), not for run */
@@ -674,6 +680,13 @@ int fdri_daemon_set_opt(struct fdri_daemon_opts *o, int val, const char *v)
 			return -1;
 		}
 		o->faults[o->nfaults++] = v;
+	} else if (!strcmp(arg, "--node-perm")) {
+		if (o->nnode_perms >= (int)(sizeof(o->node_perms) / sizeof(o->node_perms[0]))) {
+			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --node-perm options", arg, v,
+				 sizeof(o->node_perms) / sizeof(o->node_perms[0]));
+			return -1;
+		}
+		o->node_perms[o->nnode_perms++] = v;
 	} else {
 		if (o->ncuse_nodes >= NCUSE_MAX) {
 			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, v, NCUSE_MAX);
@@ -698,7 +711,9 @@ static uint64_t mem_limit(const struct fdri_daemon_opts *o)
 /*
  * The socket's directory must be ours; create it if missing, but not its
  * parents: a path whose parent is missing is more likely a mistake than a
- * wish. Normally it is private (0700): only our user can reach the socket.
+ * wish. Normally it is private (0700, or 0711 so that other users reach
+ * the socket, and the nodes' modes decide what they may open; created
+ * 0711).
  * With --cuse, users of the CUSE nodes must reach it to bind their open
  * files, so it may be 0755 (never writable by others) and the socket is
  * 0666; the server then serves other users only connections that bind with
@@ -707,7 +722,9 @@ static uint64_t mem_limit(const struct fdri_daemon_opts *o)
  */
 static int socket_dir(const char *sock, bool shared, bool *made)
 {
-	mode_t forbidden = shared ? 022 : 077;
+	/* 0711 lets other users reach the socket (node modes decide what they
+	 * may open) without listing the directory (docs/security.md) */
+	mode_t forbidden = shared ? 022 : 066;
 	char tmp[PATH_MAX], parent[PATH_MAX];
 	struct stat st;
 	char *dir;
@@ -719,7 +736,7 @@ static int socket_dir(const char *sock, bool shared, bool *made)
 			fdri_log(FDRI_LOG_ERROR, "cannot use socket directory %s: %s", dir, strerror(errno));
 			return -1;
 		}
-		if (mkdir(dir, shared ? 0755 : 0700) < 0) {
+		if (mkdir(dir, shared ? 0755 : 0711) < 0) {
 			int e = errno;
 			struct stat pst;
 
@@ -750,7 +767,8 @@ static int socket_dir(const char *sock, bool shared, bool *made)
 	if (st.st_mode & forbidden) {
 		fdri_log(FDRI_LOG_ERROR, "socket directory %s has mode %04o: it must be %s", dir,
 			 (unsigned)(st.st_mode & 07777),
-			 shared ? "not writable by others (mode 0755 or stricter)" : "private (mode 0700)");
+			 shared ? "not writable by others (mode 0755 or stricter)" :
+			 "private (mode 0700), or 0711 to let other users open nodes");
 		return -1;
 	}
 	return 0;
@@ -1195,6 +1213,15 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			 errno == EEXIST ? "something that is not a socket is there" :
 			 errno ? strerror(errno) : "event loop setup failed");
 		goto fail;
+	}
+	if (!o->cuse) {
+		/* the virtual nodes' owner, group and mode (docs/security.md) */
+		struct fdri_node_perms *np = fdri_node_perms_create(&cfg, o->node_perms,
+								    o->nnode_perms);
+
+		if (!np)
+			goto fail_srv;
+		fdri_server_set_perms(d->srv, np);
 	}
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_log(FDRI_LOG_INFO, "serving device %u (%s) on %s", k, d->ddev[k].name, sock);

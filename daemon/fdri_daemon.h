@@ -58,6 +58,10 @@ struct fdri_daemon_opts {
 	const char *fault_replay;  /* a fault log (or any spec per line) to arm */
 	const char *fault_calls;   /* one line per numbered site: CALL NAME PID */
 	const char *job_timeout;   /* the GPU's job timeout (DURATION); default 2s */
+	/* --node-perm PATH:MODE[:OWNER[:GROUP]] (repeatable): a virtual node's
+	 * permissions over the defaults (fdri_node_perm.h) */
+	const char *node_perms[16];
+	int nnode_perms;
 };
 
 struct fdri_daemon;

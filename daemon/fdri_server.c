@@ -45,6 +45,7 @@
 #include "fdri_fdobj.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
+#include "fdri_node_perm.h"
 #include "fdri_req.h"
 #include "fdri_wire.h"
 
@@ -69,6 +70,9 @@ struct srv_file {
 	struct fdri_file *file;    /* NULL before HELLO, for NODE_NONE and after release */
 	bool borrowed;             /* file is owned by another transport (CUSE) */
 	bool hello_done;
+	/* its peer is root or the daemon's user: may use debugfs, sw_sync
+	 * and fault control (docs/security.md) */
+	bool privileged;
 	struct fdri_client *client; /* the connecting process: charged for sockets */
 	unsigned int refs;         /* the main socket + each channel */
 	/* FDRI_IOCTL_FENCE_CLOSE: fence fds held until the client, having
@@ -95,6 +99,9 @@ struct fdri_server {
 	char *path;
 	int spare_fd;              /* closed to accept-and-drop when out of fds */
 	fdri_bind_lookup_fn bind_lookup;
+	/* the virtual nodes' owner, group and mode (socket mode); NULL: new
+	 * files only for our own user and root, as with CUSE */
+	struct fdri_node_perms *perms;
 	struct fdri_list files, chans;
 	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
 	_Alignas(16) unsigned char out[FDRI_WIRE_MAX_MSG];
@@ -198,8 +205,10 @@ static ssize_t srv_recv(struct fdri_server *srv, int fd, int *rfd, struct ucred 
 	return n;
 }
 
-/* New files only for our own user and root (the connecting process's
- * credentials, SO_PEERCRED). */
+/* Root or our own user (the connecting process's credentials,
+ * SO_PEERCRED): without node permissions (CUSE mode), the only ones served
+ * new files; with them, the only ones that may use debugfs, sw_sync and
+ * fault control. */
 static bool peer_is_trusted(int fd)
 {
 	struct ucred pc = { .uid = (uid_t)-1 };
@@ -390,6 +399,30 @@ static enum fdri_target_kind find_target(struct srv_file *sf, int fd, void **tar
 	return FDRI_TARGET_NONE;
 }
 
+/* FDRI_IOCTL_NODE_SETATTR: chmod/chown of a virtual node, checked against
+ * the credentials the connection (made for the call) was opened with. */
+static int node_setattr(struct srv_file *sf, const struct fdri_wire_ioctl *m)
+{
+	struct fdri_node_setattr a;
+	struct fdri_peer who;
+	int ret;
+
+	if (m->arg_len < sizeof(a))
+		return -EFAULT;
+	if (!sf->srv->perms)
+		return -ENODEV;
+	memcpy(&a, m + 1, sizeof(a));
+	ret = fdri_peer_get(sf->fd, &who);
+	if (ret)
+		return ret;
+	ret = fdri_node_perm_setattr(sf->srv->perms, &who, &a);
+	if (ret == 0)
+		fdri_log(FDRI_LOG_DEBUG, "pid %d (uid %u) set node %u:%u to mode %04o", who.pid,
+			 (unsigned)who.uid, a.device, a.node, a.mode);
+	fdri_peer_release(&who);
+	return ret;
+}
+
 static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, size_t n,
 			 const struct ucred *cr, int *rfdp)
 {
@@ -442,9 +475,17 @@ static void handle_ioctl(struct srv_chan *ch, const struct fdri_wire_ioctl *m, s
 		sf_release_held(sf);
 		send_simple_reply(ch, m->id, 0);
 		return;
+	} else if (!sf->file && m->cmd == FDRI_IOCTL_NODE_SETATTR) {
+		send_simple_reply(ch, m->id, node_setattr(sf, m));
+		return;
 	} else if (!sf->file && (m->cmd == FDRI_IOCTL_SW_SYNC_OPEN ||
 				   m->cmd == FDRI_IOCTL_DEBUGFS_OPEN ||
 				   m->cmd == FDRI_IOCTL_FAULT_CTL)) {
+		if (!sf->privileged) {
+			/* debugfs (where sw_sync lives) is root's, 0700 */
+			send_simple_reply(ch, m->id, -EACCES);
+			return;
+		}
 		kind = FDRI_TARGET_NONE; /* a fileless connection's own ioctl */
 		dev = sf->dev;
 		target = sf;             /* marks the path; not a reference */
@@ -714,7 +755,8 @@ static int hello_open(struct srv_file *sf, int fd, const struct fdri_wire_hello 
 		sf->dev = sf->file->dev;
 		return 0;
 	}
-	if (!peer_is_trusted(fd)) {
+	sf->privileged = peer_is_trusted(fd);
+	if (!srv->perms && !sf->privileged) {
 		fdri_log(FDRI_LOG_WARN, "refused a client with uid %u (pid %d)", cr->uid, cr->pid);
 		return -EACCES;
 	}
@@ -722,7 +764,22 @@ static int hello_open(struct srv_file *sf, int fd, const struct fdri_wire_hello 
 		return -ENODEV;
 	sf->dev = srv->devs[hello->device];
 	if (hello->node == FDRI_NODE_NONE)
-		return 0;
+		return 0; /* what it may do is checked per ioctl */
+	if (srv->perms) {
+		/* the node's mode decides, for the opener's credentials */
+		struct fdri_peer peer;
+
+		err = fdri_peer_get(fd, &peer);
+		if (!err)
+			err = fdri_node_perm_may_open(srv->perms, hello->device, hello->node, &peer,
+						      hello->open_flags);
+		fdri_peer_release(&peer);
+		if (err) {
+			fdri_log(FDRI_LOG_DEBUG, "pid %d (uid %u) may not open node %u:%u: %s",
+				 cr->pid, cr->uid, hello->device, hello->node, strerror(-err));
+			return err;
+		}
+	}
 	sf->file = fdri_file_open(sf->dev, hello->node == FDRI_NODE_RENDER ?
 				  FDRI_NODE_RENDER : FDRI_NODE_PRIMARY, &who, hello->open_flags, &err);
 	if (sf->file)
@@ -911,6 +968,7 @@ struct fdri_server *fdri_server_create(struct event_base *base, struct fdri_devi
 	    (srv->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    setsockopt(srv->listen_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
 	    bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(path, 0666) < 0 ||
 	    listen(srv->listen_fd, 128) < 0) {
 		int e = errno;
 
@@ -964,6 +1022,12 @@ int fdri_server_run(struct event_base *base, long spin_ns)
 		}
 	}
 	return 0;
+}
+
+void fdri_server_set_perms(struct fdri_server *srv, struct fdri_node_perms *perms)
+{
+	fdri_node_perms_destroy(srv->perms);
+	srv->perms = perms;
 }
 
 void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup)
@@ -1027,6 +1091,7 @@ void fdri_server_destroy(struct fdri_server *srv)
 	while (!fdri_list_empty(&srv->files))
 		sf_release(fdri_container_of(srv->files.next, struct srv_file, link));
 	unlink(srv->path);
+	fdri_node_perms_destroy(srv->perms);
 	free(srv->path);
 	free(srv->devs);
 	free(srv);

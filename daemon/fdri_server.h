@@ -33,6 +33,11 @@ void fdri_server_destroy(struct fdri_server *srv);
  * fdri_server_detach_file() before closing it. */
 typedef struct fdri_file *(*fdri_bind_lookup_fn)(const uint64_t token[2]);
 void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup);
+struct fdri_node_perms;
+/* The virtual nodes' owner, group and mode (fdri_node_perm.h), which the
+ * server takes over and checks opens and chmod/chown against; without them
+ * (CUSE mode) new files are only for the daemon's own user and root. */
+void fdri_server_set_perms(struct fdri_server *srv, struct fdri_node_perms *perms);
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
 
 /*

@@ -1,0 +1,265 @@
+/*
+ * shim_perm.c - the virtual nodes' owner, group and mode (socket mode;
+ * docs/security.md): what stat() shows of them, and chmod() / chown() and
+ * their relatives on a node path or on a device fd.
+ *
+ * The daemon owns the attributes and publishes them in <root>/perms
+ * (common/fdri_perm.h), one seqlocked record per device and node type;
+ * this file maps it read-only once, at the first stat of a node, and keeps
+ * the mapping for the life of the process (a forked child inherits it), so
+ * a stat costs no round trip. chmod and chown go to the daemon, which
+ * checks them as the kernel does, over a connection without a DRM file
+ * made for the call (its credentials are the caller's at that moment) and
+ * closed before the call returns. Paths that are not nodes go to the real
+ * call (into the sysroot when the shim redirects them there); a CUSE
+ * node's fd is a real file and so gets the real call too.
+ */
+#define _GNU_SOURCE
+#include "shim.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fdri_perm.h"
+
+#define PUBLIC __attribute__((visibility("default")))
+
+static const struct fdri_perm_table *table;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_map(void)
+{
+	char path[sizeof(shim_cfg.root) + 16];
+	void *map;
+	int fd;
+
+	if (!shim_cfg.nnodes)
+		return;
+	snprintf(path, sizeof(path), "%s/" FDRI_PERM_FILE, shim_cfg.root);
+	fd = shim_real_open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	map = shim_real_mmap(NULL, sizeof(struct fdri_perm_table), PROT_READ, MAP_SHARED, fd, 0);
+	shim_real_close(fd);
+	if (map == MAP_FAILED)
+		return;
+	if (__atomic_load_n(&((struct fdri_perm_table *)map)->magic, __ATOMIC_ACQUIRE) !=
+	    FDRI_PERM_MAGIC) {
+		munmap(map, sizeof(struct fdri_perm_table));
+		return;
+	}
+	table = map;
+}
+
+/* One record, read as a seqlock reader (fdri_perm.h). False if none. */
+static bool perm_read(int device, int type, uint32_t *mode, uint32_t *uid, uint32_t *gid)
+{
+	const struct fdri_perm_rec *r;
+	uint32_t s1, s2;
+
+	pthread_once(&table_once, table_map);
+	if (!table || device < 0 || device >= FDRI_PERM_MAX_DEVICES)
+		return false;
+	r = &table->rec[device][fdri_perm_slot((unsigned)type)];
+	do {
+		while ((s1 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE)) & 1)
+			sched_yield();
+		*mode = __atomic_load_n(&r->mode, __ATOMIC_RELAXED);
+		*uid = __atomic_load_n(&r->uid, __ATOMIC_RELAXED);
+		*gid = __atomic_load_n(&r->gid, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	} while (s1 != s2);
+	return s1 != 0;
+}
+
+void shim_perm_stat(int device, int type, struct stat *st)
+{
+	uint32_t mode, uid, gid;
+
+	if (!perm_read(device, type, &mode, &uid, &gid)) {
+		st->st_mode = S_IFCHR | 0666; /* a daemon without a table */
+		return;
+	}
+	st->st_mode = S_IFCHR | (mode & 07777);
+	st->st_uid = uid;
+	st->st_gid = gid;
+}
+
+/* --- chmod and chown --- */
+
+static int node_setattr(int device, int type, uint32_t valid, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct fdri_node_setattr a = {
+		.device = (uint32_t)device, .node = (uint32_t)type, .valid = valid,
+		.mode = (uint32_t)mode & 07777, .uid = (uint32_t)uid, .gid = (uint32_t)gid,
+	};
+	struct shim_dev *d = shim_dev_open_fileless(device);
+	int ret;
+
+	if (!d)
+		return -1;
+	ret = shim_dev_ioctl_target(d->main_sock, d, FDRI_IOCTL_NODE_SETATTR, &a, -1);
+	shim_dev_put(d);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t chown_valid(uid_t uid, gid_t gid)
+{
+	return (uid != (uid_t)-1 ? FDRI_SETATTR_UID : 0) | (gid != (gid_t)-1 ? FDRI_SETATTR_GID : 0);
+}
+
+/* The device and type of a virtual node's fd: 1, or 0 if @fd is not one
+ * (a CUSE node's fd is a real file). */
+static int fd_node(int fd, int *device, int *type)
+{
+	struct shim_dev *d;
+	int ours = 0;
+
+	if (!shim_cfg.enabled || shim_fd_kind(fd) != SHIM_FD_DEVICE)
+		return 0;
+	d = shim_fd_dev(fd);
+	if (d && !shim_dev_is_cuse(d) && d->type != (int)FDRI_NODE_NONE) {
+		*device = d->device;
+		*type = d->type;
+		ours = 1;
+	}
+	if (d)
+		shim_dev_put(d);
+	return ours;
+}
+
+/* A node path (or /proc/self/fd/N of a node's fd): 1 with its device and
+ * type, else 0. */
+static int path_node(const char *path, int *device, int *type)
+{
+	const struct shim_node *n;
+	int pfd;
+
+	if (!shim_cfg.enabled || !path)
+		return 0;
+	n = shim_path_node(path);
+	if (n) {
+		*device = n->device;
+		*type = n->type;
+		return 1;
+	}
+	pfd = shim_path_procfd(path);
+	return pfd >= 0 && fd_node(pfd, device, type);
+}
+
+/* (glibc declares the paths nonnull; a NULL one still must not crash us) */
+static bool is_empty(const char *p)
+{
+	return p && !*p;
+}
+
+static bool is_abs(const char *p)
+{
+	return p && p[0] == '/';
+}
+
+#define REAL_FN(name, ret, args) \
+	static ret (*real_##name(void)) args \
+	{ \
+		static ret (*fn) args; \
+		if (!fn) \
+			fn = (ret (*) args)dlsym(RTLD_NEXT, #name); \
+		return fn; \
+	}
+
+REAL_FN(chmod, int, (const char *, mode_t))
+REAL_FN(fchmod, int, (int, mode_t))
+REAL_FN(fchmodat, int, (int, const char *, mode_t, int))
+REAL_FN(chown, int, (const char *, uid_t, gid_t))
+REAL_FN(lchown, int, (const char *, uid_t, gid_t))
+REAL_FN(fchown, int, (int, uid_t, gid_t))
+REAL_FN(fchownat, int, (int, const char *, uid_t, gid_t, int))
+
+PUBLIC int chmod(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	int device, type;
+
+	if (path_node(path, &device, &type))
+		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
+	return real_chmod()(shim_path_map(path, buf, sizeof(buf)), mode);
+}
+
+PUBLIC int fchmod(int fd, mode_t mode)
+{
+	int device, type;
+
+	if (fd_node(fd, &device, &type))
+		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
+	return real_fchmod()(fd, mode);
+}
+
+PUBLIC int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	char buf[PATH_MAX];
+	int device, type;
+
+	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
+		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
+	if (is_abs(path) && path_node(path, &device, &type))
+		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
+	return real_fchmodat()(dirfd, is_abs(path) ?
+			       shim_path_map(path, buf, sizeof(buf)) : path, mode, flags);
+}
+
+PUBLIC int chown(const char *path, uid_t uid, gid_t gid)
+{
+	char buf[PATH_MAX];
+	int device, type;
+
+	if (path_node(path, &device, &type))
+		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
+	return real_chown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
+}
+
+PUBLIC int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	const struct shim_node *n = shim_cfg.enabled ? shim_path_node(path) : NULL;
+	char buf[PATH_MAX];
+
+	/* a node is no symbolic link: as chown (a /proc/self/fd link is one) */
+	if (n)
+		return node_setattr(n->device, n->type, chown_valid(uid, gid), 0, uid, gid);
+	return real_lchown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
+}
+
+PUBLIC int fchown(int fd, uid_t uid, gid_t gid)
+{
+	int device, type;
+
+	if (fd_node(fd, &device, &type))
+		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
+	return real_fchown()(fd, uid, gid);
+}
+
+PUBLIC int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	char buf[PATH_MAX];
+	int device, type;
+
+	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
+		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
+	if (is_abs(path) && path_node(path, &device, &type) &&
+	    !((flags & AT_SYMLINK_NOFOLLOW) && shim_path_procfd(path) >= 0))
+		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
+	return real_fchownat()(dirfd, is_abs(path) ?
+			       shim_path_map(path, buf, sizeof(buf)) : path, uid, gid, flags);
+}

@@ -1,0 +1,363 @@
+/*
+ * fdri_node_perm.c - see fdri_node_perm.h and docs/security.md.
+ *
+ * Owns struct fdri_node_perms: the mapping of <root>/perms (the records the
+ * shim reads, fdri_perm.h), made by fdri_node_perms_create() and unmapped
+ * by fdri_node_perms_destroy(); the file itself goes with the sysroot. The
+ * daemon's event loop is its only writer. struct fdri_peer is the
+ * caller's, filled here and released with fdri_peer_release().
+ */
+#define _GNU_SOURCE
+#include "fdri_node_perm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fdri_log.h"
+#include "fdri_perm.h"
+
+struct fdri_node_perms {
+	struct fdri_perm_table *t; /* the shared mapping */
+	unsigned int ndevs;
+	uid_t daemon_uid;          /* has the seat user's uaccess ACL entry */
+};
+
+const char fdri_node_perm_syntax[] =
+	"PATH:MODE[:OWNER[:GROUP]] with PATH a node, MODE octal (at most 07777), "
+	"OWNER and GROUP names or numbers";
+
+/* --- credentials --- */
+
+int fdri_peer_get(int fd, struct fdri_peer *p)
+{
+	struct ucred cr;
+	socklen_t l = sizeof(cr);
+
+	memset(p, 0, offsetof(struct fdri_peer, small));
+	p->groups = p->small;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
+		return -errno;
+	p->pid = cr.pid;
+	p->uid = cr.uid;
+	p->gid = cr.gid;
+	l = sizeof(p->small);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->small, &l) < 0) {
+		if (errno != ERANGE)
+			return -errno;
+		/* l is what it needs: more groups than fit in small */
+		p->groups = malloc(l ? l : 1);
+		if (!p->groups) {
+			p->groups = p->small;
+			return -ENOMEM;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &l) < 0) {
+			int e = errno;
+
+			fdri_peer_release(p);
+			return -e;
+		}
+	}
+	p->ngroups = (int)(l / sizeof(gid_t));
+	return 0;
+}
+
+void fdri_peer_release(struct fdri_peer *p)
+{
+	if (p->groups != p->small)
+		free(p->groups);
+	p->groups = p->small;
+	p->ngroups = 0;
+}
+
+bool fdri_peer_in_group(const struct fdri_peer *p, gid_t gid)
+{
+	if (p->gid == gid)
+		return true;
+	for (int i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* --- the table --- */
+
+static struct fdri_perm_rec *rec(const struct fdri_node_perms *np, unsigned int device,
+				 unsigned int type)
+{
+	if (!np || device >= np->ndevs ||
+	    (type != FDRI_NODE_PRIMARY && type != FDRI_NODE_RENDER))
+		return NULL;
+	return &np->t->rec[device][fdri_perm_slot(type)];
+}
+
+/* A record's fields as the shim reads them (fdri_perm.h): seq odd while
+ * they change. Only the daemon's loop writes, so no lock. */
+static void rec_set(struct fdri_perm_rec *r, uint32_t mode, uint32_t uid, uint32_t gid)
+{
+	uint32_t seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&r->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&r->mode, mode & 07777, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->uid, uid, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->gid, gid, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* A user or group: a number, or a name the system knows. */
+static int parse_id(const char *s, bool group, uint32_t *id)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*end && !errno && v < UINT32_MAX) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		if (!g)
+			return -1;
+		*id = g->gr_gid;
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -1;
+		*id = pw->pw_uid;
+	}
+	return 0;
+}
+
+struct spec {
+	char path[256];
+	uint32_t mode, uid, gid;
+	bool has_uid, has_gid;
+};
+
+static int parse_spec(const char *s, struct spec *sp)
+{
+	char owner[64] = "", group[64] = "", mode[16] = "", *end;
+	const char *c = strchr(s, ':');
+	unsigned long m;
+	int n;
+
+	memset(sp, 0, sizeof(*sp));
+	if (!c || c == s || (size_t)(c - s) >= sizeof(sp->path))
+		return -1;
+	memcpy(sp->path, s, (size_t)(c - s));
+	if (sp->path[0] != '/')
+		return -1;
+	n = sscanf(c + 1, "%15[0-7]:%63[^:]:%63[^:]", mode, owner, group);
+	if (n < 1)
+		return -1;
+	/* nothing left over: the fields must be all there is */
+	{
+		char check[256];
+
+		snprintf(check, sizeof(check), "%s%s%s%s%s", mode, n >= 2 ? ":" : "", owner,
+			 n >= 3 ? ":" : "", group);
+		if (strcmp(check, c + 1))
+			return -1;
+	}
+	m = strtoul(mode, &end, 8);
+	if (*end || m > 07777)
+		return -1;
+	sp->mode = (uint32_t)m;
+	if (n >= 2) {
+		if (parse_id(owner, false, &sp->uid))
+			return -1;
+		sp->has_uid = true;
+	}
+	if (n >= 3) {
+		if (parse_id(group, true, &sp->gid))
+			return -1;
+		sp->has_gid = true;
+	}
+	return 0;
+}
+
+int fdri_node_perm_check_spec(const char *spec)
+{
+	struct spec sp;
+
+	return parse_spec(spec, &sp);
+}
+
+int fdri_node_perm_check_opt(const char *opt, const char *val)
+{
+	if (!fdri_node_perm_check_spec(val))
+		return 0;
+	fdri_log(FDRI_LOG_ERROR, "%s '%s': not %s", opt, val, fdri_node_perm_syntax);
+	return -1;
+}
+
+static uint32_t group_or_root(const char *name)
+{
+	struct group *g = getgrnam(name);
+
+	return g ? g->gr_gid : 0;
+}
+
+struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cfg,
+					       const char *const *specs, int nspecs)
+{
+	struct fdri_node_perms *np = calloc(1, sizeof(*np));
+	char path[PATH_MAX];
+	uint32_t video = group_or_root("video"), render = group_or_root("render");
+	void *map;
+	int fd;
+
+	if (!np) {
+		fdri_log(FDRI_LOG_ERROR, "cannot make the node permissions: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	np->ndevs = (unsigned int)cfg->ndevs;
+	np->daemon_uid = geteuid();
+	snprintf(path, sizeof(path), "%s/" FDRI_PERM_FILE, cfg->root);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, sizeof(struct fdri_perm_table)) < 0 ||
+	    fchmod(fd, 0644) < 0 ||
+	    (map = mmap(NULL, sizeof(struct fdri_perm_table), PROT_READ | PROT_WRITE, MAP_SHARED,
+			fd, 0)) == MAP_FAILED) {
+		fdri_log(FDRI_LOG_ERROR, "cannot make %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(np);
+		return NULL;
+	}
+	close(fd);
+	np->t = map;
+	np->t->ndevs = np->ndevs;
+	for (int i = 0; i < cfg->ndevs; i++)
+		for (int k = 0; k < cfg->devs[i].nnodes; k++) {
+			unsigned int type = cfg->devs[i].nodes[k].type;
+
+			rec_set(rec(np, (unsigned)i, type), 0660, 0,
+				type == FDRI_NODE_RENDER ? render : video);
+		}
+	for (int s = 0; s < nspecs; s++) {
+		struct spec sp;
+		struct fdri_perm_rec *r = NULL;
+
+		if (parse_spec(specs[s], &sp)) {
+			fdri_log(FDRI_LOG_ERROR, "--node-perm '%s': not %s", specs[s],
+				 fdri_node_perm_syntax);
+			goto fail;
+		}
+		for (int i = 0; i < cfg->ndevs && !r; i++)
+			for (int k = 0; k < cfg->devs[i].nnodes && !r; k++) {
+				const struct fdri_node_cfg *n = &cfg->devs[i].nodes[k];
+				char def[64];
+
+				snprintf(def, sizeof(def), "/dev/dri/%s", n->name);
+				if (!strcmp(sp.path, n->path ? n->path : def))
+					r = rec(np, (unsigned)i, n->type);
+			}
+		if (!r) {
+			fdri_log(FDRI_LOG_ERROR, "--node-perm '%s': %s is not a node of this daemon",
+				 specs[s], sp.path);
+			goto fail;
+		}
+		rec_set(r, sp.mode, sp.has_uid ? sp.uid : r->uid, sp.has_gid ? sp.gid : r->gid);
+	}
+	__atomic_store_n(&np->t->magic, FDRI_PERM_MAGIC, __ATOMIC_RELEASE);
+	return np;
+fail:
+	fdri_node_perms_destroy(np);
+	return NULL;
+}
+
+void fdri_node_perms_destroy(struct fdri_node_perms *np)
+{
+	if (!np)
+		return;
+	munmap(np->t, sizeof(*np->t));
+	free(np);
+}
+
+/* --- checks --- */
+
+int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int device,
+			    unsigned int type, const struct fdri_peer *who, int flags)
+{
+	const struct fdri_perm_rec *r = rec(np, device, type);
+	unsigned int want, bits;
+
+	if (!r || !r->seq)
+		return -ENODEV;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY: want = 4; break;
+	case O_WRONLY: want = 2; break;
+	default: want = 6; break;
+	}
+	if (who->uid == 0)
+		return 0; /* CAP_DAC_OVERRIDE */
+	if (who->uid == r->uid)
+		bits = (r->mode >> 6) & 7;
+	else if (who->uid == np->daemon_uid)
+		bits = 6 & ((r->mode >> 3) & 7); /* ACL user:<seat user>:rw-, masked */
+	else if (fdri_peer_in_group(who, r->gid))
+		bits = (r->mode >> 3) & 7;
+	else
+		bits = r->mode & 7;
+	return (bits & want) == want ? 0 : -EACCES;
+}
+
+int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *who,
+			   const struct fdri_node_setattr *a)
+{
+	struct fdri_perm_rec *r = rec(np, a->device, a->node);
+	bool root = who->uid == 0; /* CAP_FOWNER, CAP_CHOWN, CAP_FSETID */
+	uint32_t mode, uid, gid;
+
+	if (!r || !r->seq)
+		return -ENODEV;
+	if (a->valid & ~(FDRI_SETATTR_MODE | FDRI_SETATTR_UID | FDRI_SETATTR_GID))
+		return -EINVAL;
+	mode = r->mode;
+	uid = r->uid;
+	gid = r->gid;
+	/* setattr_prepare(): chown_ok(), chgrp_ok(), inode_owner_or_capable() */
+	if ((a->valid & FDRI_SETATTR_UID) && !root && !(who->uid == uid && a->uid == uid))
+		return -EPERM;
+	if ((a->valid & FDRI_SETATTR_GID) && !root &&
+	    !(who->uid == uid && (fdri_peer_in_group(who, a->gid) || a->gid == gid)))
+		return -EPERM;
+	if ((a->valid & FDRI_SETATTR_MODE) && !root && who->uid != uid)
+		return -EPERM;
+	if (a->valid & FDRI_SETATTR_MODE) {
+		mode = a->mode & 07777;
+		/* a non-member without CAP_FSETID cannot set the setgid bit */
+		if (!root && !fdri_peer_in_group(who, (a->valid & FDRI_SETATTR_GID) ? a->gid : gid))
+			mode &= ~(uint32_t)S_ISGID;
+	}
+	if (a->valid & (FDRI_SETATTR_UID | FDRI_SETATTR_GID)) {
+		/* chown_common() on a non-directory: ATTR_KILL_SUID always,
+		 * ATTR_KILL_SGID per setattr_should_drop_sgid() */
+		mode &= ~(uint32_t)S_ISUID;
+		if ((mode & S_ISGID) && ((mode & S_IXGRP) || (!root && !fdri_peer_in_group(who, gid))))
+			mode &= ~(uint32_t)S_ISGID;
+		if (a->valid & FDRI_SETATTR_UID)
+			uid = a->uid;
+		if (a->valid & FDRI_SETATTR_GID)
+			gid = a->gid;
+	}
+	rec_set(r, mode, uid, gid);
+	return 0;
+}
