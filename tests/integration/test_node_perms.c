@@ -1,0 +1,305 @@
+/*
+ * test_node_perms.c - the virtual nodes' owner, group and mode under
+ * `fakedri run` (docs/security.md): the defaults and --node-perm as stat
+ * shows them, chmod and chown with the kernel's checks, and opens decided
+ * by the mode for the opener's credentials (uid, gid, supplementary
+ * groups), a file opened before setuid staying usable. Cases that change
+ * user need root and exit 77 without it. Each case owns its fds and
+ * children; every case runs against a private daemon, so what it changes
+ * dies with it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "itest.h"
+
+static gid_t group_id(const char *name)
+{
+	struct group *g = getgrnam(name);
+
+	return g ? g->gr_gid : 0;
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: changing user needs root\n");
+		exit(77);
+	}
+}
+
+/* Becomes @uid/@gid with the @n supplementary @groups, as igt_drop_root(). */
+static void become(uid_t uid, gid_t gid, size_t n, const gid_t *groups)
+{
+	CHECK_EQ(setgroups(n, groups), 0);
+	CHECK_EQ(setgid(gid), 0);
+	CHECK_EQ(setuid(uid), 0);
+	CHECK_EQ(geteuid(), uid);
+}
+
+/* The node's mode bits (and owner, group) as stat shows them; checks it
+ * is a character device. */
+static void check_stat(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, mode);
+	CHECK_EQ(st.st_uid, uid);
+	CHECK_EQ(st.st_gid, gid);
+}
+
+/* open() + drmGetVersion(): the node answers. */
+static int open_node(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	drmVersionPtr v;
+
+	if (fd < 0)
+		itest_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
+	v = drmGetVersion(fd);
+	CHECK(v != NULL);
+	drmFreeVersion(v);
+	return fd;
+}
+
+/* Runs fn in a child as @uid/@gid/@groups and checks it passed. */
+struct as_user {
+	uid_t uid;
+	gid_t gid;
+	size_t ngroups;
+	gid_t groups[2];
+	void (*fn)(void);
+};
+
+static void as_user_child(void *arg)
+{
+	struct as_user *u = arg;
+
+	become(u->uid, u->gid, u->ngroups, u->groups);
+	u->fn();
+}
+
+static void run_as(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, void (*fn)(void))
+{
+	struct as_user u = { .uid = uid, .gid = gid, .ngroups = ngroups, .fn = fn };
+
+	memcpy(u.groups, groups, ngroups * sizeof(*groups));
+	itest_wait_ok(itest_fork(as_user_child, &u));
+}
+
+/* --- cases --- */
+
+static void defaults_are_debian_12_udev_rules(void)
+{
+	check_stat(ITEST_CARD, 0660, 0, group_id("video"));
+	check_stat(ITEST_RENDER, 0660, 0, group_id("render"));
+	/* the alias is card0's inode */
+	check_stat(ITEST_ALIAS, 0660, 0, group_id("video"));
+}
+
+/* run with --node-perm /dev/dri/renderD128:0604:2:3 */
+static void node_perm_option_sets_mode_owner_group(void)
+{
+	check_stat(ITEST_RENDER, 0604, 2, 3);
+	check_stat(ITEST_CARD, 0660, 0, group_id("video"));
+}
+
+static void chmod_and_chown_change_what_stat_shows(void)
+{
+	int fd;
+	struct statx sx;
+	struct stat st;
+
+	need_root(); /* the nodes are root's */
+	fd = open_node(ITEST_CARD);
+	CHECK_EQ(chmod(ITEST_CARD, 0640), 0);
+	check_stat(ITEST_CARD, 0640, 0, group_id("video"));
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0640);
+	CHECK_EQ(fchmod(fd, 0604), 0);
+	check_stat(ITEST_CARD, 0604, 0, group_id("video"));
+	CHECK_EQ(fchmodat(AT_FDCWD, ITEST_CARD, 0666, 0), 0);
+	CHECK_EQ(chown(ITEST_CARD, 2, 3), 0);
+	check_stat(ITEST_CARD, 0666, 2, 3);
+	CHECK_EQ(statx(AT_FDCWD, ITEST_CARD, 0, STATX_BASIC_STATS, &sx), 0);
+	CHECK_EQ(sx.stx_mode & 07777, 0666);
+	CHECK_EQ(sx.stx_uid, 2);
+	CHECK_EQ(sx.stx_gid, 3);
+	/* -1 leaves a field as it is */
+	CHECK_EQ(fchown(fd, (uid_t)-1, 4), 0);
+	check_stat(ITEST_CARD, 0666, 2, 4);
+	CHECK_EQ(lchown(ITEST_CARD, 5, (gid_t)-1), 0);
+	CHECK_EQ(fchownat(AT_FDCWD, ITEST_CARD, (uid_t)-1, 6, 0), 0);
+	check_stat(ITEST_CARD, 0666, 5, 6);
+	/* render is another inode; the alias is card0's */
+	check_stat(ITEST_RENDER, 0660, 0, group_id("render"));
+	check_stat(ITEST_ALIAS, 0666, 5, 6);
+	close(fd);
+}
+
+static void non_owner_chmod_chown(void)
+{
+	/* card0 is root's: uid 2 may change nothing */
+	CHECK_ERR(chmod(ITEST_CARD, 0666), EPERM);
+	CHECK_ERR(chown(ITEST_CARD, 2, 2), EPERM);
+	CHECK_ERR(chown(ITEST_CARD, (uid_t)-1, 2), EPERM);
+	/* renderD128 is uid 2's: it may chmod, and chgrp to its own groups
+	 * only; a non-member's setgid bit is dropped; giving it away is not
+	 * allowed */
+	CHECK_EQ(chmod(ITEST_RENDER, 0600), 0);
+	check_stat(ITEST_RENDER, 0600, 2, group_id("render"));
+	CHECK_EQ(chmod(ITEST_RENDER, 02660), 0);
+	check_stat(ITEST_RENDER, 0660, 2, group_id("render"));
+	CHECK_ERR(chown(ITEST_RENDER, (uid_t)-1, group_id("video")), EPERM);
+	CHECK_EQ(chown(ITEST_RENDER, (uid_t)-1, 2), 0);
+	check_stat(ITEST_RENDER, 0660, 2, 2);
+	CHECK_EQ(chmod(ITEST_RENDER, 02660), 0);
+	check_stat(ITEST_RENDER, 02660, 2, 2);
+	CHECK_ERR(chown(ITEST_RENDER, 3, (gid_t)-1), EPERM);
+	check_stat(ITEST_CARD, 0660, 0, group_id("video"));
+}
+
+static void non_owner_gets_eperm_owner_may_chmod(void)
+{
+	need_root();
+	CHECK_EQ(chown(ITEST_RENDER, 2, (gid_t)-1), 0);
+	run_as(2, 2, 0, NULL, non_owner_chmod_chown);
+	check_stat(ITEST_RENDER, 02660, 2, 2);
+}
+
+static void open_allowed_and_refused(void)
+{
+	int fd = open_node(ITEST_CARD); /* 0666 */
+
+	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES); /* 0660 root:render */
+	CHECK_ERR(open(ITEST_RENDER, O_RDONLY | O_CLOEXEC), EACCES);
+	close(fd);
+}
+
+/* igt_drop_root(): setgroups(0), setgid(2), setuid(2) */
+static void dropped_root_child_opens_allowed_node_only(void)
+{
+	need_root();
+	CHECK_EQ(chmod(ITEST_CARD, 0666), 0);
+	run_as(2, 2, 0, NULL, open_allowed_and_refused);
+}
+
+static void card_refused(void)
+{
+	CHECK_ERR(open(ITEST_CARD, O_RDWR | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(ITEST_ALIAS, O_RDWR | O_CLOEXEC), EACCES);
+}
+
+static void card_allowed(void)
+{
+	close(open_node(ITEST_CARD));
+}
+
+static void card_read_only(void)
+{
+	int fd = open(ITEST_CARD, O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0);
+	CHECK_ERR(open(ITEST_CARD, O_RDWR | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(ITEST_CARD, O_WRONLY | O_CLOEXEC), EACCES);
+	close(fd);
+}
+
+/* A second user (65534): the mode decides, with the supplementary
+ * groups the daemon reads with SO_PEERGROUPS. */
+static void another_user_refused_where_the_mode_refuses(void)
+{
+	gid_t video = group_id("video");
+
+	need_root();
+	/* 0660 root:video: not for others, for a member of video */
+	run_as(65534, 65534, 0, NULL, card_refused);
+	run_as(65534, 65534, 1, &video, card_allowed);
+	/* 0606: others may, the group may not (the group class decides) */
+	CHECK_EQ(chmod(ITEST_CARD, 0606), 0);
+	run_as(65534, 65534, 0, NULL, card_allowed);
+	run_as(65534, 65534, 1, &video, card_refused);
+	/* 0604: read only */
+	CHECK_EQ(chmod(ITEST_CARD, 0604), 0);
+	run_as(65534, 65534, 0, NULL, card_read_only);
+	/* root passes whatever the mode (CAP_DAC_OVERRIDE) */
+	CHECK_EQ(chmod(ITEST_CARD, 0), 0);
+	close(open_node(ITEST_CARD));
+}
+
+static void keeps_fd_across_setuid(void *arg)
+{
+	int fd = open_node(ITEST_CARD);
+	uint32_t handle;
+
+	(void)arg;
+	become(2, 2, 0, NULL);
+	/* the file opened as root stays usable: the check is at open */
+	close(open_node(ITEST_RENDER)); /* 0666 */
+	handle = itest_gem_create(fd, 4096);
+	CHECK(handle != 0);
+	itest_gem_close(fd, handle);
+	CHECK(drmGetVersion(fd) != NULL);
+	/* a new open of card0 (0660 root:video) is refused */
+	CHECK_ERR(open(ITEST_CARD, O_RDWR | O_CLOEXEC), EACCES);
+	close(fd);
+}
+
+static void fd_opened_before_setuid_stays_usable(void)
+{
+	need_root();
+	CHECK_EQ(chmod(ITEST_RENDER, 0666), 0);
+	itest_wait_ok(itest_fork(keeps_fd_across_setuid, NULL));
+}
+
+static void debugfs_refused(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/name", 0);
+	CHECK_ERR(open(path, O_RDONLY | O_CLOEXEC), EACCES);
+}
+
+/* debugfs is root's (0700 /sys/kernel/debug): another user's shim is
+ * refused by the daemon */
+static void debugfs_is_not_for_other_users(void)
+{
+	char path[64];
+	int fd;
+
+	need_root();
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/name", 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	close(fd);
+	run_as(2, 2, 0, NULL, debugfs_refused);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct itest_case cases[] = {
+		{ "defaults_are_debian_12_udev_rules", defaults_are_debian_12_udev_rules },
+		{ "node_perm_option_sets_mode_owner_group", node_perm_option_sets_mode_owner_group },
+		{ "chmod_and_chown_change_what_stat_shows", chmod_and_chown_change_what_stat_shows },
+		{ "non_owner_gets_eperm_owner_may_chmod", non_owner_gets_eperm_owner_may_chmod },
+		{ "dropped_root_child_opens_allowed_node_only",
+		  dropped_root_child_opens_allowed_node_only },
+		{ "another_user_refused_where_the_mode_refuses",
+		  another_user_refused_where_the_mode_refuses },
+		{ "fd_opened_before_setuid_stays_usable", fd_opened_before_setuid_stays_usable },
+		{ "debugfs_is_not_for_other_users", debugfs_is_not_for_other_users },
+		{ NULL, NULL },
+	};
+
+	return itest_main(argc, argv, cases);
+}
