@@ -149,10 +149,10 @@ void shim_fd_dup(int oldfd, int newfd)
 	int kind = shim_fd_kind(oldfd);
 	void *obj = NULL;
 
-	shim_udev_fd_dup(oldfd, newfd);
 	if (kind == SHIM_FD_FENCE) {
 		/* no object to share: the pointer is the fence fd's kind */
 		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));
+		shim_udev_fd_dup(oldfd, newfd);
 		return;
 	}
 	if (kind == SHIM_FD_DEVICE || kind == SHIM_FD_DMABUF)
@@ -161,6 +161,7 @@ void shim_fd_dup(int oldfd, int newfd)
 		shim_fd_set(newfd, kind, obj);
 	else
 		shim_fd_clear(newfd);
+	shim_udev_fd_dup(oldfd, newfd); /* after the clear, which drops it */
 }
 
 void shim_fdtab_atfork_prepare(void)

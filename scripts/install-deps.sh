@@ -24,7 +24,7 @@ case ${1:-} in
 	;;
 esac
 
-pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev
+pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev libudev-dev
       libdrm-tests drm-info
       libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
       intel-gpu-tools python3

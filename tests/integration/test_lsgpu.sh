@@ -1,0 +1,31 @@
+#!/bin/sh
+# test_lsgpu.sh - Debian's lsgpu (intel-gpu-tools), unmodified, under
+# `fakedri run`: its udev scan must list card0 and renderD128 by their
+# nodes, for one device and for two (vgem and fakedri), with the platform
+# device in the sysfs path. Exits 77 when lsgpu is not installed.
+# usage: test_lsgpu.sh FAKEDRI
+fakedri=$1
+if ! command -v lsgpu >/dev/null 2>&1; then
+	echo "lsgpu is not installed (intel-gpu-tools): skipped"
+	exit 77
+fi
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+out=$("$fakedri" run -- lsgpu 2>&1) || fail "lsgpu exited $?: $out"
+echo "$out"
+echo "$out" | grep -q "No GPU devices found" && fail "lsgpu found no device"
+echo "$out" | grep -q "^card0 .*drm:/dev/dri/card0$" || fail "no card0 line"
+echo "$out" | grep -q "renderD128 .*drm:/dev/dri/renderD128$" || fail "no renderD128 line"
+# -p prints each device's udev properties and sysattrs
+out=$("$fakedri" run -- lsgpu -p 2>&1) || fail "lsgpu -p exited $?"
+echo "$out" | grep -q "^========== drm:/sys/devices/platform/fakedri/drm/card0 ==========$" ||
+	fail "lsgpu -p: no card0 syspath"
+echo "$out" | grep -q "^ID_PATH  *: platform-fakedri$" || fail "lsgpu -p: no ID_PATH"
+out=$("$fakedri" run --device vgem --device fakedri -- lsgpu 2>&1) || fail "lsgpu exited $?"
+echo "$out"
+for n in card0 card1 renderD128 renderD129; do
+	echo "$out" | grep -q "drm:/dev/dri/$n$" || fail "two devices: no $n"
+done
+echo "ok"
