@@ -451,7 +451,23 @@ static int cmd_fault(int argc, char **argv)
 	size_t k, ncmds = sizeof(fault_cmds) / sizeof(fault_cmds[0]);
 	int c, nargs, ret;
 
-	/* options may come anywhere: `fakedri fault add SPEC --socket PATH` */
+	/* messages name the command: its first operand, found before options
+	 * may come anywhere (`fakedri fault add SPEC --socket PATH`) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--socket")) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-')
+			continue;
+		for (k = 0; k < ncmds && strcmp(argv[i], fault_cmds[k].name); k++)
+			;
+		if (k < ncmds) {
+			snprintf(prog_cmd, sizeof(prog_cmd), "fakedri fault %s", argv[i]);
+			prog = prog_cmd;
+		}
+		break;
+	}
 	fdri_cli_begin();
 	while ((c = fdri_cli_getopt(prog, argc, argv, ":h", lo)) != -1) {
 		if (c == FDRI_CLI_BAD)
@@ -472,7 +488,7 @@ static int cmd_fault(int argc, char **argv)
 	if (k == ncmds)
 		return fdri_cli_usage_error(prog, "unknown command '%s' (add, list, clear, stats "
 					    "or unplug)", argv[optind]);
-	snprintf(prog_cmd, sizeof(prog_cmd), "%s %s", prog, fault_cmds[k].name);
+	snprintf(prog_cmd, sizeof(prog_cmd), "fakedri fault %s", fault_cmds[k].name);
 	nargs = argc - optind - 1;
 	if (nargs < fault_cmds[k].min_args)
 		return fdri_cli_usage_error(prog_cmd, "missing %s", fault_cmds[k].arg);
@@ -501,7 +517,7 @@ static int cmd_fault(int argc, char **argv)
 		return 1; /* could not connect, reported */
 	if (ret == -EINVAL && ctl.op == FDRI_FAULT_OP_ADD) {
 		ctl.spec[sizeof(ctl.spec) - 1] = '\0';
-		return fdri_cli_usage_error(prog_cmd, "bad SPEC '%s': %s", argv[optind + 1],
+		return fdri_cli_usage_error(prog_cmd, "bad spec '%s': %s", argv[optind + 1],
 					    ctl.spec);
 	}
 	if (ret) {

@@ -58,13 +58,14 @@ void fdri_cli_begin(void)
 
 /**
  * fdri_cli_version() - the answer to --version.
- * @prog: the command as the user typed it
+ * @prog: the command as the user typed it; its first word is printed
  *
  * Return: 0, the exit status.
  */
 int fdri_cli_version(const char *prog)
 {
-	printf("%s " FAKEDRI_VERSION "\n", prog);
+	/* the program's name: "fakedri", not "fakedri run" */
+	printf("%.*s " FAKEDRI_VERSION "\n", (int)strcspn(prog, " "), prog);
 	return 0;
 }
 

@@ -88,15 +88,24 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 		fdri_log(FDRI_LOG_ERROR, "cannot create the event loop");
 		return 1;
 	}
-	d = fdri_daemon_start(base, &o);
+	/* before the device starts: --ready-fd tells it is up, and a SIGTERM
+	 * from then on must stop it cleanly */
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL)) {
+		fdri_log(FDRI_LOG_ERROR, "cannot handle SIGINT and SIGTERM");
+		d = NULL;
+	} else {
+		d = fdri_daemon_start(base, &o);
+	}
 	if (!d) {
+		if (sigint)
+			event_free(sigint);
+		if (sigterm)
+			event_free(sigterm);
 		event_base_free(base);
 		return 1;
 	}
-	sigint = evsignal_new(base, SIGINT, on_signal, base);
-	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	event_add(sigint, NULL);
-	event_add(sigterm, NULL);
 	fdri_server_run(base, fdri_daemon_spin_ns(&o));
 	event_free(sigint);
 	event_free(sigterm);

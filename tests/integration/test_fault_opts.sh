@@ -9,7 +9,8 @@
 #                      fails the same calls in two runs, another seed others
 #   env_faults_are_armed        FAKEDRI_FAULTS (';'-separated) arms each spec
 #   bad_spec_is_one_line_exit_2 a bad --fault, FAKEDRI_FAULTS or replay line:
-#                      one line naming it, exit status 2, program not run
+#                      one line naming it (--fault's followed by the usage
+#                      hint), exit status 2, program not run
 #   summary_and_stats_count_faults  the summary line's "N faults injected"
 #                      and --stats FILE's key=value lines
 #   calls_file_lists_every_site --fault-calls writes CALL NAME PID per site
@@ -73,7 +74,14 @@ bad_spec_is_one_line_exit_2)
 			"$fakedri" run --fault-replay "$tmp/bad" -- touch "$tmp/ran" 2>"$tmp/out" || rc=$? ;;
 		esac
 		[ "$rc" -eq 2 ] || fail "$how: exit status $rc, not 2"
-		[ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "$how: not one line"
+		# an option's bad value is a usage error: the hint line follows
+		if [ "$how" = opt ]; then
+			[ "$(wc -l <"$tmp/out")" -eq 2 ] || fail "$how: not two lines"
+			tail -n 1 "$tmp/out" | grep -qxF "Try 'fakedri run --help'." ||
+				fail "$how: no hint line"
+		else
+			[ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "$how: not one line"
+		fi
 		grep -q 'nth=x' "$tmp/out" || fail "$how: the line does not name the spec"
 		[ ! -e "$tmp/ran" ] || fail "$how: the program ran"
 	done
