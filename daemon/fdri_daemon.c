@@ -129,7 +129,7 @@ const char fdri_daemon_opts_help[] =
 
 const char fdri_daemon_only_help[] =
 	"  --socket PATH         socket path (its directory, not its parents, is\n"
-	"                        created 0711 if missing); with --cuse the default\n"
+	"                        created 0700 if missing); with --cuse the default\n"
 	"                        is " FDRI_DEFAULT_CUSE_SOCKET ", where the shim\n"
 	"                        finds it without FAKEDRI_SOCKET\n"
 	"  --cuse                serve real character devices through CUSE instead\n"
@@ -711,9 +711,9 @@ static uint64_t mem_limit(const struct fdri_daemon_opts *o)
 /*
  * The socket's directory must be ours; create it if missing, but not its
  * parents: a path whose parent is missing is more likely a mistake than a
- * wish. Normally it is private (0700, or 0711 so that other users reach
- * the socket, and the nodes' modes decide what they may open; created
- * 0711).
+ * wish. Normally it is private (created 0700: only our user reaches the
+ * socket), or 0711 so that other users reach it and the nodes' modes
+ * decide what they may open (fakedri run's directory).
  * With --cuse, users of the CUSE nodes must reach it to bind their open
  * files, so it may be 0755 (never writable by others) and the socket is
  * 0666; the server then serves other users only connections that bind with
@@ -736,7 +736,7 @@ static int socket_dir(const char *sock, bool shared, bool *made)
 			fdri_log(FDRI_LOG_ERROR, "cannot use socket directory %s: %s", dir, strerror(errno));
 			return -1;
 		}
-		if (mkdir(dir, shared ? 0755 : 0711) < 0) {
+		if (mkdir(dir, shared ? 0755 : 0700) < 0) {
 			int e = errno;
 			struct stat pst;
 

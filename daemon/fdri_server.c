@@ -771,8 +771,10 @@ static int hello_open(struct srv_file *sf, int fd, const struct fdri_wire_hello 
 
 		err = fdri_peer_get(fd, &peer);
 		if (!err)
-			err = fdri_node_perm_may_open(srv->perms, hello->device, hello->node, &peer,
-						      hello->open_flags);
+			err = fdri_node_perm_may_open(srv->perms, hello->device,
+						      hello->node == FDRI_NODE_RENDER ?
+						      FDRI_NODE_RENDER : FDRI_NODE_PRIMARY,
+						      &peer, hello->open_flags);
 		fdri_peer_release(&peer);
 		if (err) {
 			fdri_log(FDRI_LOG_DEBUG, "pid %d (uid %u) may not open node %u:%u: %s",
