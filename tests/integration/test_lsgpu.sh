@@ -2,7 +2,8 @@
 # test_lsgpu.sh - Debian's lsgpu (intel-gpu-tools), unmodified, under
 # `fakedri run`: its udev scan must list card0 and renderD128 by their
 # nodes, for one device and for two (vgem and fakedri), with the platform
-# device in the sysfs path. Exits 77 when lsgpu is not installed.
+# device in the sysfs path; and IGT's --device filters (drm:, sys:) find
+# them. Exits 77 when lsgpu is not installed.
 # usage: test_lsgpu.sh FAKEDRI
 fakedri=$1
 if ! command -v lsgpu >/dev/null 2>&1; then
@@ -28,4 +29,19 @@ echo "$out"
 for n in card0 card1 renderD128 renderD129; do
 	echo "$out" | grep -q "drm:/dev/dri/$n$" || fail "two devices: no $n"
 done
+# IGT's device filters (lib/igt_device_scan.c, what every IGT test's
+# --device goes through): each opens what it names, a wrong one finds none
+filter() { # PERSONALITY FILTER
+	"$fakedri" run --personality "$1" -- lsgpu -d "$2" 2>&1 || fail "lsgpu -d $2 exited $?"
+}
+out=$(filter vgem drm:/dev/dri/card0)
+echo "$out" | grep -q "^Device /dev/dri/card0 successfully opened$" || fail "drm: filter: $out"
+out=$(filter vgem drm:/dev/dri/renderD128)
+echo "$out" | grep -q "^Device /dev/dri/renderD128 successfully opened$" || fail "render filter: $out"
+out=$(filter vgem sys:/sys/devices/platform/vgem)
+echo "$out" | grep -q "^subsystem   : platform$" || fail "sys: filter: $out"
+echo "$out" | grep -q "^Device /dev/dri/card0 successfully opened$" || fail "sys: filter: $out"
+echo "$out" | grep -q "^Device /dev/dri/renderD128 successfully opened$" || fail "sys: filter: $out"
+out=$(filter vgem drm:/dev/dri/card5)
+echo "$out" | grep -q "^No device found for the filter$" || fail "card5 found: $out"
 echo "ok"
