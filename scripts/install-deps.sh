@@ -6,7 +6,8 @@
 # with the kms_swrast driver, and IGT's vgem_mmap from intel-gpu-tools),
 # python3 for the conformance comparison, and qemu with busybox for the VM
 # tests (the VM's kernel is fetched by scripts/vm/fetch-kernel.sh), and
-# IGT's build dependencies for scripts/igt.sh (`--no-igt` leaves those out).
+# IGT's build dependencies for scripts/igt.sh (`--no-igt` leaves those out),
+# and with `--fuzz` clang for the libFuzzer builds (scripts/fuzz.sh).
 # Uses sudo when not root. Idempotent.
 set -eu
 
@@ -15,21 +16,24 @@ set -eu
 igt_pkgs="meson ninja-build flex bison libpciaccess-dev libkmod-dev libproc2-dev libdw-dev
       zlib1g-dev liblzma-dev libcairo2-dev libpixman-1-dev libudev-dev libglib2.0-dev
       libunwind-dev libjson-c-dev"
-case ${1:-} in
-"") ;;
---no-igt) igt_pkgs="" ;;
-*)
-	echo "usage: scripts/install-deps.sh [--no-igt]" >&2
-	exit 2
-	;;
-esac
+fuzz_pkgs=""
+for arg in "$@"; do
+	case $arg in
+	--no-igt) igt_pkgs="" ;;
+	--fuzz) fuzz_pkgs="clang" ;;
+	*)
+		echo "usage: scripts/install-deps.sh [--no-igt] [--fuzz]" >&2
+		exit 2
+		;;
+	esac
+done
 
 pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev libudev-dev
       libdrm-tests drm-info
       libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
       intel-gpu-tools python3
       qemu-system-x86 busybox-static cpio kmod
-      $igt_pkgs"
+      $igt_pkgs $fuzz_pkgs"
 
 missing=""
 for p in $pkgs; do
