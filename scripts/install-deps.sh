@@ -7,7 +7,8 @@
 # python3 for the conformance comparison, and qemu with busybox for the VM
 # tests (the VM's kernel is fetched by scripts/vm/fetch-kernel.sh), and
 # IGT's build dependencies for scripts/igt.sh (`--no-igt` leaves those out),
-# and with `--fuzz` clang for the libFuzzer builds (scripts/fuzz.sh).
+# and with `--fuzz` clang for the libFuzzer builds (scripts/fuzz.sh), and
+# scdoc, which builds the man pages fakedri(1) and fakedrid(8) (docs/man).
 # Uses sudo when not root. Idempotent.
 set -eu
 
@@ -29,6 +30,7 @@ for arg in "$@"; do
 done
 
 pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev libudev-dev
+      scdoc
       libdrm-tests drm-info
       libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
       intel-gpu-tools python3
