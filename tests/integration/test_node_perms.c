@@ -93,7 +93,8 @@ static void run_as(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups, vo
 {
 	struct as_user u = { .uid = uid, .gid = gid, .ngroups = ngroups, .fn = fn };
 
-	memcpy(u.groups, groups, ngroups * sizeof(*groups));
+	for (size_t i = 0; i < ngroups; i++)
+		u.groups[i] = groups[i];
 	itest_wait_ok(itest_fork(as_user_child, &u));
 }
 
