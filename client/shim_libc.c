@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "shim.h"
+#include "shim_uevent.h"
 
 #include <dirent.h>
 #include <sys/uio.h>
@@ -169,7 +170,11 @@ static void adopt_received(const struct msghdr *m)
 
 PUBLIC ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	ssize_t n = get_recvmsg()(fd, m, flags);
+	ssize_t n;
+
+	if (m && shim_uevent_is_socket(fd))
+		return shim_uevent_recvmsg(fd, m, flags);
+	n = get_recvmsg()(fd, m, flags);
 
 	if (n >= 0 && m)
 		adopt_received(m);
@@ -227,6 +232,8 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 	if (path[0] != '/' && dirfd != AT_FDCWD)
 		return shim_debugfs_open(dirfd, path, flags);
 	n = shim_path_node(path);
+	if (n && shim_uevent_node_gone(n->path))
+		return fail(ENOENT); /* unbound: its node is gone */
 	if (n)
 		return shim_dev_open(n->device, n->type, flags);
 	if (shim_sw_sync_path(path))
@@ -265,6 +272,8 @@ static int open_ours(int dirfd, const char *path, int flags, char *buf, size_t l
 		r = shim_dev_cuse_opened(r, flags); \
 	if (r >= 0) \
 		shim_udev_opened(r, path); \
+	if (r >= 0 && (flags & O_ACCMODE) != O_RDONLY) \
+		shim_uevent_opened(r, path, flags); \
 	return r
 
 /* A relative name on a directory fd the shim tracks (shim_udev.c) becomes
@@ -383,6 +392,7 @@ PUBLIC int close(int fd)
 		return r;
 	}
 	shim_fd_clear(fd);
+	shim_uevent_close(fd);
 	return get_close()(fd);
 }
 
@@ -390,8 +400,11 @@ PUBLIC int close_range(unsigned int first, unsigned int last, int flags)
 {
 	int r = get_close_range()(first, last, flags);
 
-	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) {
 		shim_fd_clear_range(first, last);
+		for (unsigned int fd = first; fd <= last && fd < 1024; fd++)
+			shim_uevent_close((int)fd);
+	}
 	return r;
 }
 
@@ -592,6 +605,8 @@ PUBLIC ssize_t pread64(int fd, void *buf, size_t len, off64_t off)
 
 PUBLIC ssize_t write(int fd, const void *buf, size_t len)
 {
+	if (shim_uevent_is_sysfs(fd))
+		return shim_uevent_sysfs_write(fd, buf, len);
 	return no_write(fd) ? fail(EINVAL) : get_write()(fd, buf, len);
 }
 

@@ -292,4 +292,32 @@ struct fdri_node_setattr {
 };
 #define FDRI_IOCTL_NODE_SETATTR _IOW('F', 0x20, struct fdri_node_setattr)
 
+
+/*
+ * The hotplug socket, <socket>.hotplug (SOCK_SEQPACKET, docs/hotplug.md):
+ * uevent subscriptions and sysfs writes. A request is one
+ * struct fdri_hotplug_req, answered by one struct fdri_hotplug_reply.
+ * SUBSCRIBE carries, in SCM_RIGHTS, the daemon's end of a socket pair
+ * whose other end the shim gave the program as its NETLINK_KOBJECT_UEVENT
+ * socket: the daemon sends each uevent of @groups on it, as netlink
+ * payloads (fdri_uevent.h), dropping (and counting) what does not fit.
+ */
+#define FDRI_HOTPLUG_SUFFIX ".hotplug"
+#define FDRI_HOTPLUG_SUBSCRIBE 1u
+#define FDRI_HOTPLUG_SYSFS_WRITE 2u
+#define FDRI_HOTPLUG_GROUP_KERNEL 1u /* netlink group 1: the kernel's uevents */
+#define FDRI_HOTPLUG_GROUP_UDEV 2u   /* netlink group 2: udevd's */
+struct fdri_hotplug_req {
+	uint32_t op;
+	uint32_t groups;     /* SUBSCRIBE: 1 the kernel's, 2 udev's, 3 both */
+	char path[224];      /* SYSFS_WRITE: the sysfs file, e.g. .../drivers/fakedri/unbind */
+	char value[64];      /* SYSFS_WRITE: what was written */
+	uint32_t len;        /* SYSFS_WRITE: its length */
+	uint32_t pad;
+};
+struct fdri_hotplug_reply {
+	int32_t ret;         /* 0, or -errno as the kernel's store() returns */
+	uint32_t pad;        /* SUBSCRIBE: the daemon's pid (udevd's stand-in) */
+};
+
 #endif

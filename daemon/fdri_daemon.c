@@ -30,6 +30,7 @@
 #include "fdri_gpu.h"
 #include "fdri_req.h"
 #include "fdri_fault.h"
+#include "fdri_hotplug.h"
 
 struct fdri_daemon_dev {
 	struct fdri_personality pers;  /* the personality, with its name set */
@@ -58,6 +59,7 @@ struct fdri_daemon {
 	struct fdri_faults *faults;
 	FILE *fault_log;               /* --fault-log, line-buffered, or NULL */
 	FILE *fault_calls;             /* --fault-calls, or NULL */
+	struct fdri_hotplug *hotplug;  /* uevents, sysfs writes (fdri_hotplug.h) */
 };
 
 const char fdri_daemon_opts_help[] =
@@ -1223,6 +1225,13 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 			goto fail_srv;
 		fdri_server_set_perms(d->srv, np);
 	}
+	/* uevents of the devices' unplugs, sysfs writes (docs/hotplug.md) */
+	d->hotplug = fdri_hotplug_start(base, sock, NULL, d);
+	if (!d->hotplug)
+		fdri_log(FDRI_LOG_WARN, "no uevents: cannot listen on %s%s: %s", sock,
+			 FDRI_HOTPLUG_SUFFIX, strerror(errno));
+	for (unsigned k = 0; k < d->ndevs; k++)
+		fdri_hotplug_watch(d->hotplug, k, d->devs[k], d->ddev[k].platform);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_log(FDRI_LOG_INFO, "serving device %u (%s) on %s", k, d->ddev[k].name, sock);
 	if (o->cuse) {
@@ -1262,6 +1271,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 fail_srv:
 	while (d->ncuse)
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
+	fdri_hotplug_stop(d->hotplug);
 	fdri_server_destroy(d->srv);
 fail:
 	fdri_clients_put(clients);
@@ -1287,6 +1297,7 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 		return;
 	while (d->ncuse)
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
+	fdri_hotplug_stop(d->hotplug);
 	fdri_server_destroy(d->srv);
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)

@@ -261,6 +261,10 @@ struct fdri_device {
 	 * earliest such deadline; host state freed by fdri_device_destroy() */
 	struct fdri_timer unplug_timer;
 	bool unplug_timer_armed;
+	/* told once, by fdri_device_unplug(), after the device is marked
+	 * unplugged: the daemon's uevents (fdri_hotplug.c); NULL: nobody */
+	void (*unplug_hook)(struct fdri_device *dev, void *priv);
+	void *unplug_hook_priv;
 };
 
 /* Per-file view of one object: how many handles this file has to it. */

@@ -143,7 +143,8 @@ void fdri_device_set_faults(struct fdri_device *dev, struct fdri_faults *reg)
  * From now on its files' ioctls fail with ENODEV, opens with ENXIO and
  * DRM-fd mmaps with ENODEV; its pending GPU jobs and vgem fences are
  * force-signalled with -ENODEV. Mappings, dma-bufs and fence fds keep
- * working. Idempotent.
+ * working; the unplug hook, if any, is told (the daemon's `remove`
+ * uevents). Idempotent.
  */
 void fdri_device_unplug(struct fdri_device *dev)
 {
@@ -152,4 +153,6 @@ void fdri_device_unplug(struct fdri_device *dev)
 	dev->unplugged = true;
 	fdri_gpu_unplug(dev);
 	fdri_vgem_fence_unplug(dev);
+	if (dev->unplug_hook)
+		dev->unplug_hook(dev, dev->unplug_hook_priv);
 }
