@@ -286,6 +286,41 @@ static void debugfs_is_not_for_other_users(void)
 	run_as(2, 2, 0, NULL, debugfs_refused);
 }
 
+/* Under a daemon of uid 65534, run with --node-perm
+ * /dev/dri/renderD128:0600: the daemon's user is the seat user of
+ * Debian's uaccess ACL, its rw masked by the group bits. */
+static void seat_user_checks(void)
+{
+	CHECK(geteuid() != 0);
+	close(open_node(ITEST_CARD));         /* 0660 root:video: the entry gives rw */
+	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES); /* 0600: masked */
+	CHECK_ERR(chmod(ITEST_CARD, 0666), EPERM); /* not the owner */
+}
+
+static void run_daemon_as_nobody(void *arg)
+{
+	const char *fakedri = arg;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	CHECK(n > 0);
+	self[n] = '\0';
+	become(65534, 65534, 0, NULL);
+	setenv("TMPDIR", "/tmp", 1);
+	execl(fakedri, fakedri, "run", "--node-perm", "/dev/dri/renderD128:0600", "--",
+	      self, "seat_user_checks", (char *)NULL);
+	itest_fail(__FILE__, __LINE__, "exec %s: %s", fakedri, strerror(errno));
+}
+
+/* Run outside fakedri (ARG: the fakedri launcher): starts one as uid
+ * 65534, whose client is then the seat user. */
+static void daemon_user_has_the_seat_users_access(void)
+{
+	need_root();
+	CHECK(itest_argc >= 3);
+	itest_wait_ok(itest_fork(run_daemon_as_nobody, itest_argv[2]));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -299,6 +334,8 @@ int main(int argc, char **argv)
 		  another_user_refused_where_the_mode_refuses },
 		{ "fd_opened_before_setuid_stays_usable", fd_opened_before_setuid_stays_usable },
 		{ "debugfs_is_not_for_other_users", debugfs_is_not_for_other_users },
+		{ "seat_user_checks", seat_user_checks },
+		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
 	};
 
