@@ -6,7 +6,11 @@
  * one GET_CAP fail, then runs the fakedri binary given as argv[1] as
  * `top --once` (without the shim, as a user would) and checks the summary
  * and the objects view; then it signals the fence and checks that the
- * next snapshot says so.
+ * next snapshot says so. With "jobs" as argv[2] (under `fakedri run
+ * --device fakedri,queues=3`) it queues a GPU job on queue 2 behind an
+ * unsignalled sw_sync fence and checks that top counts it, waiting, on
+ * that queue and shows it in the jobs view; then signals the fence, waits
+ * for the job's own fence and checks that it is gone.
  *
  * Owns the DRM fd and the child; exits 0 when every check passes.
  */
@@ -15,7 +19,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +29,17 @@
 #include <drm.h>
 #include <drm_mode.h>
 
+#include "fakedri_drm.h"
 #include "fdri_vgem_abi.h"
+
+/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
+struct sw_create_fence {
+	uint32_t value;
+	char name[32];
+	int32_t fence;
+};
+#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
+#define SW_INC _IOW('W', 1, uint32_t)
 
 #define CHECK(cond) \
 	do { \
@@ -73,6 +89,53 @@ static void expect(const char *text, const char *what)
 	exit(1);
 }
 
+/* A job on queue 2 waiting for a sw_sync fence, counted per queue. */
+static int jobs_case(const char *fakedri)
+{
+	struct drm_fakedri_ctx_create ctx = { 0 };
+	struct sw_create_fence point = { .value = 1, .name = "top" };
+	struct drm_fakedri_submit job = { .queue = 2, .duration_ns = 1000 };
+	struct pollfd pfd = { .events = POLLIN };
+	uint32_t one = 1;
+	const char *out;
+	int fd, tl;
+
+	fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &ctx) == 0);
+	tl = open("/dev/sw_sync", O_RDWR | O_CLOEXEC);
+	CHECK(tl >= 0);
+	CHECK(ioctl(tl, SW_CREATE_FENCE, &point) == 0);
+	job.ctx_id = ctx.ctx_id;
+	job.flags = FAKEDRI_SUBMIT_FENCE_FD_IN | FAKEDRI_SUBMIT_FENCE_FD_OUT;
+	job.fence_fd = point.fence;
+	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_SUBMIT, &job) == 0);
+	CHECK(job.fence_fd >= 0 && job.fence_fd != point.fence);
+
+	out = top_once(fakedri, "jobs");
+	expect(out, "device 0: fakedri ");
+	expect(out, "  jobs: 1 pending, 0 hazards; queue0 0 (0 running), queue1 0 (0 running), "
+		    "queue2 1 (0 running)\n");
+	expect(out, "-- fakedri_jobs\n3 queues, ");
+	expect(out, " waiting file 1 ctx ");
+	expect(out, ", 1 dependency pending");
+
+	/* the fence signals, the job runs and completes: its fence says so */
+	CHECK(ioctl(tl, SW_INC, &one) == 0);
+	pfd.fd = job.fence_fd;
+	CHECK(poll(&pfd, 1, 30000) == 1);
+	out = top_once(fakedri, "jobs");
+	expect(out, "  jobs: 0 pending, 0 hazards; queue0 0 (0 running), queue1 0 (0 running), "
+		    "queue2 0 (0 running)\n");
+	CHECK(!strstr(out, " waiting file "));
+	close(job.fence_fd);
+	close(point.fence);
+	close(tl);
+	close(fd);
+	printf("fakedri top: PASS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
@@ -83,7 +146,10 @@ int main(int argc, char **argv)
 	const char *out;
 	int fd;
 
-	CHECK(argc == 2 && getenv("FAKEDRI_SOCKET"));
+	CHECK(argc >= 2 && getenv("FAKEDRI_SOCKET"));
+	if (argc == 3 && !strcmp(argv[2], "jobs"))
+		return jobs_case(argv[1]);
+	CHECK(argc == 2);
 	fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
 	CHECK(fd >= 0);
 	CHECK(drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb) == 0);
