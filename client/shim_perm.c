@@ -81,6 +81,15 @@ static bool perm_read(int device, int type, uint32_t *mode, uint32_t *uid, uint3
 	return s1 != 0;
 }
 
+/**
+ * shim_perm_stat() - a node's mode, owner and group into a stat.
+ * @device: the daemon's index of the node's device
+ * @type: SHIM_NODE_PRIMARY or SHIM_NODE_RENDER
+ * @st: patched: st_mode (a character device), st_uid, st_gid
+ *
+ * Reads the daemon's published record, no round trip; without one (a
+ * daemon that publishes none) the mode is 0666 and the owner left alone.
+ */
 void shim_perm_stat(int device, int type, struct stat *st)
 {
 	uint32_t mode, uid, gid;

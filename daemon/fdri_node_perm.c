@@ -26,6 +26,8 @@
 #include "fdri_log.h"
 #include "fdri_perm.h"
 
+_Static_assert(FDRI_PERM_MAX_DEVICES >= FDRI_MAX_DEVICES, "a record for every device");
+
 struct fdri_node_perms {
 	struct fdri_perm_table *t; /* the shared mapping */
 	unsigned int ndevs;
@@ -38,6 +40,14 @@ const char fdri_node_perm_syntax[] =
 
 /* --- credentials --- */
 
+/**
+ * fdri_peer_get() - the credentials a socket's peer connected with.
+ * @fd: a connected AF_UNIX socket
+ * @p: filled in: SO_PEERCRED's pid, effective uid and gid, and
+ *     SO_PEERGROUPS' supplementary groups (malloc'ed past 64 of them)
+ *
+ * Return: 0, or -errno (then @p holds nothing to release).
+ */
 int fdri_peer_get(int fd, struct fdri_peer *p)
 {
 	struct ucred cr;
@@ -199,6 +209,13 @@ int fdri_node_perm_check_spec(const char *spec)
 	return parse_spec(spec, &sp);
 }
 
+/**
+ * fdri_node_perm_check_opt() - the option parser's check of --node-perm.
+ * @opt: the option's name, for the message
+ * @val: its value, PATH:MODE[:OWNER[:GROUP]]
+ *
+ * Return: 0, or -1 having reported the option, the value and the syntax.
+ */
 int fdri_node_perm_check_opt(const char *opt, const char *val)
 {
 	if (!fdri_node_perm_check_spec(val))
@@ -214,6 +231,17 @@ static uint32_t group_or_root(const char *name)
 	return g ? g->gr_gid : 0;
 }
 
+/**
+ * fdri_node_perms_create() - publish the nodes' owner, group and mode.
+ * @cfg: the sysroot as fdri_sysroot_write() wrote it (names, minors filled)
+ * @specs: --node-perm values, applied in order over the defaults
+ * @nspecs: how many
+ *
+ * Creates <root>/perms (fdri_perm.h) and maps it shared.
+ *
+ * Return: the table, or NULL having logged why (a bad spec, a spec naming
+ * no node, I/O errors).
+ */
 struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cfg,
 					       const char *const *specs, int nspecs)
 {
@@ -293,6 +321,16 @@ void fdri_node_perms_destroy(struct fdri_node_perms *np)
 
 /* --- checks --- */
 
+/**
+ * fdri_node_perm_may_open() - generic_permission() for an open of a node.
+ * @np: the table
+ * @device: the device's index
+ * @type: FDRI_NODE_PRIMARY or FDRI_NODE_RENDER
+ * @who: the opener's credentials
+ * @flags: the open's flags (O_ACCMODE says what access is wanted)
+ *
+ * Return: 0, -EACCES, or -ENODEV for a node that does not exist.
+ */
 int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int device,
 			    unsigned int type, const struct fdri_peer *who, int flags)
 {
@@ -319,6 +357,14 @@ int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int devic
 	return (bits & want) == want ? 0 : -EACCES;
 }
 
+/**
+ * fdri_node_perm_setattr() - chmod/chown of a node, as the kernel checks it.
+ * @np: the table, whose record changes (seen by every shim at once)
+ * @who: the caller's credentials
+ * @a: what to change (@a->valid)
+ *
+ * Return: 0, -EPERM, -EINVAL (unknown @a->valid bits) or -ENODEV.
+ */
 int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *who,
 			   const struct fdri_node_setattr *a)
 {
