@@ -407,22 +407,20 @@ int fakedri_top_main(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	for (int d = o.device < 0 ? 0 : o.device; d < FDRI_DAEMON_MAX_DEVICES; d++) {
 		ret = fakedri_conn_open(o.socket, (uint32_t)d, &conns[ndevs]);
-		if (ret == -ENODEV && (o.device >= 0 || d > 0))
+		if (ret == -ENODEV && o.device < 0 && d > 0)
 			break;
 		if (ret) {
-			fprintf(stderr, TOP_PROG ": cannot reach %s%s at %s: %s\n",
-				o.device >= 0 ? "device " : "the daemon", o.device >= 0 ? argv[0] : "",
-				o.socket, strerror(-ret));
+			if (ret == -ENODEV)
+				fprintf(stderr, TOP_PROG ": the daemon at %s has no device %d\n",
+					o.socket, d);
+			else
+				fprintf(stderr, TOP_PROG ": cannot reach the daemon at %s: %s\n",
+					o.socket, strerror(-ret));
 			goto out;
 		}
 		devs[ndevs++] = d;
 		if (o.device >= 0)
 			break;
-	}
-	if (!ndevs) {
-		fprintf(stderr, TOP_PROG ": the daemon at %s has no device %d\n", o.socket, o.device);
-		ret = 1;
-		goto out;
 	}
 	for (;;) {
 		struct timespec ts = { o.interval_ms / 1000, (o.interval_ms % 1000) * 1000000 };

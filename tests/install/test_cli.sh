@@ -215,7 +215,11 @@ top)
 	start_daemon
 	run 0 "$fakedri" top --socket="$sock" --once --device=0 --view=jobs
 	grep -q "^device 0: fakedri" "$work/out" || fail "top --once shows no device 0"
-	grep -q "^-- fakedri_jobs" "$work/out" || fail "top --view=jobs shows no jobs" ;;
+	grep -q "^-- fakedri_jobs" "$work/out" || fail "top --view=jobs shows no jobs"
+	# not a usage error: the daemon has no such device
+	run 1 "$fakedri" top --socket "$sock" --once --device 3
+	grep -qx "fakedri top: the daemon at $sock has no device 3" "$work/err" ||
+		fail "top --device 3 says: $(cat "$work/err")" ;;
 *)
 	echo "unknown command $cmd"
 	exit 1 ;;
