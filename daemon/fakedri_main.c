@@ -260,9 +260,9 @@ static int cmd_run(int argc, char **argv, const char *prog)
 			continue;
 		}
 		if (fdri_daemon_opt_daemon_only(c))
-			return fdri_cli_usage_error(prog, "option '%s' is for a long-lived daemon only "
-						    "(fakedri daemon, fakedrid); run makes its own "
-						    "private socket", fdri_daemon_opt_name(c));
+			return fdri_cli_usage_error(prog, "option '%s' is for a long-lived daemon "
+						    "only (fakedri daemon, fakedrid); run makes its "
+						    "own private socket", fdri_daemon_opt_name(c));
 		if (fdri_daemon_set_opt(&o, c, optarg) < 0)
 			return fdri_cli_hint(prog);
 	}

@@ -153,13 +153,14 @@ static int parse_opts(struct top_opts *o, int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (c == OPT_INTERVAL && (errno || *end || end == optarg || v < 10 ||
 						  v > 3600000))
-				return fdri_cli_usage_error(TOP_PROG, "bad value '%s' for --interval: "
-							    "a number of milliseconds from 10 to "
-							    "3600000", optarg);
+				return fdri_cli_usage_error(TOP_PROG, "bad value '%s' for "
+							    "--interval: a number of milliseconds "
+							    "from 10 to 3600000", optarg);
 			if (c == OPT_DEVICE && (errno || *end || end == optarg || v < 0 ||
 						v >= FDRI_DAEMON_MAX_DEVICES))
-				return fdri_cli_usage_error(TOP_PROG, "bad value '%s' for --device: "
-							    "a device number from 0 to %d", optarg,
+				return fdri_cli_usage_error(TOP_PROG, "bad value '%s' for "
+							    "--device: a device number from 0 "
+							    "to %d", optarg,
 							    FDRI_DAEMON_MAX_DEVICES - 1);
 			if (c == OPT_INTERVAL)
 				o->interval_ms = v;
@@ -236,6 +237,13 @@ fail:
 	return NULL;
 }
 
+/* The line after @l, or NULL after the last one. */
+static const char *next_line(const char *l)
+{
+	l = strchr(l, '\n');
+	return l ? l + 1 : NULL;
+}
+
 /* Unsignalled fences and their waiters in fence lines of @text
  * (dma_fence_describe plus "(context C, N waiters)"). */
 static void count_fences(const char *text, unsigned long *unsignalled, unsigned long *waiters)
@@ -260,12 +268,12 @@ static void summarize(struct top_sum *s, const char *clients, const char *object
 
 	memset(s, 0, sizeof(*s));
 	/* clients: a header, then one line per open file */
-	for (line = clients; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+	for (line = clients; line && *line; line = next_line(line))
 		if (line != clients && *line != '\n')
 			s->files++;
 	/* fakedri_objects: a header, per object a line and its fence lines
 	 * (tab-indented), then "Total N objects, B bytes" */
-	for (line = objects; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (line = objects; line && *line; line = next_line(line)) {
 		unsigned long long id, size;
 		unsigned int refs, handles, name;
 		char backing[16], dmabuf[16];
@@ -282,8 +290,9 @@ static void summarize(struct top_sum *s, const char *clients, const char *object
 	count_fences(fences, &s->fd_unsignalled, &s->waiters);
 	line = strstr(fences, "Total ");
 	if (line)
-		sscanf(line, "Total %lu syncobjs, %lu fence fds, %lu fences alive, %lu requests waiting",
-		       &s->syncobjs, &s->fence_fds, &s->fences_alive, &s->requests_waiting);
+		sscanf(line, "Total %lu syncobjs, %lu fence fds, %lu fences alive, "
+		       "%lu requests waiting", &s->syncobjs, &s->fence_fds, &s->fences_alive,
+		       &s->requests_waiting);
 	/* fakedri_jobs: "Q queues, ...; N jobs pending, N hazards", then a line
 	 * per job: "queueQ CONTEXT:SEQNO waiting|running ..." */
 	sscanf(jobs, "%u queues", &s->queues);
@@ -293,7 +302,7 @@ static void summarize(struct top_sum *s, const char *clients, const char *object
 			line--;
 		sscanf(line, "%llu jobs pending, %llu hazards", &s->jobs_pending, &s->hazards);
 	}
-	for (line = jobs; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (line = jobs; line && *line; line = next_line(line)) {
 		unsigned int q;
 		char ctx[48], state[16];
 
@@ -314,8 +323,8 @@ static void print_summary(FILE *out, const struct top_sum *s)
 		s->syncobjs, s->fence_fds, s->requests_waiting);
 	fprintf(out, "  jobs: %llu pending, %llu hazards;", s->jobs_pending, s->hazards);
 	for (unsigned int q = 0; q < s->queues && q < TOP_MAX_QUEUES; q++)
-		fprintf(out, " queue%u %lu (%lu running)%s", q, s->queue_jobs[q], s->queue_running[q],
-			q + 1 < s->queues ? "," : "");
+		fprintf(out, " queue%u %lu (%lu running)%s", q, s->queue_jobs[q],
+			s->queue_running[q], q + 1 < s->queues ? "," : "");
 	fprintf(out, "\n");
 }
 

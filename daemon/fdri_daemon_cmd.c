@@ -78,8 +78,8 @@ int fdri_daemon_main(int argc, char **argv, const char *prog)
 			return fdri_cli_hint(prog);
 	}
 	if (optind < argc)
-		return fdri_cli_usage_error(prog, "unexpected argument '%s' (a daemon runs no program: "
-					    "see fakedri run)", argv[optind]);
+		return fdri_cli_usage_error(prog, "unexpected argument '%s' (a daemon runs no "
+					    "program: see fakedri run)", argv[optind]);
 	if (fdri_daemon_check_opts(&o))
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
