@@ -241,6 +241,8 @@ void shim_stat_patch(const struct shim_node *n, struct stat *st);
 /* Sets st's mode (a character device's), owner and group to those the
  * daemon publishes for the nodes of @device and @type. */
 void shim_perm_stat(int device, int type, struct stat *st);
+/* access()/faccessat() of a node: 0, or -1 with errno. */
+int shim_perm_access(int device, int type, int mode, int flags);
 /* "/proc/self/fd/N" (or /proc/<pid>/fd/N of this process): N, else -1. */
 int shim_path_procfd(const char *path);
 /* Strips the fake root prefix from a resolved path, in place. */

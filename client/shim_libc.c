@@ -1021,20 +1021,27 @@ static int sw_sync_access(int mode)
 
 PUBLIC int access(const char *path, int mode)
 {
+	const struct shim_node *n = shim_path_node(path);
 	char buf[PATH_MAX];
 
 	if (shim_cfg.enabled && shim_sw_sync_path(path))
 		return sw_sync_access(mode);
+	if (n)
+		return shim_perm_access(n->device, n->type, mode, 0);
 	return get_access()(shim_path_map(path, buf, sizeof(buf)), mode);
 }
 
 PUBLIC int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	char buf[PATH_MAX];
+	const struct shim_node *n;
 
 	UDEV_AT(dirfd, path);
+	n = shim_path_node(path);
 	if (shim_cfg.enabled && shim_sw_sync_path(path))
 		return sw_sync_access(mode);
+	if (n)
+		return shim_perm_access(n->device, n->type, mode, flags);
 	return get_faccessat()(dirfd, shim_path_map(path, buf, sizeof(buf)), mode, flags);
 }
 

@@ -103,6 +103,59 @@ void shim_perm_stat(int device, int type, struct stat *st)
 	st->st_gid = gid;
 }
 
+/**
+ * shim_perm_access() - access()/faccessat() of a node, as the kernel checks
+ * it: with the real uid and gid (the effective ones with AT_EACCESS) and
+ * the supplementary groups, against the published mode, owner and group,
+ * in fdri_node_perm_may_open()'s order (root: read and write always,
+ * execute only if some execute bit is set).
+ * @device: the daemon's index of the node's device
+ * @type: SHIM_NODE_PRIMARY or SHIM_NODE_RENDER
+ * @mode: F_OK or R_OK | W_OK | X_OK
+ * @flags: faccessat()'s flags
+ *
+ * Return: 0, or -1 with errno EACCES (EINVAL for a bad @mode).
+ */
+int shim_perm_access(int device, int type, int mode, int flags)
+{
+	uint32_t pmode, uid, gid, bits;
+	uid_t me = (flags & AT_EACCESS) ? geteuid() : getuid();
+	gid_t mygid = (flags & AT_EACCESS) ? getegid() : getgid();
+	unsigned int want = (unsigned int)mode & 7;
+
+	if (mode & ~(R_OK | W_OK | X_OK)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!perm_read(device, type, &pmode, &uid, &gid))
+		return 0; /* a daemon without a table: as before, the file's */
+	if (!want)
+		return 0;
+	if (me == 0) {
+		if (!(want & X_OK) || (pmode & 0111))
+			return 0;
+		errno = EACCES;
+		return -1;
+	}
+	if (me == uid) {
+		bits = (pmode >> 6) & 7;
+	} else if (me == table->seat_uid) {
+		bits = 6 & ((pmode >> 3) & 7);
+	} else {
+		gid_t groups[256];
+		int n = getgroups(256, groups);
+		bool member = mygid == gid;
+
+		for (int i = 0; i < n && !member; i++)
+			member = groups[i] == gid;
+		bits = member ? (pmode >> 3) & 7 : pmode & 7;
+	}
+	if ((bits & want) == want)
+		return 0;
+	errno = EACCES;
+	return -1;
+}
+
 /* --- chmod and chown --- */
 
 static int node_setattr(int device, int type, uint32_t valid, mode_t mode, uid_t uid, gid_t gid)

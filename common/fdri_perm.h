@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define FDRI_PERM_FILE "perms"
-#define FDRI_PERM_MAGIC 0x6d726570u /* "perm" */
+#define FDRI_PERM_MAGIC 0x32727066u /* "fpr2": change with the layout */
 #define FDRI_PERM_MAX_DEVICES 8     /* FDRI_MAX_DEVICES */
 
 struct fdri_perm_rec {
@@ -31,6 +31,8 @@ struct fdri_perm_rec {
 struct fdri_perm_table {
 	uint32_t magic;
 	uint32_t ndevs;
+	uint32_t seat_uid;   /* the daemon's user: the uaccess ACL entry's */
+	uint32_t pad;
 	/* [device][0]: primary nodes, [device][1]: render nodes */
 	struct fdri_perm_rec rec[FDRI_PERM_MAX_DEVICES][2];
 };

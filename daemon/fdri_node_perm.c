@@ -272,6 +272,7 @@ struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cf
 	close(fd);
 	np->t = map;
 	np->t->ndevs = np->ndevs;
+	np->t->seat_uid = (uint32_t)np->daemon_uid;
 	for (int i = 0; i < cfg->ndevs; i++)
 		for (int k = 0; k < cfg->devs[i].nnodes; k++) {
 			unsigned int type = cfg->devs[i].nodes[k].type;

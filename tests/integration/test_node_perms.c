@@ -182,6 +182,12 @@ static void open_allowed_and_refused(void)
 {
 	int fd = open_node(ITEST_CARD); /* 0666 */
 
+	/* access() agrees with open() */
+	CHECK_EQ(access(ITEST_CARD, R_OK | W_OK), 0);
+	CHECK_ERR(access(ITEST_CARD, X_OK), EACCES);
+	CHECK_ERR(access(ITEST_RENDER, R_OK), EACCES);
+	CHECK_EQ(access(ITEST_RENDER, F_OK), 0);
+
 	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES); /* 0660 root:render */
 	CHECK_ERR(open(ITEST_RENDER, O_RDONLY | O_CLOEXEC), EACCES);
 	close(fd);
