@@ -1105,6 +1105,14 @@ PUBLIC ssize_t __readlink_chk(const char *path, char *out, size_t len, size_t ou
 	return do_readlink(AT_FDCWD, path, out, len);
 }
 
+/* _FORTIFY_SOURCE's readlinkat (a dirfd walk as chase_symlinks() makes) */
+PUBLIC ssize_t __readlinkat_chk(int dirfd, const char *path, char *out, size_t len, size_t outlen)
+{
+	(void)outlen;
+	UDEV_AT(dirfd, path);
+	return do_readlink(dirfd, path, out, len);
+}
+
 PUBLIC char *realpath(const char *path, char *resolved)
 {
 	char buf[PATH_MAX];

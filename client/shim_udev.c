@@ -265,6 +265,21 @@ static bool anc_on_host(struct ancestor *a)
 	return s == TRI_YES;
 }
 
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&udev_lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&udev_lock);
+}
+
+static void atfork_child(void)
+{
+	pthread_mutex_init(&udev_lock, NULL);
+}
+
 /**
  * shim_udev_init() - builds the ancestor table from the configuration.
  *
@@ -297,6 +312,7 @@ void shim_udev_init(void)
 		snprintf(buf, sizeof(buf), "/sys/bus/platform/devices/%s", shim_cfg.devices[i].platform);
 		add_prefixes(buf);
 	}
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	tracking = true;
 }
 
@@ -581,6 +597,11 @@ static void *merged_next(struct merged *m)
 			continue;
 		if (get_fstatat()(dirfd(m->d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue; /* the host's own */
+		/* a node (/dev/fakedri) is a character device, not the
+		 * sysroot's placeholder file */
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", anc[m->idx].path, e->d_name) <
+		    sizeof(path) && shim_path_node(path))
+			e->d_type = DT_CHR;
 		return e;
 	}
 	m->done = true;

@@ -293,6 +293,32 @@ static void sys_class_lists_drm_beside_the_host_classes(void)
 	closedir(d);
 }
 
+/* /dev lists the alias node /dev/fakedri as a character device and dri
+ * as a directory, beside the host's own entries */
+static void dev_lists_the_alias_node_as_a_character_device(void)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *e;
+	int alias = 0, dri = 0, null = 0;
+
+	CHECK(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, "fakedri")) {
+			alias++;
+			CHECK_EQ(e->d_type, DT_CHR);
+		} else if (!strcmp(e->d_name, "dri")) {
+			dri++;
+			CHECK_EQ(e->d_type, DT_DIR);
+		} else if (!strcmp(e->d_name, "null")) {
+			null++;
+		}
+	}
+	closedir(d);
+	CHECK_EQ(alias, 1);
+	CHECK_EQ(dri, 1);
+	CHECK_EQ(null, 1);
+}
+
 /* The host's devices of other subsystems are enumerated as before: every
  * entry of the host's /sys/class/<subsystem>, no more, no less. */
 static void host_subsystems_still_enumerate(void)
@@ -381,6 +407,8 @@ int main(int argc, char **argv)
 		  a_reused_fd_number_is_not_the_old_directory },
 		{ "sys_class_lists_drm_beside_the_host_classes",
 		  sys_class_lists_drm_beside_the_host_classes },
+		{ "dev_lists_the_alias_node_as_a_character_device",
+		  dev_lists_the_alias_node_as_a_character_device },
 		{ "host_subsystems_still_enumerate", host_subsystems_still_enumerate },
 		{ "two_devices_have_two_platform_parents", two_devices_have_two_platform_parents },
 		{ NULL, NULL },
