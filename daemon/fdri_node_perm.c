@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -97,6 +99,39 @@ bool fdri_peer_in_group(const struct fdri_peer *p, gid_t gid)
 		if (p->groups[i] == gid)
 			return true;
 	return false;
+}
+
+/*
+ * The peer's effective capabilities (CapEff of /proc/<pid>/status, the
+ * process blocked in the open or chmod being served): consulted only where
+ * the kernel calls capable(), i.e. when the mode or ownership alone does
+ * not allow. Without /proc, uid 0 has them all and others none.
+ */
+static uint64_t peer_caps(const struct fdri_peer *who)
+{
+	char path[64], line[256];
+	uint64_t eff = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)who->pid);
+	f = who->pid > 0 ? fopen(path, "re") : NULL;
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1) {
+				found = true;
+				break;
+			}
+		fclose(f);
+	}
+	if (!found)
+		eff = who->uid == 0 ? ~(uint64_t)0 : 0;
+	return eff;
+}
+
+static bool has_cap(uint64_t caps, int cap)
+{
+	return (caps >> cap) & 1;
 }
 
 /* --- the table --- */
@@ -337,6 +372,7 @@ int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int devic
 {
 	const struct fdri_perm_rec *r = rec(np, device, type);
 	unsigned int want, bits;
+	uint64_t caps;
 
 	if (!r || !r->seq)
 		return -ENODEV;
@@ -345,8 +381,6 @@ int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int devic
 	case O_WRONLY: want = 2; break;
 	default: want = 6; break;
 	}
-	if (who->uid == 0)
-		return 0; /* CAP_DAC_OVERRIDE */
 	if (who->uid == r->uid)
 		bits = (r->mode >> 6) & 7;
 	else if (who->uid == np->daemon_uid)
@@ -355,7 +389,14 @@ int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int devic
 		bits = (r->mode >> 3) & 7;
 	else
 		bits = r->mode & 7;
-	return (bits & want) == want ? 0 : -EACCES;
+	if ((bits & want) == want)
+		return 0;
+	/* capable_wrt_inode_uidgid(): CAP_DAC_OVERRIDE, or for reading
+	 * CAP_DAC_READ_SEARCH */
+	caps = peer_caps(who);
+	if (has_cap(caps, CAP_DAC_OVERRIDE) || (want == 4 && has_cap(caps, CAP_DAC_READ_SEARCH)))
+		return 0;
+	return -EACCES;
 }
 
 /**
@@ -370,35 +411,41 @@ int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *w
 			   const struct fdri_node_setattr *a)
 {
 	struct fdri_perm_rec *r = rec(np, a->device, a->node);
-	bool root = who->uid == 0; /* CAP_FOWNER, CAP_CHOWN, CAP_FSETID */
 	uint32_t mode, uid, gid;
+	uint64_t caps;
+	bool chown_cap, fowner, fsetid;
 
 	if (!r || !r->seq)
 		return -ENODEV;
 	if (a->valid & ~(FDRI_SETATTR_MODE | FDRI_SETATTR_UID | FDRI_SETATTR_GID))
 		return -EINVAL;
+	caps = peer_caps(who); /* a chmod or chown is rare: read once */
+	chown_cap = has_cap(caps, CAP_CHOWN);
+	fowner = has_cap(caps, CAP_FOWNER);
+	fsetid = has_cap(caps, CAP_FSETID);
 	mode = r->mode;
 	uid = r->uid;
 	gid = r->gid;
 	/* setattr_prepare(): chown_ok(), chgrp_ok(), inode_owner_or_capable() */
-	if ((a->valid & FDRI_SETATTR_UID) && !root && !(who->uid == uid && a->uid == uid))
+	if ((a->valid & FDRI_SETATTR_UID) && !chown_cap && !(who->uid == uid && a->uid == uid))
 		return -EPERM;
-	if ((a->valid & FDRI_SETATTR_GID) && !root &&
+	if ((a->valid & FDRI_SETATTR_GID) && !chown_cap &&
 	    !(who->uid == uid && (fdri_peer_in_group(who, a->gid) || a->gid == gid)))
 		return -EPERM;
-	if ((a->valid & FDRI_SETATTR_MODE) && !root && who->uid != uid)
+	if ((a->valid & FDRI_SETATTR_MODE) && !fowner && who->uid != uid)
 		return -EPERM;
 	if (a->valid & FDRI_SETATTR_MODE) {
 		mode = a->mode & 07777;
 		/* a non-member without CAP_FSETID cannot set the setgid bit */
-		if (!root && !fdri_peer_in_group(who, (a->valid & FDRI_SETATTR_GID) ? a->gid : gid))
+		if (!fsetid && !fdri_peer_in_group(who, (a->valid & FDRI_SETATTR_GID) ? a->gid : gid))
 			mode &= ~(uint32_t)S_ISGID;
 	}
 	if (a->valid & (FDRI_SETATTR_UID | FDRI_SETATTR_GID)) {
 		/* chown_common() on a non-directory: ATTR_KILL_SUID always,
 		 * ATTR_KILL_SGID per setattr_should_drop_sgid() */
 		mode &= ~(uint32_t)S_ISUID;
-		if ((mode & S_ISGID) && ((mode & S_IXGRP) || (!root && !fdri_peer_in_group(who, gid))))
+		if ((mode & S_ISGID) && ((mode & S_IXGRP) ||
+					 (!fsetid && !fdri_peer_in_group(who, gid))))
 			mode &= ~(uint32_t)S_ISGID;
 		if (a->valid & FDRI_SETATTR_UID)
 			uid = a->uid;

@@ -56,11 +56,13 @@ void fdri_node_perms_destroy(struct fdri_node_perms *np);
 
 /*
  * May @who open the node @type of device @device with open flags @flags?
- * Root (as CAP_DAC_OVERRIDE) may; the owner gets the owner bits; the
+ * The owner gets the owner bits; the
  * daemon's own user gets what a seat user's uaccess ACL entry (rw-) gives,
  * masked by the group bits as an ACL mask is; members of the group get the
- * group bits; anyone else the other bits. Returns 0, -EACCES, or -ENODEV
- * for a node that does not exist.
+ * group bits; anyone else the other bits. Where they do not allow, the
+ * opener's CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH for reading) does, read
+ * from /proc as the kernel's capable() would answer. Returns 0, -EACCES,
+ * or -ENODEV for a node that does not exist.
  */
 int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int device,
 			    unsigned int type, const struct fdri_peer *who, int flags);

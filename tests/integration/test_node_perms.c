@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -327,6 +329,41 @@ static void daemon_user_has_the_seat_users_access(void)
 	itest_wait_ok(itest_fork(run_daemon_as_nobody, itest_argv[2]));
 }
 
+/* Root without CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER and
+ * CAP_CHOWN in its effective set (capset). */
+static void root_without_caps(void *arg)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	(void)arg;
+	CHECK_EQ(syscall(SYS_capget, &h, d), 0);
+	d[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH) |
+			    (1u << CAP_FOWNER) | (1u << CAP_CHOWN));
+	CHECK_EQ(syscall(SYS_capset, &h, d), 0);
+	CHECK_EQ(geteuid(), 0);
+	/* card0: 0000 root:video, root is its owner with no bits */
+	CHECK_ERR(open(ITEST_CARD, O_RDWR | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(ITEST_CARD, O_RDONLY | O_CLOEXEC), EACCES);
+	CHECK_EQ(chmod(ITEST_CARD, 0600), 0); /* the owner may */
+	close(open_node(ITEST_CARD));
+	/* renderD128: uid 2's */
+	CHECK_ERR(chmod(ITEST_RENDER, 0666), EPERM);
+	CHECK_ERR(chown(ITEST_RENDER, 0, (gid_t)-1), EPERM);
+}
+
+/* Root's powers are capabilities, as the kernel's capable(): a root
+ * process that dropped them is refused like anyone else. */
+static void root_is_its_capabilities(void)
+{
+	need_root();
+	CHECK_EQ(chmod(ITEST_CARD, 0), 0);
+	close(open_node(ITEST_CARD)); /* CAP_DAC_OVERRIDE */
+	CHECK_EQ(chown(ITEST_RENDER, 2, (gid_t)-1), 0);
+	itest_wait_ok(itest_fork(root_without_caps, NULL));
+	check_stat(ITEST_CARD, 0600, 0, group_id("video"));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -340,6 +377,7 @@ int main(int argc, char **argv)
 		  another_user_refused_where_the_mode_refuses },
 		{ "fd_opened_before_setuid_stays_usable", fd_opened_before_setuid_stays_usable },
 		{ "debugfs_is_not_for_other_users", debugfs_is_not_for_other_users },
+		{ "root_is_its_capabilities", root_is_its_capabilities },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
