@@ -9,6 +9,7 @@
  * touch freed memory.
  */
 #include "shim.h"
+#include "shim_uevent.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,7 @@ void shim_fd_dup(int oldfd, int newfd)
 		/* no object to share: the pointer is the fence fd's kind */
 		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));
 		shim_udev_fd_dup(oldfd, newfd);
+		shim_uevent_fd_dup(oldfd, newfd);
 		return;
 	}
 	if (kind == SHIM_FD_DEVICE || kind == SHIM_FD_DMABUF)
@@ -162,6 +164,7 @@ void shim_fd_dup(int oldfd, int newfd)
 	else
 		shim_fd_clear(newfd);
 	shim_udev_fd_dup(oldfd, newfd); /* after the clear, which drops it */
+	shim_uevent_fd_dup(oldfd, newfd);
 }
 
 void shim_fdtab_atfork_prepare(void)

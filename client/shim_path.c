@@ -71,6 +71,40 @@ static void set_platform(int device, const char *platform)
 		shim_cfg.ndevices = device + 1;
 }
 
+/* The platform drivers the nodes file names (`driver NAME` lines, written
+ * by the daemon for bind and unbind, docs/hotplug.md): their
+ * /sys/bus/platform/drivers/NAME directories are redirected. Filled while
+ * the configuration loads, then read only. */
+
+#define MAX_DRIVERS 8
+static char drivers[MAX_DRIVERS][64];
+static int ndrivers;
+
+static void add_driver(const char *name)
+{
+	for (int i = 0; i < ndrivers; i++)
+		if (!strcmp(drivers[i], name))
+			return;
+	if (ndrivers < MAX_DRIVERS && strlen(name) < sizeof(drivers[0]))
+		strcpy(drivers[ndrivers++], name);
+}
+
+static bool driver_path(const char *path)
+{
+	static const char dir[] = "/sys/bus/platform/drivers/";
+	const char *name = path + sizeof(dir) - 1;
+
+	if (!ndrivers || strncmp(path, dir, sizeof(dir) - 1))
+		return false;
+	for (int i = 0; i < ndrivers; i++) {
+		size_t l = strlen(drivers[i]);
+
+		if (!strncmp(name, drivers[i], l) && (name[l] == '\0' || name[l] == '/'))
+			return true;
+	}
+	return false;
+}
+
 /* One line of the nodes file (see fdri_sysroot.h); a missing device index
  * (a daemon of one device) means device 0. */
 static void config_line(const char *line)
@@ -84,6 +118,10 @@ static void config_line(const char *line)
 	if (sscanf(line, "device %d %63s", &device, platform) == 2) {
 		if (valid_device(device))
 			set_platform(device, platform);
+		return;
+	}
+	if (sscanf(line, "driver %63s", platform) == 1) {
+		add_driver(platform);
 		return;
 	}
 	if (sscanf(line, "devname %63s", platform) == 1) {
@@ -110,6 +148,77 @@ static void config_line(const char *line)
 	}
 }
 
+/* The nodes file as last read, to see it replaced (docs/hotplug.md). */
+static struct stat nodes_st;
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * A bind gives a device new nodes (the lowest free minors, which may be
+ * new paths): if the nodes file was replaced since it was read, its node
+ * lines are read again; a known path's entry takes the line's type, minor
+ * and device, a new path is appended (published by the store of nnodes).
+ * Entries are never removed: one no longer listed gets device -1, and a
+ * node that is gone has no file in the sysroot, which open() checks.
+ * Returns whether anything changed.
+ */
+static bool config_refresh(void)
+{
+	char path[4200], line[512];
+	bool changed = false, seen[SHIM_MAX_NODES] = { false };
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nodes", shim_cfg.root);
+	if (shim_real_stat(path, &st) < 0 ||
+	    (st.st_ino == nodes_st.st_ino && st.st_mtim.tv_sec == nodes_st.st_mtim.tv_sec &&
+	     st.st_mtim.tv_nsec == nodes_st.st_mtim.tv_nsec && st.st_size == nodes_st.st_size))
+		return false;
+	pthread_mutex_lock(&refresh_lock);
+	f = fopen(path, "re");
+	if (f && fstat(fileno(f), &st) == 0 && st.st_ino != nodes_st.st_ino) {
+		nodes_st = st;
+		while (fgets(line, sizeof(line), f)) {
+			struct shim_node n = { 0 };
+			char type[16];
+			int i, nn = shim_cfg.nnodes;
+
+			if (!strncmp(line, "device ", 7) || !strncmp(line, "cuse ", 5) ||
+			    !strncmp(line, "driver ", 7) ||
+			    sscanf(line, "%255s %15s %d %d", n.path, type, &n.minor, &n.device) != 4 ||
+			    !valid_device(n.device))
+				continue;
+			n.type = node_type(type);
+			for (i = 0; i < nn; i++)
+				if (!strcmp(shim_cfg.nodes[i].path, n.path))
+					break;
+			if (i < SHIM_MAX_NODES)
+				seen[i] = true;
+			if (i < nn) {
+				changed |= shim_cfg.nodes[i].minor != n.minor ||
+					   shim_cfg.nodes[i].device != n.device;
+				shim_cfg.nodes[i].type = n.type;
+				shim_cfg.nodes[i].minor = n.minor;
+				shim_cfg.nodes[i].device = n.device;
+			} else if (nn < SHIM_MAX_NODES) {
+				shim_cfg.nodes[nn] = n;
+				__atomic_store_n(&shim_cfg.nnodes, nn + 1, __ATOMIC_RELEASE);
+				changed = true;
+			}
+		}
+		/* a node the file no longer lists belongs to no device: its
+		 * device's fds are another node's now (shim_node_of()) */
+		for (int i = 0; i < shim_cfg.nnodes; i++)
+			if (!seen[i] && shim_cfg.nodes[i].device >= 0) {
+				shim_cfg.nodes[i].device = -1;
+				changed = true;
+			}
+	}
+	if (f)
+		fclose(f);
+	pthread_mutex_unlock(&refresh_lock);
+	return changed;
+}
+
 void shim_config_load(void)
 {
 	const char *sock = getenv("FAKEDRI_SOCKET");
@@ -128,6 +237,8 @@ void shim_config_load(void)
 	f = fopen(path, "re");
 	if (!f)
 		return;
+	if (fstat(fileno(f), &st) == 0)
+		nodes_st = st;
 	while (fgets(line, sizeof(line), f))
 		config_line(line);
 	fclose(f);
@@ -147,10 +258,24 @@ const struct shim_node *shim_path_node(const char *path)
 {
 	if (!shim_cfg.enabled || !path)
 		return NULL;
-	for (int i = 0; i < shim_cfg.nnodes; i++)
-		if (!strcmp(path, shim_cfg.nodes[i].path))
-			return &shim_cfg.nodes[i];
-	return NULL;
+	const struct shim_node *stale = NULL;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int nn = __atomic_load_n(&shim_cfg.nnodes, __ATOMIC_ACQUIRE);
+
+		stale = NULL;
+		for (int i = 0; i < nn; i++) {
+			if (strcmp(path, shim_cfg.nodes[i].path))
+				continue;
+			if (shim_cfg.nodes[i].device >= 0)
+				return &shim_cfg.nodes[i];
+			stale = &shim_cfg.nodes[i]; /* no longer listed */
+		}
+		/* a node a bind may have made (again) since (docs/hotplug.md) */
+		if (pass || !shim_cfg.nnodes || strncmp(path, "/dev/dri/", 9) || !config_refresh())
+			break;
+	}
+	return stale;
 }
 
 const struct shim_node *shim_node_of(int device, int type)
@@ -194,6 +319,8 @@ static bool redirected(const char *path)
 	if (!shim_cfg.nnodes)
 		return false;
 	if (shim_udev_redirected(path))
+		return true;
+	if (driver_path(path))
 		return true;
 	if (has_prefix(path, "/dev/dri") || has_prefix(path, "/sys/class/drm") ||
 	    has_prefix(path, "/sys/kernel/debug/dri") ||

@@ -137,6 +137,31 @@ void shim_uevent_close(int fd)
 	pthread_mutex_unlock(&lock);
 }
 
+void shim_uevent_fd_dup(int oldfd, int newfd)
+{
+	if (newfd < 0 || newfd >= UEV_MAX_FD)
+		return;
+	if ((oldfd < 0 || oldfd >= UEV_MAX_FD || atomic_load(&tab[oldfd].kind) == UEV_NONE) &&
+	    atomic_load(&tab[newfd].kind) == UEV_NONE)
+		return; /* neither is ours: the fast path */
+	pthread_mutex_lock(&lock);
+	clear_locked(newfd);
+	if (oldfd >= 0 && oldfd < UEV_MAX_FD && atomic_load(&tab[oldfd].kind) != UEV_NONE) {
+		struct uev_entry *e = &tab[newfd], *o = &tab[oldfd];
+
+		e->dev = o->dev;
+		e->ino = o->ino;
+		e->peer = -1;
+		e->groups = o->groups;
+		e->portid = o->portid;
+		e->daemon_pid = o->daemon_pid;
+		e->bound = o->bound;
+		memcpy(e->path, o->path, sizeof(e->path));
+		atomic_store_explicit(&e->kind, atomic_load(&o->kind), memory_order_release);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 /* Enters @fd (whose stat is @st) as @kind; the caller fills the rest
  * under the lock. */
 static struct uev_entry *enter_locked(int fd, int kind, const struct stat *st)
@@ -456,10 +481,16 @@ ssize_t shim_uevent_sysfs_write(int fd, const void *buf, size_t len)
 
 bool shim_uevent_node_gone(const char *path)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], *slash;
 	struct stat st;
 
-	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", shim_cfg.root, path) >= sizeof(buf))
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", shim_cfg.root, path) >= sizeof(buf) ||
+	    shim_real_stat(buf, &st) == 0 || errno != ENOENT)
 		return false;
-	return shim_real_stat(buf, &st) < 0 && errno == ENOENT;
+	/* the node's directory is there (a daemon always makes it) and the
+	 * node is not: unbound */
+	slash = strrchr(buf, '/');
+	*slash = '\0';
+	return shim_real_stat(buf, &st) == 0;
 }
+

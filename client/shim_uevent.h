@@ -27,6 +27,9 @@ ssize_t shim_uevent_sysfs_write(int fd, const void *buf, size_t len);
 void shim_uevent_opened(int fd, const char *path, int flags);
 /* Before close(fd) (and close_range): forgets it. */
 void shim_uevent_close(int fd);
+/* After a dup of @oldfd to @newfd: @newfd is what @oldfd is (a uevent
+ * socket's copy does not own the daemon's end), or nothing of ours. */
+void shim_uevent_fd_dup(int oldfd, int newfd);
 /* Is the virtual node at @path gone (unbound: its sysroot file removed)? */
 bool shim_uevent_node_gone(const char *path);
 

@@ -39,6 +39,17 @@ struct fdri_daemon_dev {
 	unsigned int queues;           /* its GPU's queues (0: the default) */
 	struct fdri_daemon *d;         /* back pointer for the GPU's hooks */
 	unsigned int index;
+	/* bind and unbind (docs/hotplug.md): a platform device with a driver
+	 * (vgem, as on Linux 6.1, has none), unbound now, its GPU's settings */
+	bool has_driver, unbound;
+	struct fdri_gpu_config gc;
+};
+
+/* A device replaced by a rebind: alive while its files are, keeping its
+ * minors as drm_minor_free() does only at the drm_device's release. */
+struct daemon_zombie {
+	struct fdri_device *dev;
+	int minors[2];
 };
 
 struct fdri_daemon {
@@ -60,6 +71,10 @@ struct fdri_daemon {
 	FILE *fault_log;               /* --fault-log, line-buffered, or NULL */
 	FILE *fault_calls;             /* --fault-calls, or NULL */
 	struct fdri_hotplug *hotplug;  /* uevents, sysfs writes (fdri_hotplug.h) */
+	struct daemon_zombie *zombies; /* destroyed at stop */
+	unsigned int nzombies, capzombies;
+	char alias[256];               /* device 0's extra primary node, or "" */
+	bool cuse_mode;                /* --cuse: no virtual nodes to bind */
 };
 
 const char fdri_daemon_opts_help[] =
@@ -911,6 +926,7 @@ static int daemon_gpus(struct fdri_daemon *d, const struct fdri_daemon_opts *o)
 		}
 		d->ddev[k].d = d;
 		d->ddev[k].index = k;
+		d->ddev[k].gc = gc; /* for a rebind */
 		ret = fdri_gpu_configure(d->devs[k], &gc);
 		if (!ret)
 			ret = fdri_gpu_set_events(d->devs[k], &gpu_events, &d->ddev[k]);
@@ -1092,9 +1108,183 @@ static int daemon_devices(struct fdri_daemon *d, const struct fdri_daemon_opts *
 		d->ddev[k].pers = *p;
 		d->ndevs = (unsigned)k + 1;
 	}
-	for (unsigned k = 0; k < d->ndevs; k++)
+	for (unsigned k = 0; k < d->ndevs; k++) {
+		d->ddev[k].has_driver = strcmp(d->ddev[k].pers.name, "vgem") != 0;
 		d->ddev[k].pers.name = d->ddev[k].name;
+	}
 	return 0;
+}
+
+/* --- bind and unbind: the device lifecycle of docs/hotplug.md --- */
+
+/* Does @dev still hold its minors: a file open, or an object or dma-buf
+ * alive (each holds the drm_device, whose release frees the minors)? */
+static bool device_busy(const struct fdri_device *dev)
+{
+	return !fdri_list_empty(&dev->files) || dev->stats.objects || dev->stats.dmabufs;
+}
+
+/* Is minor @m (of type @t) held by a device other than slot @k? */
+static bool minor_held(const struct fdri_daemon *d, unsigned int k, int t, int m)
+{
+	for (unsigned int j = 0; j < d->ndevs; j++)
+		if (j != k && !d->ddev[j].unbound && d->devs[j]->minors[t] == m)
+			return true;
+	for (unsigned int z = 0; z < d->nzombies; z++)
+		if (d->zombies[z].minors[t] == m && device_busy(d->zombies[z].dev))
+			return true;
+	return false;
+}
+
+/* The device's `bind`/`unbind` uevent of its platform device. */
+static void platform_event(struct fdri_daemon *d, unsigned int k, const char *action)
+{
+	char devpath[128], driver[96], modalias[96];
+	struct fdri_uevent ev = { .action = action, .devpath = devpath, .subsystem = "platform" };
+
+	snprintf(devpath, sizeof(devpath), "/devices/platform/%s", d->ddev[k].platform);
+	snprintf(driver, sizeof(driver), "DRIVER=%s", d->ddev[k].name);
+	snprintf(modalias, sizeof(modalias), "MODALIAS=platform:%s", d->ddev[k].platform);
+	if (!strcmp(action, "bind"))
+		ev.props[ev.nprops++] = driver;
+	ev.props[ev.nprops++] = modalias;
+	fdri_hotplug_emit(d->hotplug, &ev);
+}
+
+/* unbind: the driver's remove(), drm_dev_unplug(): open files fail with
+ * ENODEV from now on, the nodes go (remove events), then the platform
+ * device's unbind event. */
+static int daemon_unbind(struct fdri_daemon *d, unsigned int k)
+{
+	int ret;
+
+	fdri_device_unplug(d->devs[k]);
+	ret = fdri_sysroot_remove_nodes(d->root, (int)k, d->ddev[k].platform);
+	if (!ret)
+		ret = fdri_sysroot_bind_driver(d->root, d->ddev[k].platform, d->ddev[k].name, false);
+	if (ret)
+		fdri_log(FDRI_LOG_WARN, "unbind of device %u: sysroot %s: %s", k, d->root,
+			 strerror(-ret));
+	d->ddev[k].unbound = true;
+	platform_event(d, k, "unbind");
+	fdri_log(FDRI_LOG_INFO, "device %u (%s) unbound", k, d->ddev[k].platform);
+	return 0;
+}
+
+/* bind: the driver's probe() makes a new device of the same configuration,
+ * with the lowest free minors (drm_minor_alloc()); the old one lives on
+ * for its open files. */
+static int daemon_bind(struct fdri_daemon *d, unsigned int k)
+{
+	struct fdri_device *old = d->devs[k], *dev;
+	struct fdri_node_cfg nodes[3] = { { .type = FDRI_NODE_PRIMARY }, { .type = FDRI_NODE_RENDER } };
+	int minors[2], nnodes = 2, ret;
+	uint64_t instance;
+
+	if (d->nzombies == d->capzombies) {
+		unsigned int cap = d->capzombies ? 2 * d->capzombies : 8;
+		struct daemon_zombie *z = realloc(d->zombies, cap * sizeof(*z));
+
+		if (!z)
+			return -ENOMEM;
+		d->zombies = z;
+		d->capzombies = cap;
+	}
+	for (int t = 0; t < 2; t++) {
+		int m = t ? 128 : 0;
+
+		while (m < (t ? 192 : 64) &&
+		       ((old->minors[t] == m && device_busy(old)) || minor_held(d, k, t, m)))
+			m++;
+		if (m >= (t ? 192 : 64))
+			return -ENOSPC;
+		minors[t] = m;
+	}
+	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
+		instance = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ k;
+	dev = fdri_device_create(&d->ddev[k].pers, old->host, old->host_ctx, instance);
+	if (!dev)
+		return -ENOMEM;
+	dev->mem_limit = old->mem_limit;
+	dev->vgem_fence_timeout_ns = old->vgem_fence_timeout_ns;
+	dev->wait_hook = old->wait_hook;
+	fdri_device_set_clients(dev, old->clients);
+	fdri_device_set_fdobjs(dev, old->fdobjs);
+	fdri_device_set_faults(dev, d->faults);
+	ret = fdri_gpu_configure(dev, &d->ddev[k].gc);
+	if (!ret)
+		ret = fdri_gpu_set_events(dev, &gpu_events, &d->ddev[k]);
+	if (ret) {
+		fdri_device_destroy(dev);
+		return ret;
+	}
+	fdri_device_set_identity(dev, d->ddev[k].platform, minors[0], minors[1]);
+	/* the old device: no minors of its own any more (fault device=N and
+	 * the sysroot name the new one), kept until the daemon stops */
+	fdri_hotplug_unwatch(d->hotplug, k);
+	d->zombies[d->nzombies].dev = old;
+	d->zombies[d->nzombies].minors[0] = old->minors[0];
+	d->zombies[d->nzombies].minors[1] = old->minors[1];
+	d->nzombies++;
+	fdri_device_set_identity(old, d->ddev[k].platform, -1, -1);
+	d->devs[k] = dev;
+	fdri_server_set_device(d->srv, k, dev);
+	fdri_hotplug_watch(d->hotplug, k, dev, d->ddev[k].platform);
+	nodes[0].minor = minors[0];
+	nodes[1].minor = minors[1];
+	if (k == 0 && d->alias[0]) {
+		nodes[2].path = d->alias;
+		nodes[2].type = FDRI_NODE_PRIMARY;
+		nodes[2].minor = minors[0];
+		nnodes = 3;
+	}
+	ret = fdri_sysroot_add_nodes(d->root, (int)k, d->ddev[k].platform, nodes, nnodes);
+	if (!ret)
+		ret = fdri_sysroot_bind_driver(d->root, d->ddev[k].platform, d->ddev[k].name, true);
+	if (ret)
+		fdri_log(FDRI_LOG_WARN, "bind of device %u: sysroot %s: %s", k, d->root,
+			 strerror(-ret));
+	d->ddev[k].unbound = false;
+	fdri_hotplug_minors_event(d->hotplug, "add", d->ddev[k].platform, minors);
+	platform_event(d, k, "bind");
+	fdri_log(FDRI_LOG_INFO, "device %u (%s) bound: card%d, renderD%d", k, d->ddev[k].platform,
+		 minors[0], minors[1]);
+	return 0;
+}
+
+/*
+ * A write to /sys/bus/platform/drivers/<driver>/{bind,unbind} (the path
+ * below the sysroot, links resolved): the device named by @value, one
+ * trailing newline ignored (sysfs_streq()), as unbind_store() and
+ * bind_store() do: ENODEV for no such device or another driver's, EBUSY
+ * to bind a bound device.
+ */
+static int daemon_sysfs_write(void *ctx, const char *path, const char *value)
+{
+	struct fdri_daemon *d = ctx;
+	char driver[64], op[16], name[64];
+	size_t n = strlen(value);
+	int end = 0;
+
+	if (sscanf(path, "/sys/bus/platform/drivers/%63[^/]/%15s%n", driver, op, &end) != 2 ||
+	    path[end] || (strcmp(op, "bind") && strcmp(op, "unbind")))
+		return -EACCES; /* no such control file of ours */
+	if (n && value[n - 1] == '\n')
+		n--;
+	if (n >= sizeof(name))
+		return -ENODEV;
+	memcpy(name, value, n);
+	name[n] = '\0';
+	for (unsigned int k = 0; k < d->ndevs && !d->cuse_mode; k++) {
+		if (strcmp(d->ddev[k].platform, name))
+			continue;
+		if (!d->ddev[k].has_driver || strcmp(d->ddev[k].name, driver))
+			return -ENODEV;
+		if (!strcmp(op, "unbind"))
+			return d->ddev[k].unbound ? -ENODEV : daemon_unbind(d, k);
+		return d->ddev[k].unbound ? daemon_bind(d, k) : -EBUSY;
+	}
+	return -ENODEV;
 }
 
 struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri_daemon_opts *o)
@@ -1191,6 +1381,14 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 	}
 	fdri_sysroot_remove(d->root);
 	ret = fdri_sysroot_write(&cfg);
+	/* the driver each platform device is bound to (docs/hotplug.md) */
+	d->cuse_mode = o->cuse;
+	snprintf(d->alias, sizeof(d->alias), "%s", o->alias ? o->alias : FDRI_DEFAULT_ALIAS);
+	for (unsigned k = 0; k < d->ndevs && !ret && !o->cuse; k++)
+		if (d->ddev[k].has_driver &&
+		    !(ret = fdri_sysroot_add_driver(d->root, d->ddev[k].name)))
+			ret = fdri_sysroot_bind_driver(d->root, cfg.devs[k].platform, d->ddev[k].name,
+						       true);
 	if (ret) {
 		fdri_log(FDRI_LOG_ERROR, "cannot write the sysroot %s: %s", d->root, strerror(-ret));
 		goto fail;
@@ -1226,7 +1424,7 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		fdri_server_set_perms(d->srv, np);
 	}
 	/* uevents of the devices' unplugs, sysfs writes (docs/hotplug.md) */
-	d->hotplug = fdri_hotplug_start(base, sock, NULL, d);
+	d->hotplug = fdri_hotplug_start(base, sock, daemon_sysfs_write, d);
 	if (!d->hotplug)
 		fdri_log(FDRI_LOG_WARN, "no uevents: cannot listen on %s%s: %s", sock,
 			 FDRI_HOTPLUG_SUFFIX, strerror(errno));
@@ -1302,6 +1500,9 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);
+	for (unsigned z = 0; z < d->nzombies; z++)
+		fdri_device_destroy(d->zombies[z].dev);
+	free(d->zombies);
 	/* after the devices: their last jobs' ends are in it */
 	if (fdri_trace_close(d->trace))
 		fdri_log(FDRI_LOG_ERROR, "writing the trace failed: some events are missing");
@@ -1319,8 +1520,9 @@ long fdri_daemon_spin_ns(const struct fdri_daemon_opts *o)
 void fdri_daemon_stats(const struct fdri_daemon *d, struct fdri_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
-	for (unsigned k = 0; k < d->ndevs; k++) {
-		const struct fdri_stats *s = &d->devs[k]->stats;
+	for (unsigned k = 0; k < d->ndevs + d->nzombies; k++) {
+		const struct fdri_stats *s = k < d->ndevs ? &d->devs[k]->stats :
+					     &d->zombies[k - d->ndevs].dev->stats;
 
 		sum->ioctls += s->ioctls;
 		sum->files_open += s->files_open;

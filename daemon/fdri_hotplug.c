@@ -259,8 +259,21 @@ void fdri_hotplug_stop(struct fdri_hotplug *hp)
 	errno = e;
 }
 
-void fdri_hotplug_emit(struct fdri_hotplug *hp, const struct fdri_uevent *ev)
+static uint64_t usec_now(void);
+
+void fdri_hotplug_emit(struct fdri_hotplug *hp, const struct fdri_uevent *event)
 {
+	struct fdri_uevent e;
+	const struct fdri_uevent *ev = event;
+
+	if (!hp)
+		return;
+	if (!event->seqnum) {
+		e = *event;
+		e.seqnum = ++hp->seqnum;
+		e.usec_initialized = usec_now();
+		ev = &e;
+	}
 	for (unsigned int g = FDRI_UEVENT_GROUP_KERNEL; g <= FDRI_UEVENT_GROUP_UDEV; g++) {
 		ssize_t len = -1;
 

@@ -34,7 +34,8 @@ struct fdri_hotplug *fdri_hotplug_start(struct event_base *base, const char *soc
 void fdri_hotplug_stop(struct fdri_hotplug *hp);
 
 /* Sends @ev to every subscriber of its groups, without blocking: a
- * subscriber whose socket is full misses it (counted). */
+ * subscriber whose socket is full misses it (counted). An event without
+ * a seqnum gets the next one (and USEC_INITIALIZED now). @hp NULL: none. */
 void fdri_hotplug_emit(struct fdri_hotplug *hp, const struct fdri_uevent *ev);
 
 /**

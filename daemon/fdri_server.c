@@ -1037,6 +1037,12 @@ void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lo
 	srv->bind_lookup = lookup;
 }
 
+void fdri_server_set_device(struct fdri_server *srv, unsigned int index, struct fdri_device *dev)
+{
+	if (index < srv->ndevs)
+		srv->devs[index] = dev;
+}
+
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file)
 {
 	for (struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next) {

@@ -33,6 +33,10 @@ void fdri_server_destroy(struct fdri_server *srv);
  * fdri_server_detach_file() before closing it. */
 typedef struct fdri_file *(*fdri_bind_lookup_fn)(const uint64_t token[2]);
 void fdri_server_set_bind_lookup(struct fdri_server *srv, fdri_bind_lookup_fn lookup);
+
+/* Device @index is @dev from now on (a rebind, docs/hotplug.md): HELLOs
+ * naming it open files of @dev; connections made before keep theirs. */
+void fdri_server_set_device(struct fdri_server *srv, unsigned int index, struct fdri_device *dev);
 struct fdri_node_perms;
 /* The virtual nodes' owner, group and mode (fdri_node_perm.h), which the
  * server takes over and checks opens and chmod/chown against; without them

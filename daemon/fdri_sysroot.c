@@ -576,3 +576,208 @@ void fdri_sysroot_remove(const char *root)
 {
 	nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* --- bind and unbind (docs/hotplug.md) --- */
+
+static int rm_tree(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, rel) >= sizeof(path))
+		return -ENAMETOOLONG;
+	nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void rm_rel(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, rel) < sizeof(path))
+		unlink(path);
+}
+
+int fdri_sysroot_add_driver(const char *root, const char *driver)
+{
+	static const char *const files[] = { "bind", "unbind", "uevent" };
+	char rel[PATH_MAX], path[PATH_MAX], line[96], *text;
+	int ret;
+
+	if (!driver || !*driver || strchr(driver, '/'))
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "/sys/bus/platform/drivers/%s/%s", driver, files[i]);
+		if ((ret = write_file(root, rel, "")))
+			return ret;
+		snprintf(path, sizeof(path), "%s%s", root, rel);
+		if (chmod(path, 0200) < 0)
+			return -errno;
+	}
+	/* the shim redirects the drivers the nodes file names */
+	text = read_nodes(root);
+	if (!text)
+		return -ENOMEM;
+	snprintf(line, sizeof(line), "driver %s\n", driver);
+	ret = strstr(text, line) ? 0 : replace_nodes(root, text, line);
+	free(text);
+	return ret;
+}
+
+int fdri_sysroot_bind_driver(const char *root, const char *platform, const char *driver,
+			     bool bound)
+{
+	char rel[PATH_MAX], target[PATH_MAX], uevent[2 * FDRI_PLATFORM_NAME_MAX + 64];
+	int ret;
+
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/driver", platform);
+	if (!bound) {
+		rm_rel(root, rel);
+		snprintf(rel, sizeof(rel), "/sys/bus/platform/drivers/%s/%s", driver, platform);
+		rm_rel(root, rel);
+		snprintf(uevent, sizeof(uevent), "MODALIAS=platform:%s\n", platform);
+	} else {
+		snprintf(target, sizeof(target), "../../../bus/platform/drivers/%s", driver);
+		if ((ret = make_link(root, rel, target)))
+			return ret;
+		snprintf(rel, sizeof(rel), "/sys/bus/platform/drivers/%s/%s", driver, platform);
+		snprintf(target, sizeof(target), "../../../../devices/platform/%s", platform);
+		if ((ret = make_link(root, rel, target)))
+			return ret;
+		/* dev_uevent(): DRIVER= first while bound */
+		snprintf(uevent, sizeof(uevent), "DRIVER=%s\nMODALIAS=platform:%s\n", driver, platform);
+	}
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/uevent", platform);
+	return write_file(root, rel, uevent);
+}
+
+/* A socket-mode node line "PATH TYPE MINOR INDEX" of device @index?
+ * Fills its type and minor. */
+static bool node_line_of(const char *line, int index, enum fdri_node_type *type, int *minor)
+{
+	char path[256], t[16];
+	int m, i;
+
+	if (!strncmp(line, "device ", 7) || !strncmp(line, "cuse ", 5) ||
+	    sscanf(line, "%255s %15s %d %d", path, t, &m, &i) != 4 || i != index)
+		return false;
+	*type = strcmp(t, "render") ? FDRI_NODE_PRIMARY : FDRI_NODE_RENDER;
+	*minor = m;
+	return true;
+}
+
+/* The nodes file without device @index's node lines, with @add (lines,
+ * may be NULL) after the last line of a device <= @index. */
+static int rewrite_nodes(const char *root, int index, const char *add)
+{
+	char *old = read_nodes(root), *text = NULL;
+	size_t len = 0;
+	bool added = !add;
+	FILE *out;
+	int ret;
+
+	if (!old)
+		return -ENOMEM;
+	out = open_memstream(&text, &len);
+	if (!out) {
+		free(old);
+		return -ENOMEM;
+	}
+	for (char *line = old, *next; line && *line; line = next) {
+		enum fdri_node_type type;
+		char path[256], t[16];
+		int m, i;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (node_line_of(line, index, &type, &m))
+			continue;
+		if (!added && strncmp(line, "device ", 7) && strncmp(line, "cuse ", 5) &&
+		    sscanf(line, "%255s %15s %d %d", path, t, &m, &i) == 4 && i > index) {
+			fputs(add, out);
+			added = true;
+		}
+		fprintf(out, "%s\n", line);
+	}
+	if (!added)
+		fputs(add, out);
+	free(old);
+	if (fclose(out)) {
+		free(text);
+		return -ENOMEM;
+	}
+	ret = replace_nodes(root, text, NULL);
+	free(text);
+	return ret;
+}
+
+int fdri_sysroot_remove_nodes(const char *root, int index, const char *platform)
+{
+	static const char *const tags[] = { "seat", "uaccess", "master-of-seat" };
+	char *text = read_nodes(root), rel[PATH_MAX];
+
+	if (!text)
+		return -ENOMEM;
+	for (char *line = text, *next; line && *line; line = next) {
+		enum fdri_node_type type;
+		char path[256], name[16];
+		int minor;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!node_line_of(line, index, &type, &minor) || sscanf(line, "%255s", path) != 1)
+			continue;
+		snprintf(name, sizeof(name), type == FDRI_NODE_RENDER ? "renderD%d" : "card%d", minor);
+		rm_rel(root, path);
+		snprintf(rel, sizeof(rel), "/sys/class/drm/%s", name);
+		rm_rel(root, rel);
+		snprintf(rel, sizeof(rel), "/sys/dev/char/%d:%d", FDRI_DRM_MAJOR, minor);
+		rm_rel(root, rel);
+		snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm/%s", platform, name);
+		rm_tree(root, rel);
+		snprintf(rel, sizeof(rel), "/sys/kernel/debug/dri/%d", minor);
+		rm_tree(root, rel);
+		snprintf(rel, sizeof(rel), "/run/udev/data/c%d:%d", FDRI_DRM_MAJOR, minor);
+		rm_rel(root, rel);
+		for (unsigned int i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%d:%d", tags[i], FDRI_DRM_MAJOR,
+				 minor);
+			rm_rel(root, rel);
+		}
+	}
+	free(text);
+	snprintf(rel, sizeof(rel), "/sys/devices/platform/%s/drm", platform);
+	return rm_tree(root, rel);
+}
+
+int fdri_sysroot_add_nodes(const char *root, int index, const char *platform,
+			   struct fdri_node_cfg *nodes, int nnodes)
+{
+	struct fdri_sysroot_dev d = { .devname = platform, .nnodes = nnodes };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int ret = 0;
+
+	if (nnodes < 0 || nnodes > FDRI_MAX_NODES)
+		return -EINVAL;
+	snprintf(d.platform, sizeof(d.platform), "%s", platform);
+	out = open_memstream(&text, &len);
+	if (!out)
+		return -ENOMEM;
+	for (int k = 0; k < nnodes && !ret; k++) {
+		struct fdri_node_cfg *n = &nodes[k];
+
+		snprintf(n->name, sizeof(n->name), n->type == FDRI_NODE_RENDER ? "renderD%d" : "card%d",
+			 n->minor);
+		d.nodes[k] = *n;
+		ret = write_node(root, &d, index, n, out);
+	}
+	if (fclose(out) && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = rewrite_nodes(root, index, text);
+	free(text);
+	return ret;
+}

@@ -12,6 +12,7 @@
  *   device INDEX PLATFORM          once per device, before its nodes
  *   PATH TYPE MINOR INDEX          a virtual node of device INDEX
  *   cuse PATH TYPE MAJOR MINOR INDEX   a CUSE node of device INDEX
+ *   driver NAME                a platform driver (fdri_sysroot_add_driver())
  * TYPE is "primary" or "render"; INDEX is the device's position in the
  * daemon, 0..n-1, the number a client names the device by. Nodes are listed
  * in device order, so the first primary and render lines are device 0's.
@@ -94,5 +95,31 @@ struct fdri_cuse_sysfs {
 int fdri_sysroot_add_cuse(const char *root, int device, const char *platform,
 			  const struct fdri_cuse_sysfs *n);
 void fdri_sysroot_remove(const char *root);
+
+/*
+ * Bind and unbind of a platform device to its driver (docs/hotplug.md), as
+ * the daemon's device lifecycle makes them (fdri_daemon.c):
+ * - fdri_sysroot_add_driver(): /sys/bus/platform/drivers/<driver>/ with its
+ *   bind, unbind and uevent files (mode 0200, as sysfs has them), and a
+ *   `driver <driver>` line in "nodes" (the shim redirects that directory).
+ * - fdri_sysroot_bind_driver(): the device's `driver` link, the driver's
+ *   link to the device and the DRIVER= line of its uevent file, made or
+ *   removed.
+ * - fdri_sysroot_remove_nodes(): everything of device @index's virtual
+ *   nodes (the node files, /sys/class/drm and /sys/dev/char links, its drm/
+ *   directory, debugfs directories, udev database entries). Their lines in
+ *   "nodes" stay, so a shim started meanwhile still redirects /dev/dri and
+ *   finds no node there.
+ * - fdri_sysroot_add_nodes(): device @index's @nodes (their minors set;
+ *   names are filled in) written as fdri_sysroot_write() writes them, and
+ *   their lines in "nodes" in place of the device's old ones.
+ * The nodes file is replaced atomically each time. 0 or -errno.
+ */
+int fdri_sysroot_add_driver(const char *root, const char *driver);
+int fdri_sysroot_bind_driver(const char *root, const char *platform, const char *driver,
+			     bool bound);
+int fdri_sysroot_remove_nodes(const char *root, int index, const char *platform);
+int fdri_sysroot_add_nodes(const char *root, int index, const char *platform,
+			   struct fdri_node_cfg *nodes, int nnodes);
 
 #endif

@@ -21,9 +21,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <xf86drm.h>
 
 #define PLATFORM1 "/sys/devices/platform/fakedri.1"
 #define DRIVER "/sys/bus/platform/drivers/fakedri"
@@ -189,6 +191,189 @@ static void socket_looks_like_netlink(void)
 	close(s);
 }
 
+/* Writes @name to a sysfs control file as IGT's igt_sysfs_set() does:
+ * open, write, close. Returns write()'s result, errno kept. */
+static ssize_t sysfs_set(const char *path, const char *name)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	CHECK(fd >= 0);
+	n = write(fd, name, strlen(name));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
+static void unbind1(void)
+{
+	CHECK_EQ(sysfs_set(DRIVER "/unbind", "fakedri.1"), (ssize_t)strlen("fakedri.1"));
+}
+
+static void bind1(void)
+{
+	CHECK_EQ(sysfs_set(DRIVER "/bind", "fakedri.1\n"), (ssize_t)strlen("fakedri.1\n"));
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int gem_create_errno(int fd)
+{
+	struct drm_fakedri_gem_create c = { .size = 4096 };
+
+	return ioctl(fd, DRM_IOCTL_FAKEDRI_GEM_CREATE, &c) ? errno : 0;
+}
+
+/* unbind = unplug: the nodes go (remove events, then the platform
+ * device's unbind), open files fail with ENODEV */
+static void unbind_removes_the_nodes_and_old_fds_fail_enodev(void)
+{
+	struct udev *u = udev_new();
+	struct udev_monitor *m = monitor(u, "udev", NULL);
+	struct udev_device *d;
+	int fd = itest_open("/dev/dri/card1");
+
+	itest_gem_create(fd, 4096);
+	CHECK(exists(PLATFORM1 "/driver"));
+	CHECK(exists(DRIVER "/fakedri.1"));
+	unbind1();
+	d = next_event(m);
+	check_node_event(d, "remove", "card1", 1, true);
+	udev_device_unref(d);
+	d = next_event(m);
+	check_node_event(d, "remove", "renderD129", 129, true);
+	udev_device_unref(d);
+	d = next_event(m);
+	CHECK_STR(udev_device_get_action(d), "unbind");
+	CHECK_STR(udev_device_get_syspath(d), PLATFORM1);
+	CHECK_STR(udev_device_get_subsystem(d), "platform");
+	CHECK(!udev_device_get_driver(d));
+	udev_device_unref(d);
+	/* gone from /dev/dri and /sys/class/drm, as device_del() does */
+	CHECK(!exists("/dev/dri/card1") && errno == ENOENT);
+	CHECK(!exists("/dev/dri/renderD129") && errno == ENOENT);
+	CHECK(!exists("/sys/class/drm/card1") && errno == ENOENT);
+	CHECK(!exists(PLATFORM1 "/driver"));
+	CHECK(!exists(DRIVER "/fakedri.1"));
+	CHECK_ERR(open("/dev/dri/card1", O_RDWR | O_CLOEXEC), ENOENT);
+	/* the bystander is untouched */
+	CHECK(exists("/dev/dri/card0") && exists("/dev/dri/renderD128"));
+	/* drm_dev_enter() fails: ENODEV; the file itself closes fine */
+	CHECK_EQ(gem_create_errno(fd), ENODEV);
+	CHECK_EQ(close(fd), 0);
+	udev_monitor_unref(m);
+	udev_unref(u);
+}
+
+/* bind: a new device of the same configuration with the lowest free
+ * minors (drm_minor_alloc()); an old file still open keeps its minor */
+static void bind_adds_a_device_with_the_lowest_free_minors(void)
+{
+	struct udev *u = udev_new();
+	struct udev_monitor *m = monitor(u, "udev", "drm");
+	struct udev_device *d;
+	int old = itest_open("/dev/dri/card1"), fd;
+	drmVersionPtr v;
+
+	unbind1();
+	udev_device_unref(next_event(m));
+	udev_device_unref(next_event(m));
+	bind1();
+	/* drm_dev_register(): render first; card1 and renderD129 are held */
+	d = next_event(m);
+	check_node_event(d, "add", "renderD130", 130, true);
+	udev_device_unref(d);
+	d = next_event(m);
+	check_node_event(d, "add", "card2", 2, true);
+	udev_device_unref(d);
+	CHECK(exists("/dev/dri/card2") && exists("/sys/class/drm/renderD130"));
+	CHECK(exists(PLATFORM1 "/driver"));
+	fd = itest_open("/dev/dri/card2");
+	v = drmGetVersion(fd);
+	CHECK(v);
+	CHECK_STR(v->name, "fakedri");
+	drmFreeVersion(v);
+	CHECK_EQ(gem_create_errno(fd), 0);
+	CHECK_EQ(gem_create_errno(old), ENODEV);
+	/* once the old file is closed its minors are free again */
+	CHECK_EQ(close(old), 0);
+	CHECK_EQ(close(fd), 0);
+	unbind1();
+	udev_device_unref(next_event(m));
+	udev_device_unref(next_event(m));
+	bind1();
+	d = next_event(m);
+	check_node_event(d, "add", "renderD129", 129, true);
+	udev_device_unref(d);
+	d = next_event(m);
+	check_node_event(d, "add", "card1", 1, true);
+	udev_device_unref(d);
+	CHECK(!exists("/dev/dri/card2"));
+	fd = itest_open("/dev/dri/card1");
+	CHECK_EQ(gem_create_errno(fd), 0);
+	close(fd);
+	udev_monitor_unref(m);
+	udev_unref(u);
+}
+
+/* What unbind_store() and bind_store() answer, and the device's driver
+ * link leading to the same files (as IGT's core_hotunplug goes) */
+static void sysfs_errors_are_the_kernels(void)
+{
+	CHECK_EQ(sysfs_set(DRIVER "/unbind", "nosuch"), -1);
+	CHECK_EQ(errno, ENODEV);
+	CHECK_EQ(sysfs_set(DRIVER "/bind", "fakedri.1"), -1);
+	CHECK_EQ(errno, EBUSY);
+	CHECK_EQ(sysfs_set(PLATFORM1 "/driver/unbind", "fakedri.1"), (ssize_t)9);
+	CHECK_EQ(sysfs_set(DRIVER "/unbind", "fakedri.1"), -1);
+	CHECK_EQ(errno, ENODEV);
+	CHECK_EQ(sysfs_set(DRIVER "/bind", "fakedri.1"), (ssize_t)9);
+	CHECK(exists("/dev/dri/card1"));
+	/* a platform device has no remove attribute (that is PCI's) */
+	CHECK_ERR(open(PLATFORM1 "/remove", O_WRONLY | O_CLOEXEC), ENOENT);
+}
+
+/* A subscriber that never reads misses events (as netlink drops them
+ * with ENOBUFS) instead of stalling the daemon: every bind and unbind
+ * still completes, and a reading monitor sees the last event. */
+static void full_subscriber_does_not_stall_the_daemon(void)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_groups = 2 };
+	struct udev *u = udev_new();
+	struct udev_monitor *m;
+	struct udev_device *d = NULL;
+	char buf[2048];
+	int cycles = 200, queued = 0;
+
+	CHECK(s >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&nl, sizeof(nl)), 0);
+	for (int i = 0; i < cycles; i++) {
+		unbind1();
+		bind1();
+	}
+	/* a monitor made now sees what comes next */
+	m = monitor(u, "udev", "drm");
+	unbind1();
+	d = next_event(m);
+	check_node_event(d, "remove", "card1", 1, true);
+	udev_device_unref(d);
+	bind1();
+	while (recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		queued++;
+	CHECK(queued > 0);
+	CHECK(queued < cycles * 6); /* each cycle sent 6 events to it */
+	close(s);
+	udev_monitor_unref(m);
+	udev_unref(u);
+}
+
 static const struct itest_case cases[] = {
 	{ "udev_monitor_sees_remove_of_card_and_render_on_unplug",
 	  udev_monitor_sees_remove_of_card_and_render_on_unplug },
@@ -196,6 +381,12 @@ static const struct itest_case cases[] = {
 	{ "filtered_monitor_does_not_see_other_subsystems",
 	  filtered_monitor_does_not_see_other_subsystems },
 	{ "socket_looks_like_netlink", socket_looks_like_netlink },
+	{ "unbind_removes_the_nodes_and_old_fds_fail_enodev",
+	  unbind_removes_the_nodes_and_old_fds_fail_enodev },
+	{ "bind_adds_a_device_with_the_lowest_free_minors",
+	  bind_adds_a_device_with_the_lowest_free_minors },
+	{ "sysfs_errors_are_the_kernels", sysfs_errors_are_the_kernels },
+	{ "full_subscriber_does_not_stall_the_daemon", full_subscriber_does_not_stall_the_daemon },
 	{ NULL, NULL },
 };
 
