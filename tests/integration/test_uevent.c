@@ -139,14 +139,37 @@ static void filtered_monitor_does_not_see_other_subsystems(void)
 {
 	struct udev *u = udev_new();
 	struct udev_monitor *other = monitor(u, "udev", "block");
+	struct udev_monitor *minor = udev_monitor_new_from_netlink(u, "udev");
+	struct udev_monitor *seat = udev_monitor_new_from_netlink(u, "udev");
 	struct udev_monitor *all = monitor(u, "udev", NULL);
 	struct pollfd p = { .fd = udev_monitor_get_fd(other), .events = POLLIN };
+	struct udev_device *d;
 
+	/* the header's devtype hash and tag bloom bits, as libudev's filter
+	 * reads them: a drm_minor filter passes both, master-of-seat only the
+	 * card */
+	CHECK_EQ(udev_monitor_filter_add_match_subsystem_devtype(minor, "drm", "drm_minor"), 0);
+	CHECK_EQ(udev_monitor_enable_receiving(minor), 0);
+	CHECK_EQ(udev_monitor_filter_add_match_tag(seat, "master-of-seat"), 0);
+	CHECK_EQ(udev_monitor_enable_receiving(seat), 0);
 	unplug_device_1();
 	udev_device_unref(next_event(all));
 	udev_device_unref(next_event(all));
 	CHECK_EQ(poll(&p, 1, 0), 0);
+	d = next_event(minor);
+	CHECK_STR(udev_device_get_sysname(d), "card1");
+	udev_device_unref(d);
+	d = next_event(minor);
+	CHECK_STR(udev_device_get_sysname(d), "renderD129");
+	udev_device_unref(d);
+	d = next_event(seat);
+	CHECK_STR(udev_device_get_sysname(d), "card1");
+	udev_device_unref(d);
+	p.fd = udev_monitor_get_fd(seat);
+	CHECK_EQ(poll(&p, 1, 0), 0);
 	udev_monitor_unref(other);
+	udev_monitor_unref(minor);
+	udev_monitor_unref(seat);
 	udev_monitor_unref(all);
 	udev_unref(u);
 }
