@@ -16,10 +16,10 @@ prog=igt.sh
 
 # suite name -> fakedri personality. The vgem ones also get
 # IGT_FORCE_DRIVER=vgem: IGT's device selection excludes vgem otherwise.
-all_suites="vgem_basic vgem_slow dmabuf_sync_file core_debugfs core_setmaster syncobj_basic syncobj_wait syncobj_timeline syncobj_eventfd sw_sync"
+all_suites="vgem_basic vgem_slow dmabuf_sync_file core_debugfs core_setmaster core_hotunplug syncobj_basic syncobj_wait syncobj_timeline syncobj_eventfd sw_sync"
 personality() {
 	case $1 in
-	vgem_basic | vgem_slow | dmabuf_sync_file | core_debugfs | core_setmaster) echo vgem ;;
+	vgem_basic | vgem_slow | dmabuf_sync_file | core_debugfs | core_setmaster | core_hotunplug) echo vgem ;;
 	*) echo fakedri ;;
 	esac
 }
