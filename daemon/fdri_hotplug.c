@@ -32,6 +32,8 @@ struct hp_sub {
 	int fd;
 	unsigned int groups;
 	struct event *ev;          /* EOF of the peer */
+	uint64_t dropped;          /* events it missed, full */
+	pid_t pid;                 /* who made it, for the log */
 };
 
 struct hp_conn {
@@ -108,6 +110,13 @@ static int subscribe(struct fdri_hotplug *hp, int fd, unsigned int groups)
 	s->hp = hp;
 	s->fd = fd;
 	s->groups = groups;
+	{
+		struct ucred pc = { 0 };
+		socklen_t pl = sizeof(pc);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pc, &pl) == 0)
+			s->pid = pc.pid;
+	}
 	s->ev = event_new(hp->base, fd, EV_READ | EV_PERSIST, sub_cb, s);
 	if (!s->ev || event_add(s->ev, NULL)) {
 		if (s->ev)
@@ -289,8 +298,12 @@ void fdri_hotplug_emit(struct fdri_hotplug *hp, const struct fdri_uevent *event)
 			if (len < 0)
 				break;
 			if (send(s->fd, hp->buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-				if (errno == EAGAIN || errno == ENOBUFS)
+				if (errno == EAGAIN || errno == ENOBUFS) {
+					if (!s->dropped++)
+						fdri_log(FDRI_LOG_WARN, "uevent socket of pid %d is full (not "
+							 "read): its events are dropped", (int)s->pid);
 					hp->dropped++;
+				}
 				else if (errno == EPIPE || errno == ECONNREFUSED ||
 					 errno == ECONNRESET)
 					sub_free(s);
