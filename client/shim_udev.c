@@ -384,9 +384,12 @@ static void dfd_set(int fd, int idx, dev_t dev, ino_t ino)
 /* The fast path: one array lookup. */
 static inline int dfd_idx(int fd)
 {
+	/* the length first: a grown length is stored after its array, so
+	 * the array loaded next is at least that long */
+	int len = atomic_load_explicit(&dtab_len, memory_order_acquire);
 	struct dfd *t = atomic_load_explicit(&dtab, memory_order_acquire);
 
-	if (fd < 0 || fd >= atomic_load_explicit(&dtab_len, memory_order_acquire) || !t)
+	if (fd < 0 || fd >= len || !t)
 		return 0;
 	return atomic_load_explicit(&t[fd].idx, memory_order_relaxed);
 }
