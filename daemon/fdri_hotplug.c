@@ -221,6 +221,7 @@ struct fdri_hotplug *fdri_hotplug_start(struct event_base *base, const char *soc
 	if (!hp)
 		return NULL;
 	hp->base = base;
+	hp->listen_fd = -1;
 	hp->sysfs_write = sysfs_write;
 	hp->ctx = ctx;
 	hp->seqnum = 1000;
@@ -260,7 +261,7 @@ void fdri_hotplug_stop(struct fdri_hotplug *hp)
 		conn_free(fdri_container_of(hp->conns.next, struct hp_conn, link));
 	if (hp->listen_ev)
 		event_free(hp->listen_ev);
-	if (hp->listen_fd > 0) {
+	if (hp->listen_fd >= 0) {
 		close(hp->listen_fd);
 		unlink(hp->path);
 	}
