@@ -740,6 +740,10 @@ int fdri_sysroot_remove_nodes(const char *root, int index, const char *platform)
 		rm_tree(root, rel);
 		snprintf(rel, sizeof(rel), "/run/udev/data/c%d:%d", FDRI_DRM_MAJOR, minor);
 		rm_rel(root, rel);
+		/* udevd removes the node's devlink with it */
+		snprintf(rel, sizeof(rel), "/dev/dri/by-path/platform-%s-%s", platform,
+			 type == FDRI_NODE_RENDER ? "render" : "card");
+		rm_rel(root, rel);
 		for (unsigned int i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
 			snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%d:%d", tags[i], FDRI_DRM_MAJOR,
 				 minor);
