@@ -138,8 +138,12 @@ run_job() {
 	where=$(cat "$jd/$job.where")
 	shell=$(cat "$jd/$job.shell")
 	log=$cache/logs/$job.log
+	: >"$log"
 	root=$(mktemp -d /var/tmp/fakedri-fresh.XXXXXX)
 	tar -C "$root" -xzf "$base"
+	# debootstrap leaves its package lists; the debian:12 image has none
+	# (so a missing `apt-get update` fails as it does there)
+	find "$root/var/lib/apt/lists" -mindepth 1 -maxdepth 1 ! -name lock ! -name partial -exec rm -rf {} +
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mkdir -p "$root/ci"
 	git clone --quiet "$repo" "$root/ci/fakedri"
@@ -155,7 +159,7 @@ run_job() {
 		# the runner image's user with sudo; no package lists left behind
 		chroot "$root" sh -c 'apt-get update -qq && apt-get install -y -qq sudo >/dev/null &&
 			rm -rf /var/lib/apt/lists/* && useradd -m runner &&
-			echo "runner ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/runner' >"$log" 2>&1
+			echo "runner ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/runner' >>"$log" 2>&1
 		chroot "$root" chown -R runner:runner /ci
 		run="exec runuser -u runner -- sh -c 'cd $dir && exec $shell -e /ci/job.sh'"
 	fi
