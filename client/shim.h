@@ -262,6 +262,8 @@ DIR *shim_udev_opendir(const char *path, const char *mapped);
 void shim_udev_fd_clear(int fd);
 void shim_udev_fd_clear_range(unsigned int first, unsigned int last);
 void shim_udev_fd_dup(int oldfd, int newfd);
+/* The node a /dev/dri/by-path/ link of the sysroot points to, or NULL. */
+const struct shim_node *shim_udev_devlink_node(const char *path);
 
 /* --- user memory (shim_dev.c) --- */
 int shim_copy_from_user(void *dst, const void *src, size_t n);

@@ -909,7 +909,7 @@ static int path_stat(int dirfd, const char *path, struct stat *st, int flags)
 	n = shim_path_node(path);
 	p = shim_path_map(path, buf, sizeof(buf));
 	r = get_fstatat()(dirfd, p, st, flags);
-	if (r == 0 && n)
+	if (r == 0 && n && !S_ISLNK(st->st_mode)) /* lstat of a udev devlink: the link */
 		shim_stat_patch(n, st);
 	return r;
 }
@@ -1003,7 +1003,7 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 		const struct shim_node *n = shim_path_node(path);
 
 		r = get_statx()(dirfd, shim_path_map(path, buf, sizeof(buf)), flags, mask, sx);
-		if (r == 0 && n) {
+		if (r == 0 && n && !S_ISLNK(sx->stx_mode)) {
 			memset(&st, 0, sizeof(st));
 			shim_stat_patch(n, &st);
 			statx_from_stat(sx, &st);

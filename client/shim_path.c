@@ -258,6 +258,8 @@ const struct shim_node *shim_path_node(const char *path)
 {
 	if (!shim_cfg.enabled || !path)
 		return NULL;
+	if (!strncmp(path, "/dev/dri/by-path/", 17))
+		return shim_udev_devlink_node(path); /* udev's links to nodes */
 	const struct shim_node *stale = NULL;
 
 	for (int pass = 0; pass < 2; pass++) {

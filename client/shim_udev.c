@@ -338,6 +338,33 @@ bool shim_udev_redirected(const char *path)
 	return i && !anc_on_host(&anc[i]) && anc_in_root(&anc[i]);
 }
 
+/**
+ * shim_udev_devlink_node() - the node a udev devlink names.
+ * @path: an absolute path under /dev/dri/by-path/
+ *
+ * The sysroot has the links udevd would make (dri/by-path/platform-<dev>-card
+ * -> ../card0); an open or stat through one is one of the node itself.
+ *
+ * Return: the node the link points to, or NULL (no such link, or one to
+ * no node).
+ */
+const struct shim_node *shim_udev_devlink_node(const char *path)
+{
+	char buf[PATH_MAX], target[64], node[80];
+	ssize_t n;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", shim_cfg.root, path) >= sizeof(buf))
+		return NULL;
+	n = shim_real_readlink(buf, target, sizeof(target) - 1);
+	if (n <= 3)
+		return NULL;
+	target[n] = '\0';
+	if (strncmp(target, "../", 3) || strchr(target + 3, '/'))
+		return NULL;
+	snprintf(node, sizeof(node), "/dev/dri/%s", target + 3);
+	return shim_path_node(node);
+}
+
 /* --- the fd table --- */
 
 static int dtab_grow(int fd)

@@ -308,12 +308,18 @@ static int check_paths(const struct fdri_sysroot_cfg *cfg)
  * (path_id of a platform device: "platform-<name>") and ID_PATH_TAG,
  * 71-seat.rules' ID_FOR_SEAT, and the tags of 70-uaccess.rules (uaccess)
  * and 71-seat.rules (seat; master-of-seat for cardN), also as
- * /run/udev/tags/<tag>/c226:N for enumeration by tag. No devlinks (S:):
- * /dev/dri/by-path is not made. The file is written whole each time, so a
- * second node of the same minor (/dev/fakedri) writes the same text.
+ * /run/udev/tags/<tag>/c226:N for enumeration by tag, and 60-drm.rules'
+ * devlink dri/by-path/<ID_PATH>-card (or -render), made when the device
+ * has the node /dev/dri/<name> for it to point at. The file is written
+ * whole each time, so a second node of the same minor (/dev/fakedri)
+ * writes the same text.
  */
-static int write_udev_db(const char *root, const char *platform, const struct fdri_node_cfg *n)
+static int write_udev_db(const char *root, const struct fdri_sysroot_dev *d,
+			 const struct fdri_node_cfg *n)
 {
+	const char *platform = d->platform;
+	char link[FDRI_PLATFORM_NAME_MAX + 32], devnode[32], buf[32];
+	bool has_link = false;
 	static const char *const card_tags[] = { "seat", "uaccess", "master-of-seat", NULL };
 	static const char *const render_tags[] = { "seat", "uaccess", NULL };
 	const char *const *tags = n->type == FDRI_NODE_RENDER ? render_tags : card_tags;
@@ -337,10 +343,18 @@ static int write_udev_db(const char *root, const char *platform, const struct fd
 	while (tag[t - 1] == '_')
 		t--;
 	tag[t] = '\0';
+	snprintf(devnode, sizeof(devnode), "/dev/dri/%s", n->name);
+	for (int k = 0; k < d->nnodes; k++)
+		has_link |= d->nodes[k].type == n->type &&
+			    !strcmp(node_path(&d->nodes[k], buf, sizeof(buf)), devnode);
+	snprintf(link, sizeof(link), "dri/by-path/platform-%s-%s", platform,
+		 n->type == FDRI_NODE_RENDER ? "render" : "card");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -errno;
+	if (has_link)
+		fprintf(f, "S:%s\n", link);
 	fprintf(f, "I:%llu\n", (unsigned long long)ts.tv_sec * 1000000ULL +
 		(unsigned long long)ts.tv_nsec / 1000);
 	fprintf(f, "E:ID_PATH=platform-%s\nE:ID_PATH_TAG=%s\nE:ID_FOR_SEAT=drm-%s\n",
@@ -357,6 +371,12 @@ static int write_udev_db(const char *root, const char *platform, const struct fd
 	snprintf(rel, sizeof(rel), "/run/udev/data/c%u:%d", FDRI_DRM_MAJOR, n->minor);
 	ret = write_file(root, rel, text);
 	free(text);
+	if (has_link && !ret) {
+		/* as udevd makes it: relative, to the node */
+		snprintf(rel, sizeof(rel), "/dev/%s", link);
+		snprintf(buf, sizeof(buf), "../%s", n->name);
+		ret = make_link(root, rel, buf);
+	}
 	for (int i = 0; tags[i] && !ret; i++) {
 		snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%u:%d", tags[i], FDRI_DRM_MAJOR,
 			 n->minor);
@@ -418,7 +438,7 @@ static int write_node(const char *root, const struct fdri_sysroot_dev *d, int in
 		return ret;
 	if ((ret = write_debugfs_dir(root, n->minor)))
 		return ret;
-	if ((ret = write_udev_db(root, d->platform, n)))
+	if ((ret = write_udev_db(root, d, n)))
 		return ret;
 	snprintf(rel, sizeof(rel), "/sys/class/drm/%s", n->name);
 	snprintf(content, sizeof(content), "../../devices/platform/%s/drm/%s", d->platform, n->name);

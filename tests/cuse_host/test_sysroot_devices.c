@@ -68,6 +68,12 @@ bool shim_udev_redirected(const char *path)
 	return false;
 }
 
+const struct shim_node *shim_udev_devlink_node(const char *path)
+{
+	(void)path;
+	return NULL;
+}
+
 static char *slurp(const char *path)
 {
 	static char buf[4096];

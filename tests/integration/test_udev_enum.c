@@ -81,6 +81,7 @@ static void card_has_debian_properties(void)
 		{ "ID_PATH", "platform-fakedri" },
 		{ "ID_PATH_TAG", "platform-fakedri" },
 		{ "ID_FOR_SEAT", "drm-platform-fakedri" },
+		{ "DEVLINKS", "/dev/dri/by-path/platform-fakedri-card" },
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -95,6 +96,36 @@ static void card_has_debian_properties(void)
 	CHECK(udev_device_get_usec_since_initialized(d) > 0);
 	udev_device_unref(d);
 	udev_unref(u);
+}
+
+/* 60-drm.rules' link: a symlink to the node, and opening it opens the node */
+static void by_path_devlink_opens_the_node(void)
+{
+	static const char *const link = "/dev/dri/by-path/platform-fakedri-render";
+	char target[64];
+	drmVersionPtr v;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	CHECK_EQ(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	n = readlink(link, target, sizeof(target) - 1);
+	CHECK(n > 0);
+	target[n] = '\0';
+	CHECK_STR(target, "../renderD128");
+	CHECK_EQ(stat(link, &st), 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK_EQ(st.st_rdev, makedev(226, 128));
+	fd = open(link, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	v = drmGetVersion(fd); /* a DRM file, not the sysroot's placeholder */
+	CHECK(v);
+	CHECK_STR(v->name, "fakedri");
+	drmFreeVersion(v);
+	CHECK_EQ(drmGetNodeTypeFromFd(fd), DRM_NODE_RENDER);
+	close(fd);
+	CHECK_ERR(open("/dev/dri/by-path/platform-nothing-card", O_RDWR), ENOENT);
 }
 
 static void nodes_have_seat_and_uaccess_tags(void)
@@ -383,6 +414,16 @@ static void two_devices_have_two_platform_parents(void)
 	}
 	CHECK_EQ(strlen(all), strlen(want[0][0]) + strlen(want[1][0]) + strlen(want[2][0]) +
 				 strlen(want[3][0]) + 3);
+	/* each device's by-path link names its own card */
+	{
+		char target[64];
+		ssize_t n = readlink("/dev/dri/by-path/platform-fakedri-card", target,
+				     sizeof(target) - 1);
+
+		CHECK(n > 0);
+		target[n] = '\0';
+		CHECK_STR(target, "../card1");
+	}
 	/* each device is the master of its own seat */
 	CHECK_STR(enumerate(u, "drm", "master-of-seat"),
 		  PLATFORM "/drm/card1 /sys/devices/platform/vgem/drm/card0");
@@ -394,6 +435,7 @@ int main(int argc, char **argv)
 	static const struct itest_case cases[] = {
 		{ "drm_enumeration_finds_card_and_render", drm_enumeration_finds_card_and_render },
 		{ "card_has_debian_properties", card_has_debian_properties },
+		{ "by_path_devlink_opens_the_node", by_path_devlink_opens_the_node },
 		{ "nodes_have_seat_and_uaccess_tags", nodes_have_seat_and_uaccess_tags },
 		{ "enumeration_by_tag_uses_the_tag_index", enumeration_by_tag_uses_the_tag_index },
 		{ "parent_is_the_platform_device", parent_is_the_platform_device },
