@@ -1,5 +1,5 @@
 #!/bin/sh
-# check-fresh.sh [--keep] [--repo DIR] NAME... - runs the documented
+# check-fresh.sh [--keep] [--repo DIR] [--igt-source TARBALL] NAME... - runs the documented
 # commands in a fresh Debian 12 root, as a new user or a CI job would.
 #
 # Each NAME is a block marked `<!-- fresh-check: NAME -->` (the line right
@@ -22,6 +22,9 @@
 # /ci/fakedri; README blocks run there, CI blocks in /ci, where
 # ./my-buffer-sharing-test, ./test-a and ./test-b stand in for the user's
 # tests: they run fakedri-example-pipeline.
+# --igt-source puts an IGT source tarball at /ci/shared/igt/, where
+# scripts/igt.sh looks by default (../shared/igt beside the clone): a fresh
+# machine has none, and the igt.check ctest needs one.
 # Mounts (/proc, /sys, /dev) live in a private mount namespace and vanish
 # with it. Needs root, debootstrap, git, python3 with yaml (python3-yaml)
 # and network access to deb.debian.org. Exits 77 when one is missing.
@@ -34,12 +37,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 repo=$top
 keep=0
+igt_source=""
 cache=${FAKEDRI_FRESH_CACHE:-/var/cache/fakedri-fresh}
 mirror=${FAKEDRI_FRESH_MIRROR:-http://deb.debian.org/debian}
 
 usage() {
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit "${1:-2}"
 }
 
 names=""
@@ -47,7 +51,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;
 	--repo) repo=$2; shift ;;
-	--help|-h) usage ;;
+	--igt-source) igt_source=$2; shift ;;
+	--help|-h) usage 0 ;;
 	-*) echo "check-fresh.sh: unknown option '$1'" >&2; usage ;;
 	all-ci) names="$names ci-shell ci-shared-daemon ci-github ci-gitlab" ;;
 	*) names="$names $1" ;;
@@ -147,7 +152,12 @@ run_job() {
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mkdir -p "$root/ci"
 	git clone --quiet "$repo" "$root/ci/fakedri"
+	if [ -n "$igt_source" ]; then
+		mkdir -p "$root/ci/shared/igt"
+		cp "$igt_source" "$root/ci/shared/igt/"
+	fi
 	for t in my-buffer-sharing-test test-a test-b; do
+		# shellcheck disable=SC2016
 		printf '#!/bin/sh\nexec "$(dirname "$0")/fakedri/build/fakedri-example-pipeline" "$@"\n' >"$root/ci/$t"
 		chmod 755 "$root/ci/$t"
 	done
@@ -165,6 +175,7 @@ run_job() {
 	fi
 	start=$(date +%s)
 	status=0
+	# shellcheck disable=SC2016
 	unshare -m --propagation private sh -c '
 		root=$1; shift
 		mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
