@@ -100,6 +100,46 @@ int shim_real_ioctl(int fd, unsigned long req, void *arg);
 struct msghdr;
 ssize_t shim_real_recvmsg(int fd, struct msghdr *m, int flags);
 
+/* --- fd-indexed arrays (shim_fdtab.c) --- */
+/*
+ * An array indexed by fd number whose entries are read without a lock (the
+ * fd table below, shim_udev.c's directory-fd table). Writers serialise
+ * shim_fdarr_grow() and their stores with a lock of their own. An array is
+ * grown by copying and an outgrown one is kept, never freed, so a lock-free
+ * reader never touches freed memory; a grown length is stored after its
+ * array, so shim_fdarr_at(), which loads the length first, never indexes an
+ * array shorter than the length it checked.
+ */
+struct shim_fdarr {
+	void *_Atomic arr;
+	atomic_int len;
+	size_t esize;
+	/* outgrown arrays, reachable on purpose (LeakSanitizer): sizes double
+	 * from 64, so an int fd needs at most 26 growths */
+	void *retired[32];
+	int nretired;
+};
+
+#define SHIM_FDARR_INIT(type) { .esize = sizeof(type) }
+
+int shim_fdarr_grow(struct shim_fdarr *a, int fd);
+
+/* The entry of @fd, or NULL if the array does not reach it. Lock-free. */
+static inline void *shim_fdarr_at(struct shim_fdarr *a, int fd)
+{
+	int len = atomic_load_explicit(&a->len, memory_order_acquire);
+	char *t = atomic_load_explicit(&a->arr, memory_order_acquire);
+
+	if (fd < 0 || fd >= len || !t)
+		return NULL;
+	return t + (size_t)fd * a->esize;
+}
+
+static inline int shim_fdarr_len(struct shim_fdarr *a)
+{
+	return atomic_load_explicit(&a->len, memory_order_acquire);
+}
+
 /* --- fd table (shim_fdtab.c) --- */
 /*
  * There is no "not ours" kind to cache a negative answer: an fd number can

@@ -4,9 +4,10 @@
  * Owns: an array indexed by fd number. Each entry holds a kind and, for
  * device and dma-buf fds, one reference on the shared object. The kind is
  * read without locking on every intercepted call (the fast path for fds
- * that are not ours); objects are only taken under the lock. Arrays are
- * grown by copying and old ones are never freed, so lock-free readers never
- * touch freed memory.
+ * that are not ours); objects are only taken under the lock. The array is a
+ * struct shim_fdarr (shim.h), whose grow function lives here: grown by
+ * copying, old arrays never freed, so lock-free readers never touch freed
+ * memory, and read length first, so never past an array's end.
  */
 #include "shim.h"
 #include "shim_uevent.h"
@@ -20,42 +21,47 @@ struct entry {
 };
 
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct entry *_Atomic tab;
-static atomic_int tab_len;
-/* Outgrown arrays, kept reachable on purpose (LeakSanitizer): sizes double
- * from 64, so an int fd needs at most 26 growths. */
-static struct entry *retired[32];
-static int nretired;
+static struct shim_fdarr tab = SHIM_FDARR_INIT(struct entry);
 
-int shim_fd_kind(int fd)
+/**
+ * shim_fdarr_grow() - make @a reach @fd.
+ * @a: the array; the caller holds the lock that serialises its writers
+ * @fd: a non-negative fd number
+ *
+ * Doubles the length from 64 until it exceeds @fd, copies the entries into
+ * the new, zeroed array and keeps the old one (lock-free readers may still
+ * hold it).
+ *
+ * Return: 0, or -1 if the memory could not be allocated (the array is
+ * unchanged).
+ */
+int shim_fdarr_grow(struct shim_fdarr *a, int fd)
 {
-	struct entry *t = atomic_load_explicit(&tab, memory_order_acquire);
-
-	if (fd < 0 || fd >= atomic_load_explicit(&tab_len, memory_order_acquire) || !t)
-		return SHIM_FD_UNKNOWN;
-	return atomic_load_explicit(&t[fd].kind, memory_order_relaxed);
-}
-
-static int tab_grow(int fd)
-{
-	int len = atomic_load(&tab_len), nlen = len ? len : 64;
-	struct entry *n;
+	int len = atomic_load(&a->len), nlen = len ? len : 64;
+	void *old = atomic_load(&a->arr), *n;
 
 	if (fd < len)
 		return 0;
 	while (nlen <= fd)
 		nlen *= 2;
-	n = calloc((size_t)nlen, sizeof(*n));
+	n = calloc((size_t)nlen, a->esize);
 	if (!n)
 		return -1;
 	if (len) {
-		memcpy(n, atomic_load(&tab), (size_t)len * sizeof(*n));
-		if (nretired < (int)(sizeof(retired) / sizeof(retired[0])))
-			retired[nretired++] = atomic_load(&tab);
+		memcpy(n, old, (size_t)len * a->esize);
+		if (a->nretired < (int)(sizeof(a->retired) / sizeof(a->retired[0])))
+			a->retired[a->nretired++] = old;
 	}
-	atomic_store_explicit(&tab, n, memory_order_release);
-	atomic_store_explicit(&tab_len, nlen, memory_order_release);
+	atomic_store_explicit(&a->arr, n, memory_order_release);
+	atomic_store_explicit(&a->len, nlen, memory_order_release);
 	return 0;
+}
+
+int shim_fd_kind(int fd)
+{
+	struct entry *e = shim_fdarr_at(&tab, fd);
+
+	return e ? atomic_load_explicit(&e->kind, memory_order_relaxed) : SHIM_FD_UNKNOWN;
 }
 
 static void obj_put(int kind, void *obj)
@@ -78,10 +84,12 @@ static void *obj_get(int kind, void *obj)
 static void *fd_take(int fd, int kind)
 {
 	void *obj = NULL;
+	struct entry *e;
 
 	pthread_mutex_lock(&tab_lock);
-	if (fd >= 0 && fd < atomic_load(&tab_len) && atomic_load(&tab)[fd].kind == kind)
-		obj = obj_get(kind, atomic_load(&tab)[fd].obj);
+	e = shim_fdarr_at(&tab, fd);
+	if (e && e->kind == kind)
+		obj = obj_get(kind, e->obj);
 	pthread_mutex_unlock(&tab_lock);
 	return obj;
 }
@@ -99,10 +107,12 @@ struct shim_dmabuf *shim_fd_dmabuf(int fd)
 void *shim_fd_fence_kind(int fd)
 {
 	void *v = NULL;
+	struct entry *e;
 
 	pthread_mutex_lock(&tab_lock);
-	if (fd >= 0 && fd < atomic_load(&tab_len) && atomic_load(&tab)[fd].kind == SHIM_FD_FENCE)
-		v = atomic_load(&tab)[fd].obj;
+	e = shim_fdarr_at(&tab, fd);
+	if (e && e->kind == SHIM_FD_FENCE)
+		v = e->obj;
 	pthread_mutex_unlock(&tab_lock);
 	return v;
 }
@@ -115,8 +125,8 @@ void shim_fd_set(int fd, int kind, void *obj)
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&tab_lock);
-	if (tab_grow(fd) == 0) {
-		struct entry *e = &atomic_load(&tab)[fd];
+	if (shim_fdarr_grow(&tab, fd) == 0) {
+		struct entry *e = shim_fdarr_at(&tab, fd);
 
 		oldkind = e->kind;
 		old = e->obj;
@@ -138,7 +148,7 @@ void shim_fd_clear(int fd)
 
 void shim_fd_clear_range(unsigned int first, unsigned int last)
 {
-	int len = atomic_load(&tab_len);
+	int len = shim_fdarr_len(&tab);
 
 	shim_udev_fd_clear_range(first, last);
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)len; fd++)

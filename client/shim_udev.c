@@ -33,8 +33,9 @@
  * - The fd table maps an fd to an ancestor index (0: none) and the dev/ino
  *   the fd had when it was entered; a use checks them with one fstat(), so
  *   an fd closed behind the shim's back (a raw syscall) and reused is not
- *   mistaken for the directory. It grows like shim_fdtab.c's, retired
- *   arrays are kept. close/dup/close_range reach it through shim_fdtab.c;
+ *   mistaken for the directory. It is a struct shim_fdarr, as
+ *   shim_fdtab.c's (grown under udev_lock, retired arrays kept).
+ *   close/dup/close_range reach it through shim_fdtab.c;
  *   closedir() through the interposer here.
  * - A merged DIR has a slot in merged[] from opendir()/fdopendir() to
  *   closedir(); the slot owns the sysroot DIR it reads the extra entries
@@ -79,10 +80,7 @@ struct dfd {
 	ino_t ino;
 };
 
-static struct dfd *_Atomic dtab;
-static atomic_int dtab_len;
-static struct dfd *dretired[32];
-static int ndretired;
+static struct shim_fdarr dtab = SHIM_FDARR_INIT(struct dfd);
 
 struct merged {
 	DIR *d;                    /* the caller's (host) DIR; NULL: free slot */
@@ -367,39 +365,17 @@ const struct shim_node *shim_udev_devlink_node(const char *path)
 
 /* --- the fd table --- */
 
-static int dtab_grow(int fd)
-{
-	int len = atomic_load(&dtab_len), nlen = len ? len : 64;
-	struct dfd *n;
-
-	if (fd < len)
-		return 0;
-	while (nlen <= fd)
-		nlen *= 2;
-	n = calloc((size_t)nlen, sizeof(*n));
-	if (!n)
-		return -1;
-	if (len) {
-		memcpy(n, atomic_load(&dtab), (size_t)len * sizeof(*n));
-		if (ndretired < (int)(sizeof(dretired) / sizeof(dretired[0])))
-			dretired[ndretired++] = atomic_load(&dtab);
-	}
-	atomic_store_explicit(&dtab, n, memory_order_release);
-	atomic_store_explicit(&dtab_len, nlen, memory_order_release);
-	return 0;
-}
-
 static void dfd_set(int fd, int idx, dev_t dev, ino_t ino)
 {
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&udev_lock);
-	if (idx == 0 && fd >= atomic_load(&dtab_len)) {
+	if (idx == 0 && fd >= shim_fdarr_len(&dtab)) {
 		pthread_mutex_unlock(&udev_lock);
 		return;
 	}
-	if (dtab_grow(fd) == 0) {
-		struct dfd *e = &atomic_load(&dtab)[fd];
+	if (shim_fdarr_grow(&dtab, fd) == 0) {
+		struct dfd *e = shim_fdarr_at(&dtab, fd);
 
 		e->dev = dev;
 		e->ino = ino;
@@ -411,14 +387,9 @@ static void dfd_set(int fd, int idx, dev_t dev, ino_t ino)
 /* The fast path: one array lookup. */
 static inline int dfd_idx(int fd)
 {
-	/* the length first: a grown length is stored after its array, so
-	 * the array loaded next is at least that long */
-	int len = atomic_load_explicit(&dtab_len, memory_order_acquire);
-	struct dfd *t = atomic_load_explicit(&dtab, memory_order_acquire);
+	struct dfd *e = shim_fdarr_at(&dtab, fd); /* the length first */
 
-	if (fd < 0 || fd >= len || !t)
-		return 0;
-	return atomic_load_explicit(&t[fd].idx, memory_order_relaxed);
+	return e ? atomic_load_explicit(&e->idx, memory_order_relaxed) : 0;
 }
 
 /* The ancestor fd stands for, checked against its dev/ino; 0 if none. */
@@ -426,15 +397,17 @@ static int dfd_check(int fd)
 {
 	int idx = dfd_idx(fd);
 	struct stat st;
+	struct dfd *e;
 	dev_t dev;
 	ino_t ino;
 
 	if (!idx)
 		return 0;
 	pthread_mutex_lock(&udev_lock);
-	idx = atomic_load(&atomic_load(&dtab)[fd].idx);
-	dev = atomic_load(&dtab)[fd].dev;
-	ino = atomic_load(&dtab)[fd].ino;
+	e = shim_fdarr_at(&dtab, fd);
+	idx = atomic_load(&e->idx);
+	dev = e->dev;
+	ino = e->ino;
 	pthread_mutex_unlock(&udev_lock);
 	if (!idx)
 		return 0;
@@ -485,7 +458,7 @@ void shim_udev_fd_clear(int fd)
 
 void shim_udev_fd_clear_range(unsigned int first, unsigned int last)
 {
-	int len = atomic_load(&dtab_len);
+	int len = shim_fdarr_len(&dtab);
 
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)len; fd++)
 		shim_udev_fd_clear((int)fd);
@@ -496,15 +469,17 @@ void shim_udev_fd_dup(int oldfd, int newfd)
 	dev_t dev = 0;
 	ino_t ino = 0;
 	int idx = dfd_idx(oldfd);
+	struct dfd *e;
 
 	if (!idx) {
 		shim_udev_fd_clear(newfd);
 		return;
 	}
 	pthread_mutex_lock(&udev_lock);
-	idx = atomic_load(&atomic_load(&dtab)[oldfd].idx);
-	dev = atomic_load(&dtab)[oldfd].dev;
-	ino = atomic_load(&dtab)[oldfd].ino;
+	e = shim_fdarr_at(&dtab, oldfd);
+	idx = atomic_load(&e->idx);
+	dev = e->dev;
+	ino = e->ino;
 	pthread_mutex_unlock(&udev_lock);
 	dfd_set(newfd, idx, dev, ino);
 }
