@@ -89,6 +89,21 @@ struct shim_config {
 extern struct shim_config shim_cfg;
 
 /* --- real libc functions (shim_libc.c) --- */
+/*
+ * SHIM_REAL(name, ret, args) defines real_<name>, a pointer to the next
+ * definition of libc's name (the one the shim's interposer hides), and
+ * get_<name>(), which looks it up with dlsym(RTLD_NEXT) on first use and
+ * returns it. The file using it includes <dlfcn.h> under _GNU_SOURCE.
+ */
+#define SHIM_REAL(name, ret, args) \
+	static ret (*real_##name) args; \
+	static ret (*get_##name(void)) args \
+	{ \
+		if (!real_##name) \
+			real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name); \
+		return real_##name; \
+	}
+
 int shim_real_close(int fd);
 int shim_real_fstat(int fd, struct stat *st);
 int shim_real_stat(const char *path, struct stat *st);

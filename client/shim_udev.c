@@ -92,26 +92,17 @@ struct merged {
 static struct merged merged[MAX_MERGED];
 static atomic_int nmerged;
 
-#define REAL(name, ret, args) \
-	static ret (*real_##name) args; \
-	static ret (*get_##name(void)) args \
-	{ \
-		if (!real_##name) \
-			real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name); \
-		return real_##name; \
-	}
-
-REAL(opendir, DIR *, (const char *))
-REAL(fdopendir, DIR *, (int))
-REAL(closedir, int, (DIR *))
-REAL(rewinddir, void, (DIR *))
-REAL(readdir, struct dirent *, (DIR *))
-REAL(readdir64, struct dirent64 *, (DIR *))
-REAL(fstatfs, int, (int, struct statfs *))
-REAL(fstatfs64, int, (int, struct statfs64 *))
-REAL(statfs, int, (const char *, struct statfs *))
-REAL(statfs64, int, (const char *, struct statfs64 *))
-REAL(fstatat, int, (int, const char *, struct stat *, int))
+SHIM_REAL(opendir, DIR *, (const char *))
+SHIM_REAL(fdopendir, DIR *, (int))
+SHIM_REAL(closedir, int, (DIR *))
+SHIM_REAL(rewinddir, void, (DIR *))
+SHIM_REAL(readdir, struct dirent *, (DIR *))
+SHIM_REAL(readdir64, struct dirent64 *, (DIR *))
+SHIM_REAL(fstatfs, int, (int, struct statfs *))
+SHIM_REAL(fstatfs64, int, (int, struct statfs64 *))
+SHIM_REAL(statfs, int, (const char *, struct statfs *))
+SHIM_REAL(statfs64, int, (const char *, struct statfs64 *))
+SHIM_REAL(fstatat, int, (int, const char *, struct stat *, int))
 
 #define PUBLIC __attribute__((visibility("default")))
 

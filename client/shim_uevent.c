@@ -70,20 +70,11 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_portid = (uint32_t)-4096; /* netlink_autobind()'s rover */
 static bool pid_portid_used;
 
-#define REAL(name, ret, args) \
-	static ret (*real_##name) args; \
-	static ret (*get_##name(void)) args \
-	{ \
-		if (!real_##name) \
-			real_##name = (ret (*) args)dlsym(RTLD_NEXT, #name); \
-		return real_##name; \
-	}
-
-REAL(socket, int, (int, int, int))
-REAL(bind, int, (int, const struct sockaddr *, socklen_t))
-REAL(getsockname, int, (int, struct sockaddr *, socklen_t *))
-REAL(setsockopt, int, (int, int, int, const void *, socklen_t))
-REAL(getsockopt, int, (int, int, int, void *, socklen_t *))
+SHIM_REAL(socket, int, (int, int, int))
+SHIM_REAL(bind, int, (int, const struct sockaddr *, socklen_t))
+SHIM_REAL(getsockname, int, (int, struct sockaddr *, socklen_t *))
+SHIM_REAL(setsockopt, int, (int, int, int, const void *, socklen_t))
+SHIM_REAL(getsockopt, int, (int, int, int, void *, socklen_t *))
 
 static int fail(int err)
 {
