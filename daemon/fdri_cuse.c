@@ -670,8 +670,9 @@ int fdri_cuse_parse_node(const char *spec, struct fdri_cuse_node_cfg *cfg)
 	else
 		return -1;
 	cfg->minor = -1;
-	/* distribution defaults: card 0660 group video, render 0666 group render */
-	cfg->mode = n >= 3 ? mode : cfg->type == FDRI_NODE_RENDER ? 0666 : 0660;
+	/* Debian 12's udev rules (50-udev-default.rules): card 0660 group
+	 * video, render 0660 group render, as the shim's nodes (fdri_node_perm.c) */
+	cfg->mode = n >= 3 ? mode : 0660;
 	if (!*group)
 		snprintf(group, sizeof(group), "%s", cfg->type == FDRI_NODE_RENDER ? "render" : "video");
 	{

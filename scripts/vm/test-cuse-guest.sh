@@ -72,7 +72,7 @@ start_daemon() {
     t0=$(now)
     "$F/bin/fakedrid" --socket "$SOCK" --log-level info --cuse \
         --cuse-node fakedri:primary --cuse-node dri/card1:primary \
-        --cuse-node dri/renderD129:render >"$DLOG" 2>&1 &
+        --cuse-node dri/renderD129:render:0666 >"$DLOG" 2>&1 &
     DPID=$!
     wait_for_daemon fakedrid "$DPID" "$SOCK" "$NODES" "$t0" && return 0
     show_log "$DLOG"

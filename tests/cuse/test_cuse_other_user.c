@@ -1,6 +1,7 @@
 /*
  * test_cuse_other_user.c - a user other than the daemon's, with the shim:
- * it may use a CUSE node the permissions let it open (render, 0666), and
+ * it may use a CUSE node the permissions let it open (render, given 0666
+ * by scripts/vm/test-cuse-guest.sh), and
  * the shim's binding over the daemon socket works for it too (the token
  * proves its access), so PRIME export gives a real dma-buf; it may not open
  * a node the permissions deny (primary, 0660 root), nor get a file of its
