@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -72,6 +73,18 @@ SHIM_REAL(stat, int, (const char *, struct stat *))
 SHIM_REAL(fstat, int, (int, struct stat *))
 SHIM_REAL(fstatat, int, (int, const char *, struct stat *, int))
 SHIM_REAL(statx, int, (int, const char *, int, unsigned int, struct statx *))
+SHIM_REAL(getxattr, ssize_t, (const char *, const char *, void *, size_t))
+SHIM_REAL(lgetxattr, ssize_t, (const char *, const char *, void *, size_t))
+SHIM_REAL(listxattr, ssize_t, (const char *, char *, size_t))
+SHIM_REAL(llistxattr, ssize_t, (const char *, char *, size_t))
+SHIM_REAL(setxattr, int, (const char *, const char *, const void *, size_t, int))
+SHIM_REAL(lsetxattr, int, (const char *, const char *, const void *, size_t, int))
+SHIM_REAL(removexattr, int, (const char *, const char *))
+SHIM_REAL(lremovexattr, int, (const char *, const char *))
+SHIM_REAL(fgetxattr, ssize_t, (int, const char *, void *, size_t))
+SHIM_REAL(flistxattr, ssize_t, (int, char *, size_t))
+SHIM_REAL(fsetxattr, int, (int, const char *, const void *, size_t, int))
+SHIM_REAL(fremovexattr, int, (int, const char *))
 SHIM_REAL(access, int, (const char *, int))
 SHIM_REAL(faccessat, int, (int, const char *, int, int))
 SHIM_REAL(readlinkat, ssize_t, (int, const char *, char *, size_t))
@@ -1034,6 +1047,145 @@ PUBLIC int faccessat(int dirfd, const char *path, int mode, int flags)
 	if (n)
 		return shim_perm_access(n->device, n->type, mode, flags);
 	return get_faccessat()(dirfd, shim_path_map(path, buf, sizeof(buf)), mode, flags);
+}
+
+/* --- extended attributes ---
+ *
+ * ls -l asks for security.selinux (libselinux's lgetfilecon) and the ACLs
+ * (libacl) of every name it lists, so a redirected path's attributes are
+ * those of its sysroot file, which has none: ENODATA, as devtmpfs and
+ * sysfs answer. A node's or devlink's user.* attributes are refused as
+ * xattr_permission() refuses them on a character device or symlink:
+ * reading one is ENODATA, setting or removing one EPERM. A socket-mode
+ * node's fd (a socket to the daemon) answers as its node's path does.
+ */
+static const char *xattr_path(const char *path, const char *name, bool write,
+			      char *buf, size_t len)
+{
+	if (!shim_cfg.enabled || !path)
+		return path;
+	if (name && !strncmp(name, "user.", 5) && shim_path_node(path)) {
+		errno = write ? EPERM : ENODATA;
+		return NULL;
+	}
+	return shim_path_map(path, buf, len);
+}
+
+PUBLIC ssize_t getxattr(const char *path, const char *name, void *value, size_t size)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, false, buf, sizeof(buf));
+
+	return p ? get_getxattr()(p, name, value, size) : -1;
+}
+
+PUBLIC ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, false, buf, sizeof(buf));
+
+	return p ? get_lgetxattr()(p, name, value, size) : -1;
+}
+
+PUBLIC ssize_t listxattr(const char *path, char *list, size_t size)
+{
+	char buf[PATH_MAX];
+
+	return get_listxattr()(xattr_path(path, NULL, false, buf, sizeof(buf)), list, size);
+}
+
+PUBLIC ssize_t llistxattr(const char *path, char *list, size_t size)
+{
+	char buf[PATH_MAX];
+
+	return get_llistxattr()(xattr_path(path, NULL, false, buf, sizeof(buf)), list, size);
+}
+
+PUBLIC int setxattr(const char *path, const char *name, const void *value, size_t size,
+		    int flags)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, true, buf, sizeof(buf));
+
+	return p ? get_setxattr()(p, name, value, size, flags) : -1;
+}
+
+PUBLIC int lsetxattr(const char *path, const char *name, const void *value, size_t size,
+		     int flags)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, true, buf, sizeof(buf));
+
+	return p ? get_lsetxattr()(p, name, value, size, flags) : -1;
+}
+
+PUBLIC int removexattr(const char *path, const char *name)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, true, buf, sizeof(buf));
+
+	return p ? get_removexattr()(p, name) : -1;
+}
+
+PUBLIC int lremovexattr(const char *path, const char *name)
+{
+	char buf[PATH_MAX];
+	const char *p = xattr_path(path, name, true, buf, sizeof(buf));
+
+	return p ? get_lremovexattr()(p, name) : -1;
+}
+
+/* A socket-mode device fd's node path, mapped into buf; NULL for any
+ * other fd (a CUSE node's fd is the real file). */
+static const char *xattr_fd_path(int fd, char *buf, size_t len)
+{
+	struct shim_dev *d;
+	const char *p = NULL;
+
+	if (!shim_cfg.enabled || shim_fd_kind(fd) != SHIM_FD_DEVICE)
+		return NULL;
+	d = shim_fd_dev(fd);
+	if (d && !shim_dev_is_cuse(d))
+		p = shim_dev_path(d);
+	if (p) {
+		snprintf(buf, len, "%s", p);
+		p = buf;
+	}
+	shim_dev_put(d);
+	return p;
+}
+
+PUBLIC ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
+{
+	char node[PATH_MAX];
+	const char *p = xattr_fd_path(fd, node, sizeof(node));
+
+	return p ? getxattr(p, name, value, size) : get_fgetxattr()(fd, name, value, size);
+}
+
+PUBLIC ssize_t flistxattr(int fd, char *list, size_t size)
+{
+	char node[PATH_MAX];
+	const char *p = xattr_fd_path(fd, node, sizeof(node));
+
+	return p ? listxattr(p, list, size) : get_flistxattr()(fd, list, size);
+}
+
+PUBLIC int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	char node[PATH_MAX];
+	const char *p = xattr_fd_path(fd, node, sizeof(node));
+
+	return p ? setxattr(p, name, value, size, flags) :
+		   get_fsetxattr()(fd, name, value, size, flags);
+}
+
+PUBLIC int fremovexattr(int fd, const char *name)
+{
+	char node[PATH_MAX];
+	const char *p = xattr_fd_path(fd, node, sizeof(node));
+
+	return p ? removexattr(p, name) : get_fremovexattr()(fd, name);
 }
 
 /* --- links and directories --- */
