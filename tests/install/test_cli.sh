@@ -9,6 +9,7 @@
 # run, daemon, fakedrid, fault, fault_add, fault_list, fault_clear,
 # fault_stats, fault_unplug, sweep, top.
 set -u
+. "$(dirname "$0")/patterns.sh"
 build=$1
 cmd=$2
 fakedri=$build/bin/fakedri
@@ -58,23 +59,14 @@ version() {
 # usage_error PATTERN... -- COMMAND...: exit 2, no stdout, stderr is
 # "PROG: ..." containing every PATTERN, then the hint
 usage_error() {
-	n=0
-	while [ "$1" != -- ]; do
-		n=$((n + 1))
-		eval "pat$n=\$1"
-		shift
-	done
-	shift
+	split_patterns "$@"
+	shift $((npat + 1))
 	run 2 "$@"
 	[ ! -s "$work/out" ] || fail "'$*' writes to stdout"
 	[ "$(wc -l <"$work/err")" = 2 ] || fail "'$*' does not write two lines to stderr"
 	head -n 1 "$work/err" | grep -q "^$prog: " || fail "'$*' does not name '$prog'"
 	tail -n 1 "$work/err" | grep -qxF "Try '$prog --help'." || fail "'$*' gives no hint"
-	while [ "$n" -gt 0 ]; do
-		eval "p=\$pat$n"
-		head -n 1 "$work/err" | grep -qF -- "$p" || fail "'$*' does not say '$p'"
-		n=$((n - 1))
-	done
+	missing_pattern "$(head -n 1 "$work/err")" || fail "'$*' does not say '$missing'"
 	echo "ok: $* -> $(head -n 1 "$work/err")"
 }
 

@@ -6,6 +6,7 @@
 # the hint line "Try 'COMMAND --help'." and exits 2), and create no
 # directory but the one that directly holds the socket. Exits 77 (skip) when CASE cannot be set up here.
 set -u
+. "$(dirname "$0")/patterns.sh"
 build=$1
 case_name=$2
 fakedrid=$build/bin/fakedrid
@@ -23,13 +24,8 @@ fail() {
 # nothing on stdout and one line on stderr containing every PATTERN; for a
 # usage error (exit status 2), a second line, the hint
 expect() {
-	n=0
-	while [ "$1" != -- ]; do
-		n=$((n + 1))
-		eval "pat$n=\$1"
-		shift
-	done
-	shift
+	split_patterns "$@"
+	shift $((npat + 1))
 	timeout 10 "$@" >"$work/out" 2>"$work/err" </dev/null
 	rc=$?
 	[ "$rc" != 0 ] || fail "exit status 0"
@@ -43,11 +39,7 @@ expect() {
 	else
 		[ "$lines" = 1 ] || fail "$lines lines on stderr, not 1"
 	fi
-	while [ "$n" -gt 0 ]; do
-		eval "p=\$pat$n"
-		grep -qF -- "$p" "$work/err" || fail "stderr does not say '$p'"
-		n=$((n - 1))
-	done
+	missing_pattern "$(cat "$work/err")" || fail "stderr does not say '$missing'"
 	echo "exit $rc: $(cat "$work/err")"
 }
 
