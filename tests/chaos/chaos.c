@@ -100,6 +100,7 @@
 #include <xf86drm.h>
 
 #include "fakedri_drm.h"
+#include "fdri_sw_sync_abi.h"
 
 #define MAX_PROCS	64
 #define MAX_DEVS	2
@@ -831,15 +832,6 @@ static void twin_wait(pid_t pid)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
-struct sw_create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
-
 /*
  * A job gated by a fence of a sw_sync timeline the worker holds: it waits
  * (FENCE_FD_IN) while the worker pings the parent, which may kill it then,
@@ -850,7 +842,7 @@ struct sw_create_fence {
  */
 static void gated_job(struct worker *w)
 {
-	struct sw_create_fence cf = { .value = 1, .name = "chaos-gate" };
+	struct sw_sync_create_fence_data cf = { .value = 1, .name = "chaos-gate" };
 	uint64_t slot = OWN_SIZE + 8 * (w->ntag % (TAG_SIZE / 8));
 	uint64_t tag = (w->serial << 32) | ++w->ntag;
 	struct drm_fakedri_submit_bo b = { w->own, FAKEDRI_SUBMIT_BO_WRITE };
@@ -865,7 +857,7 @@ static void gated_job(struct worker *w)
 	phase(P_OWN);
 	tl = open("/dev/sw_sync", O_RDWR | O_CLOEXEC);
 	CHECK(tl >= 0);
-	CHECK(ioctl(tl, SW_CREATE_FENCE, &cf) == 0 && cf.fence >= 0);
+	CHECK(ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &cf) == 0 && cf.fence >= 0);
 	s.fence_fd = cf.fence;
 	submit(w, &s);
 	CHECK(close(cf.fence) == 0);
@@ -874,7 +866,7 @@ static void gated_job(struct worker *w)
 	wrecv(w, &m, fds);
 	CHECK(m.op == M_OK);
 	if (rnd(&w->rng, 2))
-		CHECK(ioctl(tl, SW_INC, &one) == 0);
+		CHECK(ioctl(tl, SW_SYNC_IOC_INC, &one) == 0);
 	CHECK(close(tl) == 0);
 	own_job_done(w, s.fence_fd, slot, tag);
 	__atomic_add_fetch(&sh->gated_jobs, 1, __ATOMIC_RELAXED);

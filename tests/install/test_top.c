@@ -31,15 +31,7 @@
 
 #include "fakedri_drm.h"
 #include "fdri_vgem_abi.h"
-
-/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header) */
-struct sw_create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
+#include "fdri_sw_sync_abi.h"
 
 #define CHECK(cond) \
 	do { \
@@ -93,7 +85,7 @@ static void expect(const char *text, const char *what)
 static int jobs_case(const char *fakedri)
 {
 	struct drm_fakedri_ctx_create ctx = { 0 };
-	struct sw_create_fence point = { .value = 1, .name = "top" };
+	struct sw_sync_create_fence_data point = { .value = 1, .name = "top" };
 	struct drm_fakedri_submit job = { .queue = 2, .duration_ns = 1000 };
 	struct pollfd pfd = { .events = POLLIN };
 	uint32_t one = 1;
@@ -105,7 +97,7 @@ static int jobs_case(const char *fakedri)
 	CHECK(drmIoctl(fd, DRM_IOCTL_FAKEDRI_CTX_CREATE, &ctx) == 0);
 	tl = open("/dev/sw_sync", O_RDWR | O_CLOEXEC);
 	CHECK(tl >= 0);
-	CHECK(ioctl(tl, SW_CREATE_FENCE, &point) == 0);
+	CHECK(ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &point) == 0);
 	job.ctx_id = ctx.ctx_id;
 	job.flags = FAKEDRI_SUBMIT_FENCE_FD_IN | FAKEDRI_SUBMIT_FENCE_FD_OUT;
 	job.fence_fd = point.fence;
@@ -121,7 +113,7 @@ static int jobs_case(const char *fakedri)
 	expect(out, ", 1 dependency pending");
 
 	/* the fence signals, the job runs and completes: its fence says so */
-	CHECK(ioctl(tl, SW_INC, &one) == 0);
+	CHECK(ioctl(tl, SW_SYNC_IOC_INC, &one) == 0);
 	pfd.fd = job.fence_fd;
 	CHECK(poll(&pfd, 1, 30000) == 1);
 	out = top_once(fakedri, "jobs");

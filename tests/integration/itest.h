@@ -27,16 +27,12 @@
 #include <drm_mode.h>
 
 #include "fakedri_drm.h"
+#include "fdri_sw_sync_abi.h"
 
-/* sw_sync's ABI (drivers/dma-buf/sw_sync.c has no uapi header; the shim's
- * /dev/sw_sync serves it) */
-struct sw_create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_create_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
+/* sw_sync's ABI, by the short names the tests use */
+#define sw_create_fence sw_sync_create_fence_data
+#define SW_CREATE_FENCE SW_SYNC_IOC_CREATE_FENCE
+#define SW_INC SW_SYNC_IOC_INC
 
 /* The node paths; the environment can point them elsewhere, e.g. at CUSE
  * nodes (FAKEDRI_TEST_CARD=/dev/dri/card1 FAKEDRI_TEST_RENDER=/dev/dri/renderD129,
