@@ -5,15 +5,9 @@
 # device in the sysfs path; and IGT's --device filters (drm:, sys:) find
 # them. Exits 77 when lsgpu is not installed.
 # usage: test_lsgpu.sh FAKEDRI
+. "$(dirname "$0")/tool_test.sh"
 fakedri=$1
-if ! command -v lsgpu >/dev/null 2>&1; then
-	echo "lsgpu is not installed (intel-gpu-tools): skipped"
-	exit 77
-fi
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+require_tool lsgpu intel-gpu-tools
 out=$("$fakedri" run -- lsgpu 2>&1) || fail "lsgpu exited $?: $out"
 echo "$out"
 echo "$out" | grep -q "No GPU devices found" && fail "lsgpu found no device"

@@ -4,15 +4,9 @@
 # and `udevadm info --export-db` lists the platform device and both nodes
 # beside the host's devices. Exits 77 when udevadm is not installed.
 # usage: test_udevadm.sh FAKEDRI
+. "$(dirname "$0")/tool_test.sh"
 fakedri=$1
-if ! command -v udevadm >/dev/null 2>&1; then
-	echo "udevadm is not installed (udev): skipped"
-	exit 77
-fi
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+require_tool udevadm udev
 out=$("$fakedri" run --personality vgem -- udevadm info /dev/dri/card0 2>&1) ||
 	fail "udevadm info exited $?: $out"
 echo "$out"
