@@ -644,6 +644,21 @@ bool fdri_daemon_opt_daemon_only(int val)
 	return false;
 }
 
+#define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* A repeatable option's value @v appended to @list (@n of @cap used): 1,
+ * or -1 (logged, naming @arg, @v and the limit in @what) when it is full. */
+static int opt_append(const char **list, int *n, int cap, const char *arg, const char *v,
+		      const char *what)
+{
+	if (*n >= cap) {
+		fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d %s", arg, v, cap, what);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 1;
+}
+
 /**
  * fdri_daemon_set_opt() - check one daemon option's value and record it.
  * @o: the options being built
@@ -677,40 +692,21 @@ int fdri_daemon_set_opt(struct fdri_daemon_opts *o, int val, const char *v)
 	} else if (!strcmp(arg, "--log-level")) {
 		fdri_log_level = fdri_log_parse(v);
 	} else if (!strcmp(arg, "--device")) {
-		if (o->ndevices >= FDRI_DAEMON_MAX_DEVICES) {
-			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d devices", arg, v,
-				 FDRI_DAEMON_MAX_DEVICES);
-			return -1;
-		}
-		o->devices[o->ndevices++] = v;
+		return opt_append(o->devices, &o->ndevices, FDRI_DAEMON_MAX_DEVICES, arg, v,
+				  "devices");
 	} else if (!strcmp(arg, "--limit")) {
-		if (o->nlimits >= (int)(sizeof(o->limits) / sizeof(o->limits[0]))) {
-			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --limit options", arg, v,
-				 sizeof(o->limits) / sizeof(o->limits[0]));
-			return -1;
-		}
-		o->limits[o->nlimits++] = v;
+		return opt_append(o->limits, &o->nlimits, ARRAY_LEN(o->limits), arg, v,
+				  "--limit options");
 	} else if (!strcmp(arg, "--fault")) {
-		if (o->nfaults >= FDRI_DAEMON_MAX_FAULTS) {
-			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d --fault options", arg, v,
-				 FDRI_DAEMON_MAX_FAULTS);
-			return -1;
-		}
-		o->faults[o->nfaults++] = v;
+		return opt_append(o->faults, &o->nfaults, FDRI_DAEMON_MAX_FAULTS, arg, v,
+				  "--fault options");
 	} else if (!strcmp(arg, "--node-perm")) {
-		if (o->nnode_perms >= (int)(sizeof(o->node_perms) / sizeof(o->node_perms[0]))) {
-			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %zu --node-perm options", arg, v,
-				 sizeof(o->node_perms) / sizeof(o->node_perms[0]));
-			return -1;
-		}
-		o->node_perms[o->nnode_perms++] = v;
+		return opt_append(o->node_perms, &o->nnode_perms, ARRAY_LEN(o->node_perms), arg,
+				  v, "--node-perm options");
 	} else {
-		if (o->ncuse_nodes >= NCUSE_MAX) {
-			fdri_log(FDRI_LOG_ERROR, "%s %s: at most %d CUSE nodes", arg, v, NCUSE_MAX);
+		if (opt_append(o->cuse_nodes, &o->ncuse_nodes, NCUSE_MAX, arg, v, "CUSE nodes") < 0)
 			return -1;
-		}
 		o->cuse = true;
-		o->cuse_nodes[o->ncuse_nodes++] = v;
 	}
 	return 1;
 }
