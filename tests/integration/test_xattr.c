@@ -19,12 +19,8 @@ static void node_has_no_attributes_as_on_devtmpfs(void)
 	char v[64];
 
 	for (int i = 0; i < 2; i++) {
-		errno = 0;
-		CHECK_EQ(lgetxattr(nodes[i], "security.selinux", v, sizeof(v)), -1);
-		CHECK_EQ(errno, ENODATA);
-		errno = 0;
-		CHECK_EQ(getxattr(nodes[i], "system.posix_acl_access", v, sizeof(v)), -1);
-		CHECK_EQ(errno, ENODATA);
+		CHECK_ERR(lgetxattr(nodes[i], "security.selinux", v, sizeof(v)), ENODATA);
+		CHECK_ERR(getxattr(nodes[i], "system.posix_acl_access", v, sizeof(v)), ENODATA);
 		CHECK_EQ(llistxattr(nodes[i], NULL, 0), 0);
 		CHECK_EQ(listxattr(nodes[i], v, sizeof(v)), 0);
 	}
@@ -35,15 +31,9 @@ static void user_attributes_of_a_node_are_refused(void)
 	char v[8];
 
 	/* fs/xattr.c xattr_permission(): user.* only on files and directories */
-	errno = 0;
-	CHECK_EQ(setxattr(ITEST_CARD, "user.x", "1", 1, 0), -1);
-	CHECK_EQ(errno, EPERM);
-	errno = 0;
-	CHECK_EQ(removexattr(ITEST_CARD, "user.x"), -1);
-	CHECK_EQ(errno, EPERM);
-	errno = 0;
-	CHECK_EQ(getxattr(ITEST_CARD, "user.x", v, sizeof(v)), -1);
-	CHECK_EQ(errno, ENODATA);
+	CHECK_ERR(setxattr(ITEST_CARD, "user.x", "1", 1, 0), EPERM);
+	CHECK_ERR(removexattr(ITEST_CARD, "user.x"), EPERM);
+	CHECK_ERR(getxattr(ITEST_CARD, "user.x", v, sizeof(v)), ENODATA);
 	CHECK_EQ(listxattr(ITEST_CARD, NULL, 0), 0);
 }
 
@@ -53,16 +43,10 @@ static void fd_of_a_node_answers_as_its_path(void)
 	char v[64];
 
 	CHECK(fd >= 0);
-	errno = 0;
-	CHECK_EQ(fgetxattr(fd, "security.selinux", v, sizeof(v)), -1);
-	CHECK_EQ(errno, ENODATA);
+	CHECK_ERR(fgetxattr(fd, "security.selinux", v, sizeof(v)), ENODATA);
 	CHECK_EQ(flistxattr(fd, v, sizeof(v)), 0);
-	errno = 0;
-	CHECK_EQ(fsetxattr(fd, "user.x", "1", 1, 0), -1);
-	CHECK_EQ(errno, EPERM);
-	errno = 0;
-	CHECK_EQ(fremovexattr(fd, "user.x"), -1);
-	CHECK_EQ(errno, EPERM);
+	CHECK_ERR(fsetxattr(fd, "user.x", "1", 1, 0), EPERM);
+	CHECK_ERR(fremovexattr(fd, "user.x"), EPERM);
 	close(fd);
 }
 
@@ -70,12 +54,8 @@ static void sysfs_node_directory_has_no_attributes(void)
 {
 	char v[64];
 
-	errno = 0;
-	CHECK_EQ(lgetxattr("/sys/class/drm/card0", "security.selinux", v, sizeof(v)), -1);
-	CHECK_EQ(errno, ENODATA);
-	errno = 0;
-	CHECK_EQ(getxattr("/sys/class/drm/card0", "security.selinux", v, sizeof(v)), -1);
-	CHECK_EQ(errno, ENODATA);
+	CHECK_ERR(lgetxattr("/sys/class/drm/card0", "security.selinux", v, sizeof(v)), ENODATA);
+	CHECK_ERR(getxattr("/sys/class/drm/card0", "security.selinux", v, sizeof(v)), ENODATA);
 }
 
 static void ls_l_of_dev_dri_writes_no_error(void)
