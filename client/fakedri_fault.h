@@ -3,10 +3,11 @@
  * fakedri (docs/faults.md, "The client API").
  *
  * The functions live in the shim (libfakedri-shim.so), which `fakedri run`
- * preloads: a test calls them directly when it links against nothing else
- * and runs only under fakedri, or finds them with
- * dlsym(RTLD_DEFAULT, "fakedri_fault_add") to run on real hardware too
- * (NULL there). Faults are the daemon's, shared by all its devices and all
+ * preloads; there is no library to link (docs/packaging.md). A program
+ * finds them with dlsym(RTLD_DEFAULT, "fakedri_fault_add"), or declares
+ * them weak (`#pragma weak fakedri_fault_add`) and calls them when they are
+ * not NULL: both are NULL when not running under fakedri. A plain call does
+ * not link. Faults are the daemon's, shared by all its devices and all
  * its clients: a fault armed by one process fires for any process it
  * matches (filter with pid=). Each call is one round trip to the daemon;
  * the functions are thread-safe and keep no state.
