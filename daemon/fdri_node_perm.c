@@ -34,6 +34,10 @@ struct fdri_node_perms {
 	struct fdri_perm_table *t; /* the shared mapping */
 	unsigned int ndevs;
 	uid_t daemon_uid;          /* has the seat user's uaccess ACL entry */
+	/* the daemon's user namespace (/proc/self/ns/user); ino 0: unknown,
+	 * then no peer has capabilities */
+	dev_t userns_dev;
+	ino_t userns_ino;
 };
 
 const char fdri_node_perm_syntax[] =
@@ -102,31 +106,45 @@ bool fdri_peer_in_group(const struct fdri_peer *p, gid_t gid)
 }
 
 /*
- * The peer's effective capabilities (CapEff of /proc/<pid>/status, the
- * process blocked in the open or chmod being served): consulted only where
- * the kernel calls capable(), i.e. when the mode or ownership alone does
- * not allow. Without /proc, uid 0 has them all and others none.
+ * The peer's effective capabilities in the daemon's user namespace, as the
+ * kernel's capable() would answer for it: consulted only where the mode
+ * or ownership alone does not allow. They are granted by the credentials
+ * of the time it connected, never by /proc: a peer has none unless
+ * SO_PEERCRED's (connect-time) euid is 0 and /proc/<pid>/ns/user is the
+ * daemon's own namespace (uid 0 of another namespace, such as
+ * `unshare -Ur`, has its capabilities over that namespace's files only, and
+ * SO_PEERCRED shows it as its real uid anyway). CapEff of
+ * /proc/<pid>/status then only takes capabilities away from that root (one
+ * that capset() or setuid() dropped them). The pid is connect()'s: a
+ * process that has exec'ed a setuid program since, or another that reuses
+ * the pid, can thus only lose capabilities, never gain them. Any read that
+ * fails (no /proc, a daemon not allowed to see a root peer's namespace, a
+ * peer gone) gives none.
  */
-static uint64_t peer_caps(const struct fdri_peer *who)
+static uint64_t peer_caps(const struct fdri_node_perms *np, const struct fdri_peer *who)
 {
 	char path[64], line[256];
 	uint64_t eff = 0;
 	bool found = false;
+	struct stat st;
 	FILE *f;
 
+	if (who->uid != 0 || who->pid <= 0 || !np->userns_ino)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)who->pid);
+	if (stat(path, &st) < 0 || st.st_ino != np->userns_ino || st.st_dev != np->userns_dev)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)who->pid);
-	f = who->pid > 0 ? fopen(path, "re") : NULL;
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1) {
-				found = true;
-				break;
-			}
-		fclose(f);
-	}
-	if (!found)
-		eff = who->uid == 0 ? ~(uint64_t)0 : 0;
-	return eff;
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &eff) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found ? eff : 0;
 }
 
 static bool has_cap(uint64_t caps, int cap)
@@ -292,6 +310,17 @@ struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cf
 	}
 	np->ndevs = (unsigned int)cfg->ndevs;
 	np->daemon_uid = geteuid();
+	{
+		struct stat st;
+
+		if (stat("/proc/self/ns/user", &st) == 0) {
+			np->userns_dev = st.st_dev;
+			np->userns_ino = st.st_ino;
+		} else {
+			fdri_log(FDRI_LOG_WARN, "cannot read /proc/self/ns/user (%s): no client "
+				 "will have root's capabilities over the nodes", strerror(errno));
+		}
+	}
 	snprintf(path, sizeof(path), "%s/" FDRI_PERM_FILE, cfg->root);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, sizeof(struct fdri_perm_table)) < 0 ||
@@ -393,7 +422,7 @@ int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int devic
 		return 0;
 	/* capable_wrt_inode_uidgid(): CAP_DAC_OVERRIDE, or for reading
 	 * CAP_DAC_READ_SEARCH */
-	caps = peer_caps(who);
+	caps = peer_caps(np, who);
 	if (has_cap(caps, CAP_DAC_OVERRIDE) || (want == 4 && has_cap(caps, CAP_DAC_READ_SEARCH)))
 		return 0;
 	return -EACCES;
@@ -419,7 +448,7 @@ int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *w
 		return -ENODEV;
 	if (a->valid & ~(FDRI_SETATTR_MODE | FDRI_SETATTR_UID | FDRI_SETATTR_GID))
 		return -EINVAL;
-	caps = peer_caps(who); /* a chmod or chown is rare: read once */
+	caps = peer_caps(np, who); /* a chmod or chown is rare: read once */
 	chown_cap = has_cap(caps, CAP_CHOWN);
 	fowner = has_cap(caps, CAP_FOWNER);
 	fsetid = has_cap(caps, CAP_FSETID);

@@ -60,8 +60,9 @@ void fdri_node_perms_destroy(struct fdri_node_perms *np);
  * daemon's own user gets what a seat user's uaccess ACL entry (rw-) gives,
  * masked by the group bits as an ACL mask is; members of the group get the
  * group bits; anyone else the other bits. Where they do not allow, the
- * opener's CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH for reading) does, read
- * from /proc as the kernel's capable() would answer. Returns 0, -EACCES,
+ * opener's CAP_DAC_OVERRIDE (CAP_DAC_READ_SEARCH for reading) does: only
+ * a peer that connected with euid 0 from the daemon's user namespace has
+ * capabilities, those of its CapEff in /proc (docs/security.md). Returns 0, -EACCES,
  * or -ENODEV for a node that does not exist.
  */
 int fdri_node_perm_may_open(const struct fdri_node_perms *np, unsigned int device,

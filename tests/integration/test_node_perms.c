@@ -13,6 +13,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -364,6 +367,67 @@ static void root_is_its_capabilities(void)
 	check_stat(ITEST_CARD, 0600, 0, group_id("video"));
 }
 
+/* Writes @s to the /proc file @path: 0 or errno. */
+static int write_proc(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/* uid 65534 becomes uid 0 of a user namespace of its own, with every
+ * capability there, as `unshare -Ur` makes it (setgroups deny, uid and gid
+ * map "0 65534 1"); exits 77 where user namespaces are not available. */
+static void userns_root(void *arg)
+{
+	char map[32];
+	int e;
+
+	(void)arg;
+	become(65534, 65534, 0, NULL);
+	/* setuid() made it undumpable: /proc/self would stay root's */
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	if (unshare(CLONE_NEWUSER) < 0) {
+		printf("SKIP: unshare(CLONE_NEWUSER) as uid 65534: %s\n", strerror(errno));
+		exit(77);
+	}
+	snprintf(map, sizeof(map), "0 %d 1\n", 65534);
+	CHECK_EQ(write_proc("/proc/self/setgroups", "deny"), 0);
+	e = write_proc("/proc/self/uid_map", map);
+	CHECK_EQ(e, 0);
+	CHECK_EQ(write_proc("/proc/self/gid_map", map), 0);
+	CHECK_EQ(geteuid(), 0);
+	/* the kernel: capabilities over the namespace's own inodes only; the
+	 * nodes are root:render 0660 and root:video 0660 of the init one */
+	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES);
+	CHECK_ERR(open(ITEST_RENDER, O_RDONLY | O_CLOEXEC), EACCES);
+	CHECK_ERR(chmod(ITEST_CARD, 0666), EPERM);
+	CHECK_ERR(chown(ITEST_RENDER, 0, 0), EPERM);
+	CHECK_ERR(chown(ITEST_RENDER, 65534, (gid_t)-1), EPERM);
+}
+
+/* Root of a user namespace (any user can make one) is not root of the
+ * daemon's: SO_PEERCRED gives its real uid, and the CapEff /proc shows
+ * counts in its own namespace. */
+static void user_namespace_root_has_no_capabilities(void)
+{
+	int status;
+
+	need_root(); /* to become uid 65534 */
+	status = itest_wait(itest_fork(userns_root, NULL));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		exit(77);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	check_stat(ITEST_CARD, 0660, 0, group_id("video"));
+	check_stat(ITEST_RENDER, 0660, 0, group_id("render"));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -378,6 +442,8 @@ int main(int argc, char **argv)
 		{ "fd_opened_before_setuid_stays_usable", fd_opened_before_setuid_stays_usable },
 		{ "debugfs_is_not_for_other_users", debugfs_is_not_for_other_users },
 		{ "root_is_its_capabilities", root_is_its_capabilities },
+		{ "user_namespace_root_has_no_capabilities",
+		  user_namespace_root_has_no_capabilities },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
