@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
@@ -103,6 +104,36 @@ void shim_perm_stat(int device, int type, struct stat *st)
 	st->st_gid = gid;
 }
 
+/* Is @gid @mygid or one of the supplementary groups? As many as the
+ * process has (NGROUPS_MAX is 65536): on the stack up to 256, else one
+ * allocation sized by getgroups(0, NULL) (access() of a node is rare). */
+static bool in_groups(gid_t mygid, gid_t gid)
+{
+	gid_t small[256], *groups = small;
+	bool member = mygid == gid;
+	int n;
+
+	if (member)
+		return true;
+	n = getgroups((int)(sizeof(small) / sizeof(small[0])), small);
+	while (n < 0 && errno == EINVAL) {
+		/* more than fit: size it, and again if they grew meanwhile */
+		int want = getgroups(0, NULL);
+
+		if (groups != small)
+			free(groups);
+		groups = want > 0 ? malloc((size_t)want * sizeof(gid_t)) : NULL;
+		if (!groups)
+			return false;
+		n = getgroups(want, groups);
+	}
+	for (int i = 0; i < n && !member; i++)
+		member = groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return member;
+}
+
 /**
  * shim_perm_access() - access()/faccessat() of a node, as the kernel checks
  * it: with the real uid and gid (the effective ones with AT_EACCESS) and
@@ -142,13 +173,7 @@ int shim_perm_access(int device, int type, int mode, int flags)
 	} else if (me == table->seat_uid) {
 		bits = 6 & ((pmode >> 3) & 7);
 	} else {
-		gid_t groups[256];
-		int n = getgroups(256, groups);
-		bool member = mygid == gid;
-
-		for (int i = 0; i < n && !member; i++)
-			member = groups[i] == gid;
-		bits = member ? (pmode >> 3) & 7 : pmode & 7;
+		bits = in_groups(mygid, gid) ? (pmode >> 3) & 7 : pmode & 7;
 	}
 	if ((bits & want) == want)
 		return 0;
@@ -233,6 +258,77 @@ static bool is_abs(const char *p)
 	return p && p[0] == '/';
 }
 
+/* Appends the relative @path to the absolute directory in @buf (of
+ * length @l), resolving "." and ".." by name as the shim's paths are
+ * compared: false if it does not fit. */
+static bool join_rel(char *buf, size_t l, size_t len, const char *path)
+{
+	for (const char *c = path; *c;) {
+		const char *e = strchrnul(c, '/');
+		size_t n = (size_t)(e - c);
+
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			while (l > 1 && buf[l - 1] != '/')
+				l--;
+			if (l > 1)
+				l--;
+		} else if (n && !(n == 1 && c[0] == '.')) {
+			if (l + (l > 1) + n + 1 > len)
+				return false;
+			if (l > 1)
+				buf[l++] = '/';
+			memcpy(buf + l, c, n);
+			l += n;
+		}
+		buf[l] = '\0';
+		c = *e ? e + 1 : e;
+	}
+	return true;
+}
+
+/*
+ * An *at call's name as an absolute path: @path if it is one; a relative
+ * one on a directory fd the shim tracks joined with the directory it
+ * stands for (shim_udev_at()); on a directory of the sysroot (an open of
+ * /dev/dri is one) joined with the path that directory is mapped from,
+ * read from /proc/self/fd (a chmod is rare: one readlink). Into @buf;
+ * NULL when none of these. @mapped: whether the real call is to be made
+ * on the path returned (through shim_path_map()) rather than as it was
+ * (dirfd and @path, already in the sysroot when that is where the fd is).
+ */
+static const char *at_path(int dirfd, const char *path, char *buf, size_t len, bool *mapped)
+{
+	char lnk[32];
+	const char *r;
+	ssize_t n;
+
+	*mapped = true;
+	if (is_abs(path))
+		return path;
+	if (!shim_cfg.enabled || !path || !*path || dirfd == AT_FDCWD || dirfd < 0)
+		return NULL;
+	r = shim_udev_at(dirfd, path, buf, len);
+	if (r)
+		return r;
+	*mapped = false;
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", dirfd);
+	n = shim_real_readlink(lnk, buf, len - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	shim_path_unmap(buf);
+	if ((size_t)n == strlen(buf)) /* not in the sysroot */
+		return NULL;
+	return join_rel(buf, strlen(buf), len, path) ? buf : NULL;
+}
+
+/* One of udev's symbolic links to a node (/dev/dri/by-path/...):
+ * lchown() and AT_SYMLINK_NOFOLLOW act on the link, not on the node. */
+static bool is_devlink(const char *path)
+{
+	return !strncmp(path, "/dev/dri/by-path/", 17);
+}
+
 #define REAL_FN(name, ret, args) \
 	static ret (*real_##name(void)) args \
 	{ \
@@ -271,15 +367,19 @@ PUBLIC int fchmod(int fd, mode_t mode)
 
 PUBLIC int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], abuf[PATH_MAX];
+	bool mapped;
+	const char *p = at_path(dirfd, path, abuf, sizeof(abuf), &mapped);
 	int device, type;
 
 	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
-	if (is_abs(path) && path_node(path, &device, &type))
+	if (p && path_node(p, &device, &type) &&
+	    !((flags & AT_SYMLINK_NOFOLLOW) && is_devlink(p)))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
-	return real_fchmodat()(dirfd, is_abs(path) ?
-			       shim_path_map(path, buf, sizeof(buf)) : path, mode, flags);
+	if (p && mapped)
+		return real_fchmodat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), mode, flags);
+	return real_fchmodat()(dirfd, path, mode, flags);
 }
 
 PUBLIC int chown(const char *path, uid_t uid, gid_t gid)
@@ -297,8 +397,9 @@ PUBLIC int lchown(const char *path, uid_t uid, gid_t gid)
 	const struct shim_node *n = shim_cfg.enabled ? shim_path_node(path) : NULL;
 	char buf[PATH_MAX];
 
-	/* a node is no symbolic link: as chown (a /proc/self/fd link is one) */
-	if (n)
+	/* a node is no symbolic link: as chown (a /proc/self/fd link is one,
+	 * and so is a devlink, whose own owner changes, as on devtmpfs) */
+	if (n && !is_devlink(path))
 		return node_setattr(n->device, n->type, chown_valid(uid, gid), 0, uid, gid);
 	return real_lchown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
 }
@@ -314,14 +415,17 @@ PUBLIC int fchown(int fd, uid_t uid, gid_t gid)
 
 PUBLIC int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], abuf[PATH_MAX];
+	bool mapped;
+	const char *p = at_path(dirfd, path, abuf, sizeof(abuf), &mapped);
 	int device, type;
 
 	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
-	if (is_abs(path) && path_node(path, &device, &type) &&
-	    !((flags & AT_SYMLINK_NOFOLLOW) && shim_path_procfd(path) >= 0))
+	if (p && path_node(p, &device, &type) &&
+	    !((flags & AT_SYMLINK_NOFOLLOW) && (shim_path_procfd(p) >= 0 || is_devlink(p))))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
-	return real_fchownat()(dirfd, is_abs(path) ?
-			       shim_path_map(path, buf, sizeof(buf)) : path, uid, gid, flags);
+	if (p && mapped)
+		return real_fchownat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), uid, gid, flags);
+	return real_fchownat()(dirfd, path, uid, gid, flags);
 }

@@ -428,6 +428,90 @@ static void user_namespace_root_has_no_capabilities(void)
 	check_stat(ITEST_RENDER, 0660, 0, group_id("render"));
 }
 
+/* A relative name on a directory fd of /dev/dri names the node, as the
+ * kernel resolves it: not the sysroot's placeholder file. */
+static void at_calls_on_a_dev_dri_fd_reach_the_node(void)
+{
+	int d;
+
+	need_root(); /* the nodes are root's */
+	d = open("/dev/dri", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(d >= 0);
+	CHECK_EQ(fchmodat(d, "renderD128", 0604, 0), 0);
+	check_stat(ITEST_RENDER, 0604, 0, group_id("render"));
+	CHECK_EQ(fchownat(d, "renderD128", 2, 3, 0), 0);
+	check_stat(ITEST_RENDER, 0604, 2, 3);
+	CHECK_EQ(fchownat(d, "./card0", (uid_t)-1, 4, AT_SYMLINK_NOFOLLOW), 0);
+	check_stat(ITEST_CARD, 0660, 0, 4);
+	close(d);
+}
+
+static void at_calls_on_a_dev_dri_fd_checked(void)
+{
+	int d = open("/dev/dri", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	CHECK(d >= 0);
+	CHECK_ERR(fchmodat(d, "card0", 0666, 0), EPERM);
+	CHECK_ERR(fchownat(d, "card0", 2, 2, 0), EPERM);
+	/* renderD128 is its own: the daemon's check, not the sysroot file's */
+	CHECK_EQ(fchmodat(d, "../dri/renderD128", 0604, 0), 0);
+	CHECK_EQ(fchownat(d, "renderD128", (uid_t)-1, 2, 0), 0);
+	close(d);
+}
+
+/* ... and checked there as by its path, for its owner uid 2 too */
+static void at_calls_on_a_dev_dri_fd_are_checked(void)
+{
+	need_root();
+	CHECK_EQ(chown(ITEST_RENDER, 2, (gid_t)-1), 0);
+	run_as(2, 2, 0, NULL, at_calls_on_a_dev_dri_fd_checked);
+	check_stat(ITEST_CARD, 0660, 0, group_id("video"));
+	check_stat(ITEST_RENDER, 0604, 2, 2);
+}
+
+/* lchown() and AT_SYMLINK_NOFOLLOW change udev's by-path link itself, as
+ * on devtmpfs; chown() follows it to the node. */
+static void lchown_of_a_devlink_leaves_the_node(void)
+{
+	static const char link[] = "/dev/dri/by-path/platform-fakedri-render";
+	struct stat st;
+
+	need_root();
+	CHECK_EQ(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	lchown(link, 2, 3); /* the link's owner: whatever the sysroot allows */
+	fchownat(AT_FDCWD, link, 2, 3, AT_SYMLINK_NOFOLLOW);
+	check_stat(ITEST_RENDER, 0660, 0, group_id("render"));
+	CHECK_EQ(chown(link, 2, 3), 0);
+	check_stat(ITEST_RENDER, 0660, 2, 3);
+}
+
+/* access() counts every supplementary group, not the first 256 */
+static void render_access_as_member_300(void)
+{
+	CHECK_EQ(access(ITEST_RENDER, R_OK | W_OK), 0);
+	close(open_node(ITEST_RENDER));
+}
+
+static void many_groups(void *arg)
+{
+	static gid_t groups[300];
+
+	(void)arg;
+	for (int i = 0; i < 299; i++)
+		groups[i] = (gid_t)(100000 + i);
+	groups[299] = group_id("render");
+	become(65534, 65534, 300, groups);
+	render_access_as_member_300();
+}
+
+static void access_counts_more_than_256_groups(void)
+{
+	need_root();
+	CHECK(group_id("render") != 0);
+	itest_wait_ok(itest_fork(many_groups, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -444,6 +528,10 @@ int main(int argc, char **argv)
 		{ "root_is_its_capabilities", root_is_its_capabilities },
 		{ "user_namespace_root_has_no_capabilities",
 		  user_namespace_root_has_no_capabilities },
+		{ "at_calls_on_a_dev_dri_fd_reach_the_node", at_calls_on_a_dev_dri_fd_reach_the_node },
+		{ "at_calls_on_a_dev_dri_fd_are_checked", at_calls_on_a_dev_dri_fd_are_checked },
+		{ "lchown_of_a_devlink_leaves_the_node", lchown_of_a_devlink_leaves_the_node },
+		{ "access_counts_more_than_256_groups", access_counts_more_than_256_groups },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
