@@ -38,6 +38,9 @@ struct fdri_node_perms {
 	 * then no peer has capabilities */
 	dev_t userns_dev;
 	ino_t userns_ino;
+	/* each node's at start (defaults, then --node-perm): a rebind's
+	 * (fdri_node_perms_reset()) */
+	struct { uint32_t mode, uid, gid; } initial[FDRI_PERM_MAX_DEVICES][2];
 };
 
 const char fdri_node_perm_syntax[] =
@@ -369,11 +372,36 @@ struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cf
 		}
 		rec_set(r, sp.mode, sp.has_uid ? sp.uid : r->uid, sp.has_gid ? sp.gid : r->gid);
 	}
+	for (unsigned int i = 0; i < np->ndevs && i < FDRI_PERM_MAX_DEVICES; i++)
+		for (int k = 0; k < 2; k++) {
+			const struct fdri_perm_rec *r = &np->t->rec[i][k];
+
+			np->initial[i][k].mode = r->mode;
+			np->initial[i][k].uid = r->uid;
+			np->initial[i][k].gid = r->gid;
+		}
 	__atomic_store_n(&np->t->magic, FDRI_PERM_MAGIC, __ATOMIC_RELEASE);
 	return np;
 fail:
 	fdri_node_perms_destroy(np);
 	return NULL;
+}
+
+/**
+ * fdri_node_perms_reset() - gives device @device's nodes the owner, group
+ * and mode they had at start (the defaults, then --node-perm), as udev's
+ * rules give the nodes of a device added again: a rebind's new nodes do
+ * not keep an earlier chmod or chown.
+ * @np: the table (NULL: nothing happens).
+ * @device: the device's index.
+ */
+void fdri_node_perms_reset(struct fdri_node_perms *np, unsigned int device)
+{
+	if (!np || device >= np->ndevs || device >= FDRI_PERM_MAX_DEVICES)
+		return;
+	for (int k = 0; k < 2; k++)
+		rec_set(&np->t->rec[device][k], np->initial[device][k].mode,
+			np->initial[device][k].uid, np->initial[device][k].gid);
 }
 
 void fdri_node_perms_destroy(struct fdri_node_perms *np)
@@ -442,7 +470,7 @@ int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *w
 	struct fdri_perm_rec *r = rec(np, a->device, a->node);
 	uint32_t mode, uid, gid;
 	uint64_t caps;
-	bool chown_cap, fowner, fsetid;
+	bool chown_cap, fowner, fsetid, set_mode;
 
 	if (!r || !r->seq)
 		return -ENODEV;
@@ -455,32 +483,44 @@ int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *w
 	mode = r->mode;
 	uid = r->uid;
 	gid = r->gid;
+	set_mode = a->valid & FDRI_SETATTR_MODE;
+	if (set_mode) {
+		mode = a->mode & 07777; /* chmod_common() */
+	} else {
+		/*
+		 * A chown, -1/-1 included: Linux 6.1's chown_common() sets
+		 * ATTR_KILL_SUID and ATTR_KILL_SGID on a non-directory, which
+		 * notify_change() turns into a mode change (the one
+		 * setattr_prepare() then checks as a chmod) when setuid is set,
+		 * or setgid together with group-execute. (6.2 moved the setgid
+		 * rule to setattr_should_drop_sgid(); 6.1 is our reference.)
+		 */
+		if (mode & S_ISUID) {
+			set_mode = true;
+			mode &= ~(uint32_t)S_ISUID;
+		}
+		if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) {
+			set_mode = true;
+			mode &= ~(uint32_t)S_ISGID;
+		}
+	}
 	/* setattr_prepare(): chown_ok(), chgrp_ok(), inode_owner_or_capable() */
 	if ((a->valid & FDRI_SETATTR_UID) && !chown_cap && !(who->uid == uid && a->uid == uid))
 		return -EPERM;
 	if ((a->valid & FDRI_SETATTR_GID) && !chown_cap &&
 	    !(who->uid == uid && (fdri_peer_in_group(who, a->gid) || a->gid == gid)))
 		return -EPERM;
-	if ((a->valid & FDRI_SETATTR_MODE) && !fowner && who->uid != uid)
-		return -EPERM;
-	if (a->valid & FDRI_SETATTR_MODE) {
-		mode = a->mode & 07777;
-		/* a non-member without CAP_FSETID cannot set the setgid bit */
+	if (set_mode) {
+		if (!fowner && who->uid != uid)
+			return -EPERM;
+		/* "Also check the setgid bit!": against the new group */
 		if (!fsetid && !fdri_peer_in_group(who, (a->valid & FDRI_SETATTR_GID) ? a->gid : gid))
 			mode &= ~(uint32_t)S_ISGID;
 	}
-	if (a->valid & (FDRI_SETATTR_UID | FDRI_SETATTR_GID)) {
-		/* chown_common() on a non-directory: ATTR_KILL_SUID always,
-		 * ATTR_KILL_SGID per setattr_should_drop_sgid() */
-		mode &= ~(uint32_t)S_ISUID;
-		if ((mode & S_ISGID) && ((mode & S_IXGRP) ||
-					 (!fsetid && !fdri_peer_in_group(who, gid))))
-			mode &= ~(uint32_t)S_ISGID;
-		if (a->valid & FDRI_SETATTR_UID)
-			uid = a->uid;
-		if (a->valid & FDRI_SETATTR_GID)
-			gid = a->gid;
-	}
+	if (a->valid & FDRI_SETATTR_UID)
+		uid = a->uid;
+	if (a->valid & FDRI_SETATTR_GID)
+		gid = a->gid;
 	rec_set(r, mode, uid, gid);
 	return 0;
 }

@@ -512,6 +512,37 @@ static void access_counts_more_than_256_groups(void)
 	itest_wait_ok(itest_fork(many_groups, NULL));
 }
 
+static void chown_of_a_setuid_node_refused(void)
+{
+	CHECK_ERR(chown(ITEST_CARD, (uid_t)-1, (gid_t)-1), EPERM);
+	/* renderD128, its own, is setgid without group-execute, of a group it
+	 * is not in: 6.1 keeps the bit (6.2+ would drop it) */
+	CHECK_EQ(chown(ITEST_RENDER, (uid_t)-1, (gid_t)-1), 0);
+	CHECK_EQ(chown(ITEST_RENDER, 2, group_id("render")), 0);
+}
+
+/* Linux 6.1's chown_common() and notify_change(): any chown of a
+ * non-directory, -1/-1 too, clears setuid, and setgid with group-execute;
+ * clearing them is a mode change, the owner's or CAP_FOWNER's only. */
+static void chown_clears_setuid_and_setgid_as_linux_6_1(void)
+{
+	gid_t video = group_id("video"), render = group_id("render");
+
+	need_root();
+	CHECK_EQ(chmod(ITEST_CARD, 06770), 0);
+	CHECK_EQ(chown(ITEST_CARD, (uid_t)-1, (gid_t)-1), 0);
+	check_stat(ITEST_CARD, 0770, 0, video);
+	CHECK_EQ(chmod(ITEST_CARD, 02660), 0);
+	CHECK_EQ(chown(ITEST_CARD, (uid_t)-1, (gid_t)-1), 0);
+	check_stat(ITEST_CARD, 02660, 0, video); /* no group-execute: kept */
+	CHECK_EQ(chmod(ITEST_CARD, 04666), 0);
+	CHECK_EQ(chown(ITEST_RENDER, 2, (gid_t)-1), 0);
+	CHECK_EQ(chmod(ITEST_RENDER, 02660), 0);
+	run_as(2, 2, 0, NULL, chown_of_a_setuid_node_refused);
+	check_stat(ITEST_CARD, 04666, 0, video);
+	check_stat(ITEST_RENDER, 02660, 2, render);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -532,6 +563,8 @@ int main(int argc, char **argv)
 		{ "at_calls_on_a_dev_dri_fd_are_checked", at_calls_on_a_dev_dri_fd_are_checked },
 		{ "lchown_of_a_devlink_leaves_the_node", lchown_of_a_devlink_leaves_the_node },
 		{ "access_counts_more_than_256_groups", access_counts_more_than_256_groups },
+		{ "chown_clears_setuid_and_setgid_as_linux_6_1",
+		  chown_clears_setuid_and_setgid_as_linux_6_1 },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
