@@ -45,8 +45,11 @@ struct fdri_daemon_dev {
 	struct fdri_gpu_config gc;
 };
 
-/* A device replaced by a rebind: alive while its files are, keeping its
- * minors as drm_minor_free() does only at the drm_device's release. */
+/* A device replaced by a rebind: alive while its files, objects, dma-bufs,
+ * jobs or connections are, keeping its minors as drm_minor_free() does
+ * only at the drm_device's release; freed as soon as nothing holds it
+ * (zombies_reap(): at each bind and unbind, and after a connection goes),
+ * as drm_dev_put()'s last reference would. */
 struct daemon_zombie {
 	struct fdri_device *dev;
 	int minors[2];
@@ -71,8 +74,10 @@ struct fdri_daemon {
 	FILE *fault_log;               /* --fault-log, line-buffered, or NULL */
 	FILE *fault_calls;             /* --fault-calls, or NULL */
 	struct fdri_hotplug *hotplug;  /* uevents, sysfs writes (fdri_hotplug.h) */
-	struct daemon_zombie *zombies; /* destroyed at stop */
+	struct daemon_zombie *zombies; /* freed when idle (zombies_reap()) */
 	unsigned int nzombies, capzombies;
+	struct event *reap_ev;         /* zombies_reap() from the loop */
+	struct fdri_node_perms *perms; /* the server's (socket mode), or NULL */
 	char alias[256];               /* device 0's extra primary node, or "" */
 	bool cuse_mode;                /* --cuse: no virtual nodes to bind */
 };
@@ -1120,6 +1125,48 @@ static bool device_busy(const struct fdri_device *dev)
 	return !fdri_list_empty(&dev->files) || dev->stats.objects || dev->stats.dmabufs;
 }
 
+/* Is the replaced device @dev still held by anything: a file, an object,
+ * a dma-buf, a GPU job, a parked request or a connection to it? */
+static bool zombie_busy(const struct fdri_daemon *d, const struct fdri_device *dev)
+{
+	return device_busy(dev) || dev->stats.jobs || dev->stats.parked ||
+	       (d->srv && fdri_server_device_used(d->srv, dev));
+}
+
+/* Frees the replaced devices nothing holds any more. */
+static void zombies_reap(struct fdri_daemon *d)
+{
+	for (unsigned int z = 0; z < d->nzombies;) {
+		struct daemon_zombie *zb = &d->zombies[z];
+
+		if (zombie_busy(d, zb->dev)) {
+			z++;
+			continue;
+		}
+		fdri_log(FDRI_LOG_INFO, "the device bind replaced (card%d, renderD%d) is freed: "
+			 "nothing holds it", zb->minors[0], zb->minors[1]);
+		fdri_device_destroy(zb->dev);
+		*zb = d->zombies[--d->nzombies];
+	}
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *data)
+{
+	(void)fd;
+	(void)what;
+	zombies_reap(data);
+}
+
+/* A connection went: maybe the last hold on a replaced device. Reaped
+ * from the loop, not inside the server's callback. */
+static void conn_released(void *data)
+{
+	struct fdri_daemon *d = data;
+
+	if (d->nzombies && d->reap_ev)
+		event_active(d->reap_ev, EV_TIMEOUT, 1);
+}
+
 /* Is minor @m (of type @t) held by a device other than slot @k? */
 static bool minor_held(const struct fdri_daemon *d, unsigned int k, int t, int m)
 {
@@ -1155,6 +1202,7 @@ static int daemon_unbind(struct fdri_daemon *d, unsigned int k)
 	int ret;
 
 	fdri_device_unplug(d->devs[k]);
+	zombies_reap(d);
 	ret = fdri_sysroot_remove_nodes(d->root, (int)k, d->ddev[k].platform);
 	if (!ret)
 		ret = fdri_sysroot_bind_driver(d->root, d->ddev[k].platform, d->ddev[k].name, false);
@@ -1177,6 +1225,7 @@ static int daemon_bind(struct fdri_daemon *d, unsigned int k)
 	int minors[2], nnodes = 2, ret;
 	uint64_t instance;
 
+	zombies_reap(d);
 	if (d->nzombies == d->capzombies) {
 		unsigned int cap = d->capzombies ? 2 * d->capzombies : 8;
 		struct daemon_zombie *z = realloc(d->zombies, cap * sizeof(*z));
@@ -1216,7 +1265,7 @@ static int daemon_bind(struct fdri_daemon *d, unsigned int k)
 	}
 	fdri_device_set_identity(dev, d->ddev[k].platform, minors[0], minors[1]);
 	/* the old device: no minors of its own any more (fault device=N and
-	 * the sysroot name the new one), kept until the daemon stops */
+	 * the sysroot name the new one), kept while something holds it */
 	fdri_hotplug_unwatch(d->hotplug, k);
 	d->zombies[d->nzombies].dev = old;
 	d->zombies[d->nzombies].minors[0] = old->minors[0];
@@ -1241,10 +1290,13 @@ static int daemon_bind(struct fdri_daemon *d, unsigned int k)
 		fdri_log(FDRI_LOG_WARN, "bind of device %u: sysroot %s: %s", k, d->root,
 			 strerror(-ret));
 	d->ddev[k].unbound = false;
+	/* udev's rules run for the new nodes: no earlier chmod or chown */
+	fdri_node_perms_reset(d->perms, k);
 	fdri_hotplug_minors_event(d->hotplug, "add", d->ddev[k].platform, minors);
 	platform_event(d, k, "bind");
 	fdri_log(FDRI_LOG_INFO, "device %u (%s) bound: card%d, renderD%d", k, d->ddev[k].platform,
 		 minors[0], minors[1]);
+	zombies_reap(d); /* the one replaced, if nothing holds it */
 	return 0;
 }
 
@@ -1418,9 +1470,16 @@ struct fdri_daemon *fdri_daemon_start(struct event_base *base, const struct fdri
 		if (!np)
 			goto fail_srv;
 		fdri_server_set_perms(d->srv, np);
+		d->perms = np;
 	}
+	/* a replaced device goes with its last connection (docs/hotplug.md) */
+	d->reap_ev = evtimer_new(base, reap_cb, d);
+	if (!d->reap_ev)
+		goto fail_srv;
+	fdri_server_set_release_hook(d->srv, conn_released, d);
 	/* uevents of the devices' unplugs, sysfs writes (docs/hotplug.md) */
-	d->hotplug = fdri_hotplug_start(base, sock, daemon_sysfs_write, d);
+	d->hotplug = fdri_hotplug_start(base, sock, d->srv, d->devs[0]->clients,
+					daemon_sysfs_write, d);
 	if (!d->hotplug)
 		fdri_log(FDRI_LOG_WARN, "no uevents: cannot listen on %s%s: %s", sock,
 			 FDRI_HOTPLUG_SUFFIX, strerror(errno));
@@ -1467,6 +1526,8 @@ fail_srv:
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
 	fdri_hotplug_stop(d->hotplug);
 	fdri_server_destroy(d->srv);
+	if (d->reap_ev)
+		event_free(d->reap_ev);
 fail:
 	fdri_clients_put(clients);
 	fdri_sysroot_remove(d->root);
@@ -1492,7 +1553,10 @@ void fdri_daemon_stop(struct fdri_daemon *d)
 	while (d->ncuse)
 		fdri_cuse_stop(d->cuse[--d->ncuse]);
 	fdri_hotplug_stop(d->hotplug);
+	fdri_server_set_release_hook(d->srv, NULL, NULL);
 	fdri_server_destroy(d->srv);
+	if (d->reap_ev)
+		event_free(d->reap_ev);
 	fdri_sysroot_remove(d->root);
 	for (unsigned k = 0; k < d->ndevs; k++)
 		fdri_device_destroy(d->devs[k]);

@@ -3,8 +3,12 @@
  * and the uevents of DRM minors.
  *
  * Owns the listening socket, one struct hp_conn per control connection
- * (freed at its EOF or after its answer) and one struct hp_sub per
+ * (freed after its one answer, or at its EOF) and one struct hp_sub per
  * subscriber (freed when its peer closes, or at fdri_hotplug_stop()).
+ * Each holds a reference to the connecting process's struct fdri_client
+ * and one of its channels (docs/quotas.md), as the main server's sockets
+ * do, so one process cannot take the daemon's fds; out of fds, the
+ * listener drops the pending connection (fdri_server_accept()).
  * Sends never block the loop: subscriber sockets are non-blocking and a
  * full one misses the event, as a netlink socket does (ENOBUFS there).
  */
@@ -21,9 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdri_client.h"
 #include "fdri_list.h"
 #include "fdri_log.h"
 #include "fdri_msg.h"
+#include "fdri_server.h"
 #include "fdri_wire.h"
 
 struct hp_sub {
@@ -34,6 +40,7 @@ struct hp_sub {
 	struct event *ev;          /* EOF of the peer */
 	uint64_t dropped;          /* events it missed, full */
 	pid_t pid;                 /* who made it, for the log */
+	struct fdri_client *client; /* charged one channel (holds a ref) */
 };
 
 struct hp_conn {
@@ -41,6 +48,8 @@ struct hp_conn {
 	struct fdri_hotplug *hp;
 	int fd;
 	struct event *ev;
+	struct ucred cr;           /* the connecting process, at accept */
+	struct fdri_client *client; /* charged one channel (holds a ref) */
 };
 
 struct hp_watch {
@@ -51,6 +60,8 @@ struct hp_watch {
 
 struct fdri_hotplug {
 	struct event_base *base;
+	struct fdri_server *srv;   /* its spare fd, out of fds */
+	struct fdri_clients *clients; /* the quotas (holds a ref) */
 	int listen_fd;
 	struct event *listen_ev;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -70,6 +81,8 @@ static void sub_free(struct hp_sub *s)
 	s->hp->nsubs--;
 	event_free(s->ev);
 	close(s->fd);
+	fdri_client_uncharge(s->client, FDRI_Q_CHANNELS, 1);
+	fdri_client_put(s->client);
 	free(s);
 }
 
@@ -91,36 +104,69 @@ static void conn_free(struct hp_conn *c)
 	fdri_list_del(&c->link);
 	event_free(c->ev);
 	close(c->fd);
+	fdri_client_uncharge(c->client, FDRI_Q_CHANNELS, 1);
+	fdri_client_put(c->client);
 	free(c);
 }
 
-static int subscribe(struct fdri_hotplug *hp, int fd, unsigned int groups)
+/*
+ * A subscriber's socket must be a connected AF_UNIX SEQPACKET socket whose
+ * peer is the process that sent it (the other end of the shim's pair), as
+ * the main server's channels: the daemon would otherwise send uevents, as
+ * itself, to whatever the sender connected the socket to.
+ */
+static bool sub_acceptable(int fd, const struct ucred *sender)
 {
-	struct hp_sub *s;
-	int type = 0;
-	socklen_t tl = sizeof(type);
+	struct ucred pc = { 0 };
+	int type = 0, domain = 0;
+	socklen_t l = sizeof(type);
 
-	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
-	    type != SOCK_SEQPACKET || !groups ||
-	    groups & ~(FDRI_HOTPLUG_GROUP_KERNEL | FDRI_HOTPLUG_GROUP_UDEV))
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_SEQPACKET)
+		return false;
+	l = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 || domain != AF_UNIX)
+		return false;
+	l = sizeof(pc);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pc, &l) < 0)
+		return false;
+	return pc.pid > 0 && pc.pid == sender->pid && pc.pid != getpid();
+}
+
+static int subscribe(struct hp_conn *c, int fd, unsigned int groups)
+{
+	struct fdri_hotplug *hp = c->hp;
+	struct hp_sub *s;
+
+	if (fd < 0 || !groups || groups & ~(FDRI_HOTPLUG_GROUP_KERNEL | FDRI_HOTPLUG_GROUP_UDEV))
 		return -EINVAL;
+	if (!sub_acceptable(fd, &c->cr)) {
+		fdri_log(FDRI_LOG_WARN, "pid %d sent a uevent socket that is not its own: refused",
+			 (int)c->cr.pid);
+		return -EINVAL;
+	}
+	if (!fdri_client_charge(c->client, FDRI_Q_CHANNELS, 1)) {
+		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a uevent socket",
+			 (int)c->cr.pid);
+		return -EMFILE;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		fdri_client_uncharge(c->client, FDRI_Q_CHANNELS, 1);
 		return -ENOMEM;
+	}
 	s->hp = hp;
 	s->fd = fd;
 	s->groups = groups;
-	{
-		struct ucred pc = { 0 };
-		socklen_t pl = sizeof(pc);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pc, &pl) == 0)
-			s->pid = pc.pid;
-	}
+	s->pid = c->cr.pid;
+	s->client = c->client;
+	if (s->client)
+		fdri_client_ref(s->client);
 	s->ev = event_new(hp->base, fd, EV_READ | EV_PERSIST, sub_cb, s);
 	if (!s->ev || event_add(s->ev, NULL)) {
 		if (s->ev)
 			event_free(s->ev);
+		fdri_client_uncharge(s->client, FDRI_Q_CHANNELS, 1);
+		fdri_client_put(s->client);
 		free(s);
 		return -ENOMEM;
 	}
@@ -135,15 +181,12 @@ static void conn_cb(evutil_socket_t fd, short what, void *data)
 	struct fdri_hotplug *hp = c->hp;
 	struct fdri_hotplug_req req;
 	struct fdri_hotplug_reply rep = { 0 };
-	struct ucred cr = { .uid = (uid_t)-1 };
-	socklen_t cl = sizeof(cr);
+	struct ucred cr = c->cr;
 	int rfd = -1;
 	ssize_t n;
 
 	(void)what;
 	n = fdri_msg_recv(fd, &req, sizeof(req), &rfd, NULL);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0)
-		cr.uid = (uid_t)-1;
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n != (ssize_t)sizeof(req)) {
@@ -154,7 +197,7 @@ static void conn_cb(evutil_socket_t fd, short what, void *data)
 	}
 	switch (req.op) {
 	case FDRI_HOTPLUG_SUBSCRIBE:
-		rep.ret = subscribe(hp, rfd, req.groups);
+		rep.ret = subscribe(c, rfd, req.groups);
 		rep.pad = (uint32_t)getpid();
 		if (!rep.ret)
 			rfd = -1; /* the subscriber's now */
@@ -177,29 +220,57 @@ static void conn_cb(evutil_socket_t fd, short what, void *data)
 	if (rfd >= 0)
 		close(rfd);
 	fdri_msg_send(fd, &rep, sizeof(rep), -1);
+	/* one request, one answer: the shim's connection ends there */
+	conn_free(c);
 }
 
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_hotplug *hp = data;
+	struct fdri_client *client = NULL;
+	struct ucred cr = { .uid = (uid_t)-1 };
+	socklen_t cl = sizeof(cr);
 	struct hp_conn *c;
 	int s;
 
 	(void)what;
-	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	s = fdri_server_accept(hp->srv, fd);
 	if (s < 0)
 		return;
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
+		close(s);
+		return;
+	}
+	/* the connecting process's quota of channels, shared with its
+	 * connections to the main socket */
+	if (hp->clients) {
+		client = fdri_client_get(hp->clients, cr.pid);
+		if (!client || !fdri_client_charge(client, FDRI_Q_CHANNELS, 1)) {
+			if (client)
+				fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a "
+					 "hotplug connection", (int)cr.pid);
+			fdri_client_put(client);
+			close(s);
+			return;
+		}
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		fdri_client_uncharge(client, FDRI_Q_CHANNELS, 1);
+		fdri_client_put(client);
 		close(s);
 		return;
 	}
 	c->hp = hp;
 	c->fd = s;
+	c->cr = cr;
+	c->client = client;
 	c->ev = event_new(hp->base, s, EV_READ | EV_PERSIST, conn_cb, c);
 	if (!c->ev || event_add(c->ev, NULL)) {
 		if (c->ev)
 			event_free(c->ev);
+		fdri_client_uncharge(client, FDRI_Q_CHANNELS, 1);
+		fdri_client_put(client);
 		free(c);
 		close(s);
 		return;
@@ -208,6 +279,7 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 }
 
 struct fdri_hotplug *fdri_hotplug_start(struct event_base *base, const char *sock,
+					struct fdri_server *srv, struct fdri_clients *clients,
 					fdri_sysfs_write_fn sysfs_write, void *ctx)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -221,6 +293,10 @@ struct fdri_hotplug *fdri_hotplug_start(struct event_base *base, const char *soc
 	if (!hp)
 		return NULL;
 	hp->base = base;
+	hp->srv = srv;
+	hp->clients = clients;
+	if (clients)
+		fdri_clients_get(clients);
 	hp->listen_fd = -1;
 	hp->sysfs_write = sysfs_write;
 	hp->ctx = ctx;
@@ -265,6 +341,7 @@ void fdri_hotplug_stop(struct fdri_hotplug *hp)
 		close(hp->listen_fd);
 		unlink(hp->path);
 	}
+	fdri_clients_put(hp->clients);
 	free(hp);
 	errno = e;
 }
@@ -351,7 +428,7 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 	for (int i = 0; i < 2; i++) {
 		int t = add ? 1 - i : i;
 		char name[16], devpath[160], major[16], minor[16], devname[32], udevname[40];
-		char id_path[96], id_tag[96], seat[112];
+		char id_path[96], id_tag[96], seat[112], devlinks[128];
 		struct fdri_uevent ev = { 0 };
 
 		if (minors[t] < 0)
@@ -377,6 +454,11 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 		ev.udev_props[ev.nudev_props++] = id_path;
 		ev.udev_props[ev.nudev_props++] = id_tag;
 		ev.udev_props[ev.nudev_props++] = seat;
+		/* 60-drm.rules' by-path link, S: in the database (fdri_sysroot.c
+		 * makes it for a node at /dev/dri/<name>, as these are named) */
+		snprintf(devlinks, sizeof(devlinks), "DEVLINKS=/dev/dri/by-path/platform-%s-%s",
+			 platform, t ? "render" : "card");
+		ev.udev_props[ev.nudev_props++] = devlinks;
 		/* 70-uaccess.rules and 71-seat.rules, as /run/udev/data has them
 		 * (fdri_sysroot.c) */
 		ev.tags[ev.ntags++] = "seat";

@@ -28,8 +28,15 @@ struct fdri_hotplug;
 /* A write to a sysfs control file: 0 or -errno (the kernel store()'s). */
 typedef int (*fdri_sysfs_write_fn)(void *ctx, const char *path, const char *value);
 
-/* Listens on @sock FDRI_HOTPLUG_SUFFIX. NULL with errno on failure. */
+/* Listens on @sock FDRI_HOTPLUG_SUFFIX. Its connections and subscribers
+ * are charged to their process's channels in @clients (a reference is
+ * taken; NULL: no quota); out of fds it drops connections with @srv's
+ * spare fd (fdri_server_accept(); @srv outlives it). NULL with errno on
+ * failure. */
+struct fdri_server;
+struct fdri_clients;
 struct fdri_hotplug *fdri_hotplug_start(struct event_base *base, const char *sock,
+					struct fdri_server *srv, struct fdri_clients *clients,
 					fdri_sysfs_write_fn sysfs_write, void *ctx);
 void fdri_hotplug_stop(struct fdri_hotplug *hp);
 

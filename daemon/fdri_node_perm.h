@@ -53,6 +53,9 @@ int fdri_node_perm_check_opt(const char *opt, const char *val);
 struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cfg,
 					       const char *const *specs, int nspecs);
 void fdri_node_perms_destroy(struct fdri_node_perms *np);
+/* Device @device's nodes get their start's owner, group and mode again
+ * (a rebind: udev's rules run for the new nodes). */
+void fdri_node_perms_reset(struct fdri_node_perms *np, unsigned int device);
 
 /*
  * May @who open the node @type of device @device with open flags @flags?

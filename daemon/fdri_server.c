@@ -103,6 +103,9 @@ struct fdri_server {
 	 * files only for our own user and root, as with CUSE */
 	struct fdri_node_perms *perms;
 	struct fdri_list files, chans;
+	/* told after a connection's record is freed (fdri_server.h) */
+	void (*release_hook)(void *ctx);
+	void *release_ctx;
 	_Alignas(16) unsigned char in[FDRI_WIRE_MAX_MSG];
 	_Alignas(16) unsigned char out[FDRI_WIRE_MAX_MSG];
 };
@@ -142,12 +145,16 @@ static void sf_release_held(struct srv_file *sf)
 
 static void sf_unref(struct srv_file *sf)
 {
+	struct fdri_server *srv = sf->srv;
+
 	if (--sf->refs)
 		return;
 	sf_release_held(sf);
 	fdri_list_del(&sf->link);
 	fdri_client_put(sf->client);
 	free(sf);
+	if (srv->release_hook)
+		srv->release_hook(srv->release_ctx);
 }
 
 /* EOF on the main socket: the client's last close of its open file. */
@@ -851,6 +858,25 @@ static void main_cb(evutil_socket_t fd, short what, void *data)
 	send_simple_reply(ch, 0, err);
 }
 
+int fdri_server_accept(struct fdri_server *srv, int listen_fd)
+{
+	int c = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (c < 0 && (errno == EMFILE || errno == ENFILE) && srv && srv->spare_fd >= 0) {
+		/* the connection would stay pending and the loop spin on it:
+		 * free a slot, take it and drop it (the client sees ENODEV) */
+		close(srv->spare_fd);
+		c = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+		srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		fdri_log(FDRI_LOG_WARN, "out of file descriptors: refused a client");
+		errno = EMFILE;
+		return -1;
+	}
+	return c;
+}
+
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_server *srv = data;
@@ -860,18 +886,7 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	int c;
 
 	(void)what;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (c < 0 && (errno == EMFILE || errno == ENFILE) && srv->spare_fd >= 0) {
-		/* the connection would stay pending and the loop spin on it:
-		 * free a slot, take it and drop it (the client sees ENODEV) */
-		close(srv->spare_fd);
-		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c >= 0)
-			close(c);
-		srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		fdri_log(FDRI_LOG_WARN, "out of file descriptors: refused a client");
-		return;
-	}
+	c = fdri_server_accept(srv, fd);
 	if (c < 0)
 		return;
 	/* the connecting process (its tgid), whose quota the sockets count in */
@@ -1041,6 +1056,20 @@ void fdri_server_set_device(struct fdri_server *srv, unsigned int index, struct 
 {
 	if (index < srv->ndevs)
 		srv->devs[index] = dev;
+}
+
+void fdri_server_set_release_hook(struct fdri_server *srv, void (*hook)(void *ctx), void *ctx)
+{
+	srv->release_hook = hook;
+	srv->release_ctx = ctx;
+}
+
+bool fdri_server_device_used(const struct fdri_server *srv, const struct fdri_device *dev)
+{
+	for (const struct fdri_list *l = srv->files.next; l != &srv->files; l = l->next)
+		if (fdri_container_of(l, const struct srv_file, link)->dev == dev)
+			return true;
+	return false;
 }
 
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file)

@@ -11,6 +11,7 @@
 #ifndef FDRI_SERVER_H
 #define FDRI_SERVER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <event2/event.h>
@@ -43,6 +44,13 @@ struct fdri_node_perms;
  * (CUSE mode) new files are only for the daemon's own user and root. */
 void fdri_server_set_perms(struct fdri_server *srv, struct fdri_node_perms *perms);
 void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
+/* @hook(@ctx) is called after the record of a connection (a file's, with
+ * or without a DRM file) is freed, from the loop; it must not free @srv.
+ * For the daemon to free a device a rebind replaced (docs/hotplug.md). */
+void fdri_server_set_release_hook(struct fdri_server *srv, void (*hook)(void *ctx), void *ctx);
+/* Does a connection still refer to @dev (with or without a DRM file)?
+ * O(connections). */
+bool fdri_server_device_used(const struct fdri_server *srv, const struct fdri_device *dev);
 
 /*
  * Runs the loop until event_base_loopbreak(). After serving a message the
@@ -52,6 +60,20 @@ void fdri_server_detach_file(struct fdri_server *srv, struct fdri_file *file);
  * ~3 us). 0 disables it.
  */
 int fdri_server_run(struct event_base *base, long spin_ns);
+
+/**
+ * fdri_server_accept() - accept4() of a connection on @listen_fd (any of
+ * the daemon's listening sockets), non-blocking and close-on-exec.
+ * @srv: the server whose spare fd is used, or NULL.
+ * @listen_fd: the listening socket.
+ *
+ * Out of file descriptors (EMFILE, ENFILE) the pending connection is taken
+ * with the server's spare fd and closed, so a level-triggered listener
+ * does not fire again for it: the client sees its connection closed.
+ *
+ * Return: the connection, or -1 with errno (EMFILE after such a drop).
+ */
+int fdri_server_accept(struct fdri_server *srv, int listen_fd);
 
 /* Writes the connections and channels, with their requests' states, to
  * @out: for debugging leaks (the wire fuzzer prints it on a failure). */

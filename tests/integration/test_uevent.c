@@ -16,10 +16,12 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libudev.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -84,6 +86,12 @@ static void check_node_event(struct udev_device *d, const char *action, const ch
 	if (udev) {
 		CHECK_STR(udev_device_get_property_value(d, "ID_PATH"), "platform-fakedri.1");
 		CHECK_STR(udev_device_get_property_value(d, "ID_PATH_TAG"), "platform-fakedri_1");
+		/* the database's S: link, as udevd sends it */
+		CHECK(udev_device_get_devlinks_list_entry(d));
+		CHECK_STR(udev_list_entry_get_name(udev_device_get_devlinks_list_entry(d)),
+			  strncmp(name, "card", 4) ? "/dev/dri/by-path/platform-fakedri.1-render" :
+						     "/dev/dri/by-path/platform-fakedri.1-card");
+		CHECK(!udev_list_entry_get_next(udev_device_get_devlinks_list_entry(d)));
 		CHECK(udev_device_has_tag(d, "uaccess"));
 		CHECK(udev_device_get_is_initialized(d));
 	} else {
@@ -399,6 +407,270 @@ static void full_subscriber_does_not_stall_the_daemon(void)
 	udev_unref(u);
 }
 
+/* --- the hotplug socket's fds (docs/hotplug.md, docs/quotas.md) --- */
+
+/*
+ * A child process that makes @n connections to the daemon's hotplug
+ * socket, waits (if @wait_last, 5 s at most) until the daemon has closed
+ * the last one, writes how many of them the daemon closed to @report (-1:
+ * the last one was never closed), and holds the others until @hold's write end is
+ * closed.
+ */
+static pid_t hotplug_hog(int n, bool wait_last, int report, const int hold[2])
+{
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		int fds[64], closed = 0;
+		struct pollfd p;
+		char c;
+
+		close(hold[1]);
+		if (n > 64)
+			_exit(2);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s.hotplug", getenv("FAKEDRI_SOCKET"));
+		for (int i = 0; i < n; i++) {
+			fds[i] = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+			if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&a, sizeof(a)) < 0)
+				_exit(3);
+		}
+		/* accepted in order: once the last is closed, all were seen */
+		p = (struct pollfd){ .fd = fds[n - 1], .events = POLLIN };
+		if (poll(&p, 1, wait_last ? 5000 : 0) != 1 && wait_last) {
+			closed = -1;
+		} else {
+			for (int i = 0; i < n; i++) {
+				p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+				closed += poll(&p, 1, 0) == 1;
+			}
+		}
+		if (write(report, &closed, sizeof(closed)) != sizeof(closed))
+			_exit(4);
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+static int hog_report(int report)
+{
+	int closed = -2;
+
+	CHECK_EQ(read(report, &closed, sizeof(closed)), (ssize_t)sizeof(closed));
+	return closed;
+}
+
+static void hogs_end(int hold, const pid_t *pids, int n)
+{
+	int st;
+
+	close(hold);
+	for (int i = 0; i < n; i++) {
+		CHECK_EQ(waitpid(pids[i], &st, 0), pids[i]);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+}
+
+/* another process opens a node and asks its version */
+static void another_process_is_served(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+		drmVersionPtr v = fd >= 0 ? drmGetVersion(fd) : NULL;
+
+		_exit(v && !strcmp(v->name, "fakedri") ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
+/*
+ * Run with --limit channels=16 by a daemon limited to 64 fds: each process
+ * holds at most 16 hotplug connections (the rest are closed at once), so
+ * two processes holding 40 each (more than the daemon's fds) leave the
+ * daemon fds to serve a third.
+ */
+static void hotplug_connections_are_charged_to_the_quota(void)
+{
+	int report[2], hold[2];
+	pid_t pids[2];
+
+	CHECK_EQ(pipe2(report, O_CLOEXEC), 0);
+	CHECK_EQ(pipe2(hold, O_CLOEXEC), 0);
+	for (int i = 0; i < 2; i++) {
+		pids[i] = hotplug_hog(40, true, report[1], hold);
+		CHECK_EQ(hog_report(report[0]), 40 - 16);
+	}
+	close(hold[0]);
+	another_process_is_served();
+	/* a uevent monitor still subscribes */
+	{
+		struct udev *u = udev_new();
+		struct udev_monitor *m = monitor(u, "udev", "drm");
+		struct udev_device *d;
+
+		unbind1();
+		d = next_event(m);
+		check_node_event(d, "remove", "card1", 1, true);
+		udev_device_unref(d);
+		bind1();
+		udev_monitor_unref(m);
+		udev_unref(u);
+	}
+	hogs_end(hold[1], pids, 2);
+	close(report[0]);
+	close(report[1]);
+}
+
+/*
+ * Run without a quota by a daemon limited to 64 fds: two processes hold
+ * 40 hotplug connections each, more than the daemon has fds. The
+ * connections it cannot take are closed (accepted with its spare fd and
+ * dropped) instead of staying pending, which would keep its listener
+ * firing (a spin); once the holders go, others are served again.
+ */
+static void hotplug_listener_out_of_fds_drops_connections(void)
+{
+	int report[2], hold[2], b;
+	pid_t pids[2];
+
+	CHECK_EQ(pipe2(report, O_CLOEXEC), 0);
+	CHECK_EQ(pipe2(hold, O_CLOEXEC), 0);
+	pids[0] = hotplug_hog(40, false, report[1], hold);
+	hog_report(report[0]);
+	/* accepted after the first's: once its last is closed, the daemon
+	 * has seen all 80; without the drop it stays pending (-1) */
+	pids[1] = hotplug_hog(40, true, report[1], hold);
+	b = hog_report(report[0]);
+	close(hold[0]);
+	CHECK(b > 0);
+	hogs_end(hold[1], pids, 2);
+	another_process_is_served();
+	close(report[0]);
+	close(report[1]);
+}
+
+/* --- a device a bind replaced is freed with its last hold --- */
+
+#define FREED "is freed: nothing holds it"
+#define MARK_OPEN "itest-mark: the old fd is open\n"
+#define MARK_CLOSING "itest-mark: closing the old fd\n"
+
+/* Under `fakedri run --log-level info` (its log and ours on one pipe):
+ * 5 unbind/bind cycles with no file open, then one with an old fd open. */
+static void replaced_devices_phase(void)
+{
+	int old;
+
+	for (int i = 0; i < 5; i++) {
+		unbind1();
+		bind1();
+	}
+	old = itest_open("/dev/dri/card1");
+	itest_gem_create(old, 4096);
+	unbind1();
+	bind1();
+	CHECK(exists("/dev/dri/card2"));
+	CHECK_EQ(write(2, MARK_OPEN, strlen(MARK_OPEN)), (ssize_t)strlen(MARK_OPEN));
+	/* the old device still answers its file (unplugged: ENODEV) */
+	CHECK_EQ(gem_create_errno(old), ENODEV);
+	CHECK_EQ(write(2, MARK_CLOSING, strlen(MARK_CLOSING)), (ssize_t)strlen(MARK_CLOSING));
+	CHECK_EQ(close(old), 0);
+	unbind1();
+	bind1();
+	CHECK(exists("/dev/dri/card1"));
+}
+
+static int count(const char *from, const char *to, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = strstr(from, what); p && p < to; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+/*
+ * Run outside fakedri with its path: the daemon's log says when it frees
+ * a device bind replaced. Each of 5 cycles with nothing open frees the
+ * replaced one at once (no zombie piles up until the daemon stops); with
+ * an old fd (and its object) open the old device lives, and goes once
+ * the fd is closed.
+ */
+static void replaced_devices_are_freed(void)
+{
+	static char log[1 << 18];
+	char self[PATH_MAX];
+	const char *open_at, *closing_at, *end;
+	size_t got = 0;
+	ssize_t n, sl;
+	int p[2], st;
+	pid_t pid;
+
+	CHECK(itest_argc >= 3);
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	CHECK(sl > 0);
+	self[sl] = '\0';
+	CHECK_EQ(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 2);
+		execl(itest_argv[2], itest_argv[2], "run", "--log-level", "info", "--device",
+		      "fakedri", "--device", "fakedri", "--", self, "replaced_devices_phase",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got < sizeof(log) - 1 && (n = read(p[0], log + got, sizeof(log) - 1 - got)) > 0)
+		got += (size_t)n;
+	log[got] = '\0';
+	close(p[0]);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fputs(log, stderr);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	open_at = strstr(log, MARK_OPEN);
+	closing_at = strstr(log, MARK_CLOSING);
+	end = log + got;
+	CHECK(open_at && closing_at);
+	CHECK_EQ(count(log, open_at, FREED), 5);
+	CHECK_EQ(count(log, open_at, "(card1, renderD129) " FREED), 5);
+	CHECK_EQ(count(open_at, closing_at, FREED), 0);
+	/* the old card1 once its fd closed, and the card2 the last bind replaced */
+	CHECK_EQ(count(closing_at, end, FREED), 2);
+	CHECK_EQ(count(closing_at, end, "(card1, renderD129) " FREED), 1);
+	CHECK_EQ(count(closing_at, end, "(card2, renderD130) " FREED), 1);
+}
+
+/* udev's rules run for a rebound device's new nodes: an earlier chmod of
+ * the old node is not kept (60-drm.rules' and the defaults' 0660) */
+static void bind_gives_the_nodes_their_default_mode(void)
+{
+	struct stat st;
+
+	CHECK_EQ(stat("/dev/dri/card1", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0660u);
+	if (chmod("/dev/dri/card1", 0604) < 0 && errno == EPERM) {
+		fprintf(stderr, "SKIP: not the node's owner (root)\n");
+		exit(77);
+	}
+	CHECK_EQ(stat("/dev/dri/card1", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0604u);
+	unbind1();
+	bind1();
+	CHECK_EQ(stat("/dev/dri/card1", &st), 0);
+	CHECK_EQ(st.st_mode & 07777, 0660u);
+}
+
 static const struct itest_case cases[] = {
 	{ "udev_monitor_sees_remove_of_card_and_render_on_unplug",
 	  udev_monitor_sees_remove_of_card_and_render_on_unplug },
@@ -412,6 +684,13 @@ static const struct itest_case cases[] = {
 	  bind_adds_a_device_with_the_lowest_free_minors },
 	{ "sysfs_errors_are_the_kernels", sysfs_errors_are_the_kernels },
 	{ "full_subscriber_does_not_stall_the_daemon", full_subscriber_does_not_stall_the_daemon },
+	{ "hotplug_connections_are_charged_to_the_quota",
+	  hotplug_connections_are_charged_to_the_quota },
+	{ "hotplug_listener_out_of_fds_drops_connections",
+	  hotplug_listener_out_of_fds_drops_connections },
+	{ "bind_gives_the_nodes_their_default_mode", bind_gives_the_nodes_their_default_mode },
+	{ "replaced_devices_phase", replaced_devices_phase },
+	{ "replaced_devices_are_freed", replaced_devices_are_freed },
 	{ NULL, NULL },
 };
 
