@@ -19,13 +19,15 @@
  * to the daemon (FDRI_HOTPLUG_SYSFS_WRITE), which binds or unbinds, and
  * returns what the kernel's store() would.
  *
- * Objects and lifetimes: a fixed table indexed by fd (fds below
- * UEV_MAX_FD; others are not emulated: a netlink socket then is the real
- * one) holds the kind, the dev/ino the fd had when entered (checked with
+ * Objects and lifetimes: a table indexed by fd (a struct shim_fdarr,
+ * shim.h, grown to any fd number) holds the kind, the dev/ino the fd had when entered (checked with
  * one fstat() on use, so an fd closed behind the shim's back is not
  * mistaken for ours), the daemon's end of the pair until bind, the groups
- * and the port id. Entries are made and cleared under a mutex; the kind is
- * read lock-free. close() clears the entry and closes the kept end.
+ * and the port id. Entries are made, changed and cleared under a mutex,
+ * looked up again under it (a growth moves them); the kind is read
+ * lock-free. close() clears the entry and closes the kept end. A forked
+ * child starts with the lock free and its own pid unused as a port id
+ * (pthread_atfork), as netlink_autobind() sees a new process.
  */
 #define _GNU_SOURCE
 #include "shim.h"
@@ -36,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/netlink.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +52,6 @@
 #include "fdri_wire.h"
 
 #define PUBLIC __attribute__((visibility("default")))
-#define UEV_MAX_FD 1024
 
 enum { UEV_NONE, UEV_SOCKET, UEV_SYSFS };
 
@@ -65,10 +67,48 @@ struct uev_entry {
 	char path[224];            /* UEV_SYSFS: the file's path below the root */
 };
 
-static struct uev_entry tab[UEV_MAX_FD];
+static struct shim_fdarr tab = SHIM_FDARR_INIT(struct uev_entry);
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_portid = (uint32_t)-4096; /* netlink_autobind()'s rover */
 static bool pid_portid_used;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+/* The child has one thread and a new pid: the lock is free, and its first
+ * netlink socket's port id is that pid (netlink_autobind()). */
+static void atfork_child(void)
+{
+	pthread_mutex_init(&lock, NULL);
+	pid_portid_used = false;
+	next_portid = (uint32_t)-4096;
+}
+
+__attribute__((constructor)) static void uevent_init(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* The entry of @fd, NULL if the table does not reach it. Under the lock
+ * to change it: a growth copies the table. */
+static struct uev_entry *slot(int fd)
+{
+	return shim_fdarr_at(&tab, fd);
+}
+
+static int slot_kind(int fd)
+{
+	struct uev_entry *e = slot(fd);
+
+	return e ? atomic_load_explicit(&e->kind, memory_order_acquire) : UEV_NONE;
+}
 
 SHIM_REAL(socket, int, (int, int, int))
 SHIM_REAL(bind, int, (int, const struct sockaddr *, socklen_t))
@@ -85,34 +125,32 @@ static int fail(int err)
 /* The entry of @fd if it is of @kind and still the same file, else NULL. */
 static struct uev_entry *entry(int fd, int kind)
 {
+	struct uev_entry *e = slot(fd);
 	struct stat st;
 
-	if (fd < 0 || fd >= UEV_MAX_FD ||
-	    atomic_load_explicit(&tab[fd].kind, memory_order_acquire) != kind)
+	if (!e || atomic_load_explicit(&e->kind, memory_order_acquire) != kind)
 		return NULL;
-	if (shim_real_fstat(fd, &st) < 0 || st.st_dev != tab[fd].dev || st.st_ino != tab[fd].ino)
+	if (shim_real_fstat(fd, &st) < 0 || st.st_dev != e->dev || st.st_ino != e->ino)
 		return NULL;
-	return &tab[fd];
+	return e;
 }
 
 bool shim_uevent_is_socket(int fd)
 {
-	return fd >= 0 && fd < UEV_MAX_FD &&
-	       atomic_load_explicit(&tab[fd].kind, memory_order_relaxed) == UEV_SOCKET &&
-	       entry(fd, UEV_SOCKET);
+	return slot_kind(fd) == UEV_SOCKET && entry(fd, UEV_SOCKET);
 }
 
 bool shim_uevent_is_sysfs(int fd)
 {
-	return fd >= 0 && fd < UEV_MAX_FD &&
-	       atomic_load_explicit(&tab[fd].kind, memory_order_relaxed) == UEV_SYSFS &&
-	       entry(fd, UEV_SYSFS);
+	return slot_kind(fd) == UEV_SYSFS && entry(fd, UEV_SYSFS);
 }
 
 static void clear_locked(int fd)
 {
-	struct uev_entry *e = &tab[fd];
+	struct uev_entry *e = slot(fd);
 
+	if (!e)
+		return;
 	if (atomic_load(&e->kind) == UEV_SOCKET && e->peer >= 0)
 		shim_real_close(e->peer);
 	e->peer = -1;
@@ -121,7 +159,7 @@ static void clear_locked(int fd)
 
 void shim_uevent_close(int fd)
 {
-	if (fd < 0 || fd >= UEV_MAX_FD || atomic_load(&tab[fd].kind) == UEV_NONE)
+	if (slot_kind(fd) == UEV_NONE)
 		return;
 	pthread_mutex_lock(&lock);
 	clear_locked(fd);
@@ -130,15 +168,12 @@ void shim_uevent_close(int fd)
 
 void shim_uevent_fd_dup(int oldfd, int newfd)
 {
-	if (newfd < 0 || newfd >= UEV_MAX_FD)
-		return;
-	if ((oldfd < 0 || oldfd >= UEV_MAX_FD || atomic_load(&tab[oldfd].kind) == UEV_NONE) &&
-	    atomic_load(&tab[newfd].kind) == UEV_NONE)
+	if (newfd < 0 || (slot_kind(oldfd) == UEV_NONE && slot_kind(newfd) == UEV_NONE))
 		return; /* neither is ours: the fast path */
 	pthread_mutex_lock(&lock);
 	clear_locked(newfd);
-	if (oldfd >= 0 && oldfd < UEV_MAX_FD && atomic_load(&tab[oldfd].kind) != UEV_NONE) {
-		struct uev_entry *e = &tab[newfd], *o = &tab[oldfd];
+	if (slot_kind(oldfd) != UEV_NONE && shim_fdarr_grow(&tab, newfd) == 0) {
+		struct uev_entry *e = slot(newfd), *o = slot(oldfd);
 
 		e->dev = o->dev;
 		e->ino = o->ino;
@@ -154,11 +189,14 @@ void shim_uevent_fd_dup(int oldfd, int newfd)
 }
 
 /* Enters @fd (whose stat is @st) as @kind; the caller fills the rest
- * under the lock. */
+ * under the lock. NULL if the table cannot grow to @fd. */
 static struct uev_entry *enter_locked(int fd, int kind, const struct stat *st)
 {
-	struct uev_entry *e = &tab[fd];
+	struct uev_entry *e;
 
+	if (shim_fdarr_grow(&tab, fd) < 0)
+		return NULL;
+	e = slot(fd);
 	clear_locked(fd);
 	e->dev = st->st_dev;
 	e->ino = st->st_ino;
@@ -205,6 +243,7 @@ static int hotplug_call(const struct fdri_hotplug_req *req, int sendfd,
 PUBLIC int socket(int domain, int type, int protocol)
 {
 	int sv[2], flags = type & (SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct uev_entry *e;
 	struct stat st;
 
 	if (domain != AF_NETLINK || protocol != NETLINK_KOBJECT_UEVENT || !shim_cfg.enabled ||
@@ -215,16 +254,23 @@ PUBLIC int socket(int domain, int type, int protocol)
 		return fail(ESOCKTNOSUPPORT); /* netlink_create() */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | flags, 0, sv) < 0)
 		return -1;
-	if (sv[0] >= UEV_MAX_FD || shim_real_fstat(sv[0], &st) < 0) {
-		/* not emulated: the real netlink socket, which sees no events */
+	if (shim_real_fstat(sv[0], &st) < 0) {
 		shim_real_close(sv[0]);
 		shim_real_close(sv[1]);
-		return get_socket()(domain, type | flags, protocol);
+		return -1;
 	}
 	shim_real_fcntl(sv[1], F_SETFD, FD_CLOEXEC);
 	pthread_mutex_lock(&lock);
-	enter_locked(sv[0], UEV_SOCKET, &st)->peer = sv[1];
+	e = enter_locked(sv[0], UEV_SOCKET, &st);
+	if (e)
+		e->peer = sv[1];
 	pthread_mutex_unlock(&lock);
+	if (!e) {
+		/* __sock_create()'s allocation failing */
+		shim_real_close(sv[0]);
+		shim_real_close(sv[1]);
+		return fail(ENOMEM);
+	}
 	return sv[0];
 }
 
@@ -255,6 +301,7 @@ PUBLIC int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (nl.nl_family != AF_NETLINK)
 		return fail(EINVAL);
 	pthread_mutex_lock(&lock);
+	e = slot(fd);
 	if (!e->bound) {
 		e->portid = nl.nl_pid ? nl.nl_pid : autobind_locked();
 		e->bound = true;
@@ -268,6 +315,7 @@ PUBLIC int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (peer >= 0) {
 		if (hotplug_call(&req, peer, &rep) == 0 && rep.ret == 0) {
 			pthread_mutex_lock(&lock);
+			e = slot(fd);
 			e->daemon_pid = rep.pad;
 			pthread_mutex_unlock(&lock);
 		}
@@ -287,6 +335,7 @@ PUBLIC int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	if (!len || (int)*len < 0)
 		return fail(EINVAL);
 	pthread_mutex_lock(&lock);
+	e = slot(fd);
 	if (!e->bound) {
 		/* an unbound netlink socket says port 0 */
 		nl.nl_pid = 0;
@@ -318,6 +367,7 @@ PUBLIC int setsockopt(int fd, int level, int name, const void *val, socklen_t le
 		if (group == 0 || group > 32)
 			return fail(EINVAL);
 		pthread_mutex_lock(&lock);
+		e = slot(fd);
 		if (name == NETLINK_ADD_MEMBERSHIP)
 			e->groups |= 1u << (group - 1);
 		else
@@ -423,10 +473,11 @@ void shim_uevent_opened(int fd, const char *path, int flags)
 	char proc[64], link[PATH_MAX];
 	const char *root = shim_cfg.root_abs;
 	size_t rl = strlen(root);
+	struct uev_entry *e;
 	struct stat st;
 	ssize_t n;
 
-	if (!shim_cfg.enabled || fd < 0 || fd >= UEV_MAX_FD || !path || !rl ||
+	if (!shim_cfg.enabled || fd < 0 || !path || !rl ||
 	    (flags & O_ACCMODE) == O_RDONLY || (flags & O_PATH) || !control_name(path))
 		return;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -435,10 +486,12 @@ void shim_uevent_opened(int fd, const char *path, int flags)
 		return;
 	link[n] = '\0';
 	if (strncmp(link, root, rl) || strncmp(link + rl, "/sys/", 5) ||
-	    strlen(link + rl) >= sizeof(tab[0].path) || shim_real_fstat(fd, &st) < 0)
+	    strlen(link + rl) >= sizeof(e->path) || shim_real_fstat(fd, &st) < 0)
 		return;
 	pthread_mutex_lock(&lock);
-	snprintf(enter_locked(fd, UEV_SYSFS, &st)->path, sizeof(tab[0].path), "%s", link + rl);
+	e = enter_locked(fd, UEV_SYSFS, &st);
+	if (e)
+		snprintf(e->path, sizeof(e->path), "%s", link + rl);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -460,6 +513,7 @@ ssize_t shim_uevent_sysfs_write(int fd, const void *buf, size_t len)
 		return fail(EFAULT);
 	req.len = (uint32_t)len;
 	pthread_mutex_lock(&lock);
+	e = slot(fd);
 	snprintf(req.path, sizeof(req.path), "%s", e->path);
 	pthread_mutex_unlock(&lock);
 	ret = hotplug_call(&req, -1, &rep);

@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/netlink.h>
@@ -671,6 +672,94 @@ static void bind_gives_the_nodes_their_default_mode(void)
 	CHECK_EQ(st.st_mode & 07777, 0660u);
 }
 
+/* --- fds past 1024, fork --- */
+
+/* sysfs control files and uevent sockets at fd 1500 and up are emulated
+ * as at low numbers (the tables grow) */
+static void control_files_and_sockets_work_at_high_fds(void)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_groups = 2 };
+	struct rlimit rl;
+	struct pollfd pf = { .fd = 1502, .events = POLLIN };
+	char buf[4096];
+	struct sockaddr_nl from = { 0 };
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	int fd, s;
+
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 1600) {
+		fprintf(stderr, "SKIP: RLIMIT_NOFILE's hard limit %llu is below 1600\n",
+			(unsigned long long)rl.rlim_max);
+		exit(77);
+	}
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 4096 ? 4096 : rl.rlim_max;
+	CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* a uevent socket moved to 1502 */
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	CHECK(s >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&nl, sizeof(nl)), 0);
+	CHECK_EQ(dup2(s, 1502), 1502);
+	CHECK_EQ(close(s), 0);
+	/* the unbind file at 1500 */
+	fd = open(DRIVER "/unbind", O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_EQ(dup2(fd, 1500), 1500);
+	CHECK_EQ(close(fd), 0);
+	CHECK_EQ(write(1500, "fakedri.1", 9), (ssize_t)9);
+	CHECK_EQ(close(1500), 0);
+	CHECK(!exists("/dev/dri/card1") && errno == ENOENT);
+	CHECK_EQ(poll(&pf, 1, 5000), 1);
+	/* the sender's address is the emulation's: udevd's group */
+	CHECK(recvmsg(1502, &mh, 0) > 0);
+	CHECK(!memcmp(buf, "libudev", 8));
+	CHECK_EQ(mh.msg_namelen, (socklen_t)sizeof(from));
+	CHECK_EQ(from.nl_family, AF_NETLINK);
+	CHECK_EQ(from.nl_groups, 2u);
+	/* an unknown device still gets the kernel's error there */
+	fd = open(DRIVER "/bind", O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_EQ(dup2(fd, 1501), 1501);
+	CHECK_EQ(close(fd), 0);
+	CHECK_ERR(write(1501, "nosuch", 6), ENODEV);
+	CHECK_EQ(write(1501, "fakedri.1", 9), (ssize_t)9);
+	CHECK_EQ(close(1501), 0);
+	CHECK(exists("/dev/dri/card1"));
+	CHECK_EQ(close(1502), 0);
+}
+
+static uint32_t bound_portid(void)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_groups = 2 };
+	socklen_t l = sizeof(nl);
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	CHECK(s >= 0);
+	CHECK_EQ(bind(s, (struct sockaddr *)&nl, sizeof(nl)), 0);
+	CHECK_EQ(getsockname(s, (struct sockaddr *)&nl, &l), 0);
+	close(s);
+	return nl.nl_pid;
+}
+
+/* netlink_autobind(): a forked child's first socket gets the child's pid,
+ * though its parent's already took the parent's */
+static void forked_child_first_socket_gets_its_pid(void)
+{
+	pid_t pid;
+	int st;
+
+	CHECK_EQ(bound_portid(), (uint32_t)getpid());
+	CHECK(bound_portid() != (uint32_t)getpid());
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(bound_portid() == (uint32_t)getpid() ? 0 : 1);
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
 static const struct itest_case cases[] = {
 	{ "udev_monitor_sees_remove_of_card_and_render_on_unplug",
 	  udev_monitor_sees_remove_of_card_and_render_on_unplug },
@@ -689,6 +778,9 @@ static const struct itest_case cases[] = {
 	{ "hotplug_listener_out_of_fds_drops_connections",
 	  hotplug_listener_out_of_fds_drops_connections },
 	{ "bind_gives_the_nodes_their_default_mode", bind_gives_the_nodes_their_default_mode },
+	{ "control_files_and_sockets_work_at_high_fds",
+	  control_files_and_sockets_work_at_high_fds },
+	{ "forked_child_first_socket_gets_its_pid", forked_child_first_socket_gets_its_pid },
 	{ "replaced_devices_phase", replaced_devices_phase },
 	{ "replaced_devices_are_freed", replaced_devices_are_freed },
 	{ NULL, NULL },
