@@ -1,10 +1,13 @@
 /*
  * fdri_node_perm.c - see fdri_node_perm.h and docs/security.md.
  *
- * Owns struct fdri_node_perms: the mapping of <root>/perms (the records the
- * shim reads, fdri_perm.h), made by fdri_node_perms_create() and unmapped
- * by fdri_node_perms_destroy(); the file itself goes with the sysroot. The
- * daemon's event loop is its only writer. struct fdri_peer is the
+ * Owns struct fdri_node_perms: the daemon's own copy of the records, which
+ * every check reads, and the mapping of <root>/perms (the records the
+ * shim reads, fdri_perm.h), which only shows them (a file of the daemon's
+ * user, which that user could write); both made by
+ * fdri_node_perms_create() and freed, unmapped, by
+ * fdri_node_perms_destroy(); the file itself goes with the sysroot. The
+ * daemon's event loop is the only writer of both. struct fdri_peer is the
  * caller's, filled here and released with fdri_peer_release().
  */
 #define _GNU_SOURCE
@@ -31,7 +34,10 @@
 _Static_assert(FDRI_PERM_MAX_DEVICES >= FDRI_MAX_DEVICES, "a record for every device");
 
 struct fdri_node_perms {
-	struct fdri_perm_table *t; /* the shared mapping */
+	struct fdri_perm_table *t; /* the shared mapping, for the shims only */
+	/* what the checks read: the daemon's own copy of the records, which
+	 * no write to <root>/perms (a file of the daemon's user) changes */
+	struct fdri_perm_rec own[FDRI_PERM_MAX_DEVICES][2];
 	unsigned int ndevs;
 	uid_t daemon_uid;          /* has the seat user's uaccess ACL entry */
 	/* the daemon's user namespace (/proc/self/ns/user); ino 0: unknown,
@@ -157,27 +163,36 @@ static bool has_cap(uint64_t caps, int cap)
 
 /* --- the table --- */
 
+/* The daemon's record of a node (writable: a const @np is only a reader's
+ * promise, as when the records were the mapping's) */
 static struct fdri_perm_rec *rec(const struct fdri_node_perms *np, unsigned int device,
 				 unsigned int type)
 {
 	if (!np || device >= np->ndevs ||
 	    (type != FDRI_NODE_PRIMARY && type != FDRI_NODE_RENDER))
 		return NULL;
-	return &np->t->rec[device][fdri_perm_slot(type)];
+	return (struct fdri_perm_rec *)&np->own[device][fdri_perm_slot(type)];
 }
 
-/* A record's fields as the shim reads them (fdri_perm.h): seq odd while
- * they change. Only the daemon's loop writes, so no lock. */
-static void rec_set(struct fdri_perm_rec *r, uint32_t mode, uint32_t uid, uint32_t gid)
+/* Sets a record: the daemon's copy @r, then the shared one the shims
+ * read (fdri_perm.h): seq odd while they change. Only the daemon's loop
+ * writes, so no lock. */
+static void rec_set(struct fdri_node_perms *np, struct fdri_perm_rec *r, uint32_t mode,
+		    uint32_t uid, uint32_t gid)
 {
-	uint32_t seq = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	struct fdri_perm_rec *sh = &np->t->rec[0][0] + (r - &np->own[0][0]);
+	uint32_t seq = r->seq;
 
-	__atomic_store_n(&r->seq, seq + 1, __ATOMIC_RELAXED);
+	r->mode = mode & 07777;
+	r->uid = uid;
+	r->gid = gid;
+	r->seq = seq + 2;
+	__atomic_store_n(&sh->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&r->mode, mode & 07777, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->uid, uid, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->gid, gid, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->seq, seq + 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&sh->mode, mode & 07777, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->uid, uid, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->gid, gid, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
 /* A user or group: a number, or a name the system knows. */
@@ -344,7 +359,7 @@ struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cf
 		for (int k = 0; k < cfg->devs[i].nnodes; k++) {
 			unsigned int type = cfg->devs[i].nodes[k].type;
 
-			rec_set(rec(np, (unsigned)i, type), 0660, 0,
+			rec_set(np, rec(np, (unsigned)i, type), 0660, 0,
 				type == FDRI_NODE_RENDER ? render : video);
 		}
 	for (int s = 0; s < nspecs; s++) {
@@ -370,11 +385,11 @@ struct fdri_node_perms *fdri_node_perms_create(const struct fdri_sysroot_cfg *cf
 				 specs[s], sp.path);
 			goto fail;
 		}
-		rec_set(r, sp.mode, sp.has_uid ? sp.uid : r->uid, sp.has_gid ? sp.gid : r->gid);
+		rec_set(np, r, sp.mode, sp.has_uid ? sp.uid : r->uid, sp.has_gid ? sp.gid : r->gid);
 	}
 	for (unsigned int i = 0; i < np->ndevs && i < FDRI_PERM_MAX_DEVICES; i++)
 		for (int k = 0; k < 2; k++) {
-			const struct fdri_perm_rec *r = &np->t->rec[i][k];
+			const struct fdri_perm_rec *r = &np->own[i][k];
 
 			np->initial[i][k].mode = r->mode;
 			np->initial[i][k].uid = r->uid;
@@ -400,8 +415,9 @@ void fdri_node_perms_reset(struct fdri_node_perms *np, unsigned int device)
 	if (!np || device >= np->ndevs || device >= FDRI_PERM_MAX_DEVICES)
 		return;
 	for (int k = 0; k < 2; k++)
-		rec_set(&np->t->rec[device][k], np->initial[device][k].mode,
-			np->initial[device][k].uid, np->initial[device][k].gid);
+		if (np->own[device][k].seq) /* a node of that type */
+			rec_set(np, &np->own[device][k], np->initial[device][k].mode,
+				np->initial[device][k].uid, np->initial[device][k].gid);
 }
 
 void fdri_node_perms_destroy(struct fdri_node_perms *np)
@@ -521,6 +537,6 @@ int fdri_node_perm_setattr(struct fdri_node_perms *np, const struct fdri_peer *w
 		uid = a->uid;
 	if (a->valid & FDRI_SETATTR_GID)
 		gid = a->gid;
-	rec_set(r, mode, uid, gid);
+	rec_set(np, r, mode, uid, gid);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -24,6 +25,7 @@
 
 #include <xf86drm.h>
 
+#include "fdri_perm.h"
 #include "itest.h"
 
 static gid_t group_id(const char *name)
@@ -543,6 +545,111 @@ static void chown_clears_setuid_and_setgid_as_linux_6_1(void)
 	check_stat(ITEST_RENDER, 02660, 2, render);
 }
 
+#define UNBIND "/sys/bus/platform/drivers/fakedri/unbind"
+#define BIND "/sys/bus/platform/drivers/fakedri/bind"
+
+/* Writes @name to the sysfs file @path: write()'s result, or -1 with
+ * errno from open() or write(). */
+static ssize_t sysfs_write(const char *path, const char *name)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, name, strlen(name));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n;
+}
+
+static void unbind_refused(void)
+{
+	CHECK_ERR(sysfs_write(UNBIND, "fakedri.1"), EACCES);
+}
+
+static void userns_root_unbind_refused(void *arg)
+{
+	(void)arg;
+	become(65534, 65534, 0, NULL);
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+	if (unshare(CLONE_NEWUSER) < 0)
+		exit(0); /* no user namespaces: nothing more to check here */
+	CHECK_EQ(write_proc("/proc/self/setgroups", "deny"), 0);
+	CHECK_EQ(write_proc("/proc/self/uid_map", "0 65534 1\n"), 0);
+	CHECK_EQ(write_proc("/proc/self/gid_map", "0 65534 1\n"), 0);
+	unbind_refused();
+}
+
+/* Root, without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: the owner. */
+static void root_without_dac_unbinds(void *arg)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	(void)arg;
+	CHECK_EQ(syscall(SYS_capget, &h, d), 0);
+	d[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
+	CHECK_EQ(syscall(SYS_capset, &h, d), 0);
+	CHECK_EQ(sysfs_write(UNBIND, "fakedri.1"), (ssize_t)strlen("fakedri.1"));
+	CHECK_EQ(sysfs_write(BIND, "fakedri.1"), (ssize_t)strlen("fakedri.1"));
+}
+
+/*
+ * Run with two fakedri devices. The driver's bind and unbind files are
+ * 0200 root (sysfs): generic_permission() gives root the owner's write
+ * bit with no capability, and refuses everyone else without
+ * CAP_DAC_OVERRIDE, which only root of the daemon's namespace has. (The
+ * daemon's own user may too: docs/hotplug.md.)
+ */
+static void unbind_is_for_the_owner_root(void)
+{
+	need_root();
+	run_as(65534, 65534, 0, NULL, unbind_refused);
+	itest_wait_ok(itest_fork(userns_root_unbind_refused, NULL));
+	itest_wait_ok(itest_fork(root_without_dac_unbinds, NULL));
+	check_stat("/dev/dri/card1", 0660, 0, group_id("video"));
+}
+
+static void render_refused(void)
+{
+	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES);
+}
+
+/* <root>/perms, the daemon's user's file the shims read, is only what
+ * they show: writing it (as that user may) changes no check, which the
+ * daemon makes on its own copy. */
+static void writing_the_perms_file_changes_no_check(void)
+{
+	const char *sock = getenv("FAKEDRI_SOCKET");
+	struct fdri_perm_table *t;
+	struct fdri_perm_rec *r;
+	char path[4200];
+	int fd;
+
+	need_root(); /* the daemon's user, and to become 65534 */
+	CHECK(sock != NULL);
+	snprintf(path, sizeof(path), "%s.root/" FDRI_PERM_FILE, sock);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(t != MAP_FAILED);
+	close(fd);
+	CHECK_EQ(t->magic, FDRI_PERM_MAGIC);
+	r = &t->rec[0][fdri_perm_slot(2)]; /* renderD128 */
+	CHECK_EQ(r->mode, 0660);
+	r->seq++;
+	r->mode = 0666;
+	r->seq++;
+	check_stat(ITEST_RENDER, 0666, 0, group_id("render")); /* shown */
+	run_as(65534, 65534, 0, NULL, render_refused);         /* not obeyed */
+	/* the daemon's next change of the record writes its own values */
+	CHECK_EQ(chmod(ITEST_RENDER, 0640), 0);
+	check_stat(ITEST_RENDER, 0640, 0, group_id("render"));
+	munmap(t, sizeof(*t));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -565,6 +672,9 @@ int main(int argc, char **argv)
 		{ "access_counts_more_than_256_groups", access_counts_more_than_256_groups },
 		{ "chown_clears_setuid_and_setgid_as_linux_6_1",
 		  chown_clears_setuid_and_setgid_as_linux_6_1 },
+		{ "unbind_is_for_the_owner_root", unbind_is_for_the_owner_root },
+		{ "writing_the_perms_file_changes_no_check",
+		  writing_the_perms_file_changes_no_check },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
