@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "fdri_perm.h"
 #include "itest.h"
+#include "itest_wire.h"
 
 static gid_t group_id(const char *name)
 {
@@ -650,6 +652,125 @@ static void writing_the_perms_file_changes_no_check(void)
 	munmap(t, sizeof(*t));
 }
 
+/* --- a raw client that exec's a setuid program after connecting --- */
+
+struct exec_after_connect {
+	int pw_in[2], pw_out[2], go[2], res[2];
+};
+
+/* The socket's keeper (uid 65534, pid not the connecting one): sends
+ * HELLO for renderD128 when told to and reports its result. */
+static void hello_when_told(struct exec_after_connect *x, int s)
+{
+	struct fdri_wire_hello h = {
+		.hdr = { FDRI_MSG_HELLO, sizeof(h) }, .version = FDRI_WIRE_VERSION,
+		.node = FDRI_NODE_RENDER, .open_flags = O_RDWR, .tid = (int32_t)getpid(),
+	};
+	unsigned char buf[512];
+	struct pollfd p;
+	int32_t ret;
+	char c;
+	int ch, rfd = -1;
+
+	if (read(x->go[0], &c, 1) != 1)
+		_exit(0); /* the test gave up */
+	ch = itest_wire_channel(s, &h, sizeof(h));
+	p = (struct pollfd){ .fd = ch, .events = POLLIN };
+	CHECK_EQ(poll(&p, 1, 10000), 1);
+	CHECK(fdri_msg_recv(ch, buf, sizeof(buf), &rfd, NULL) >= 12);
+	memcpy(&ret, buf + 8, sizeof(ret));
+	itest_write(x->res[1], &ret, sizeof(ret));
+	_exit(0);
+}
+
+/* Connects as uid 65534, leaves the socket to a child, and exec's
+ * /usr/bin/passwd (setuid root), which waits for a password on a pipe. */
+static void connect_then_exec_setuid(void *arg)
+{
+	struct exec_after_connect *x = arg;
+	const char *sock = getenv("FAKEDRI_SOCKET");
+	int s;
+	pid_t pid;
+
+	CHECK(sock != NULL);
+	become(65534, 65534, 0, NULL);
+	s = itest_wire_connect(sock);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0)
+		hello_when_told(x, s);
+	close(s);
+	CHECK(dup2(x->pw_in[0], 0) == 0 && dup2(x->pw_out[1], 1) == 1 && dup2(x->pw_out[1], 2) == 2);
+	unsetenv("LD_PRELOAD");
+	execl("/usr/bin/passwd", "passwd", (char *)NULL);
+	_exit(127);
+}
+
+/* CapEff of /proc/<pid>/status, 0 if unreadable */
+static unsigned long long cap_eff(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long eff = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff;
+}
+
+/*
+ * SO_PEERCRED's pid is connect()'s; the daemon reads /proc later. uid
+ * 65534 connects, exec's a setuid-root program (every capability in
+ * CapEff) and has another process send HELLO for renderD128 (0660
+ * root:render) on that socket: refused, as the connect-time uid decides.
+ */
+static void exec_of_setuid_after_connect_gains_nothing(void)
+{
+	struct exec_after_connect x;
+	struct stat st;
+	struct pollfd p;
+	unsigned long long eff;
+	int32_t ret;
+	char c;
+	pid_t pid;
+
+	need_root();
+	if (stat("/usr/bin/passwd", &st) < 0 || !(st.st_mode & S_ISUID) || st.st_uid != 0) {
+		printf("SKIP: no setuid-root /usr/bin/passwd\n");
+		exit(77);
+	}
+	CHECK(pipe2(x.pw_in, O_CLOEXEC) == 0 && pipe2(x.pw_out, O_CLOEXEC) == 0);
+	CHECK(pipe2(x.go, O_CLOEXEC) == 0 && pipe2(x.res, O_CLOEXEC) == 0);
+	pid = itest_fork(connect_then_exec_setuid, &x);
+	close(x.pw_in[0]);
+	close(x.pw_out[1]);
+	close(x.go[0]);
+	close(x.res[1]);
+	/* passwd's first output: it runs, with the setuid credentials */
+	p = (struct pollfd){ .fd = x.pw_out[0], .events = POLLIN };
+	CHECK_EQ(poll(&p, 1, 10000), 1);
+	CHECK_EQ(read(x.pw_out[0], &c, 1), 1);
+	eff = cap_eff(pid);
+	if (!(eff & (1ull << CAP_DAC_OVERRIDE))) {
+		printf("SKIP: setuid gives passwd no CAP_DAC_OVERRIDE here (%llx)\n", eff);
+		exit(77);
+	}
+	CHECK_EQ(write(x.go[1], "g", 1), 1);
+	itest_read(x.res[0], &ret, sizeof(ret));
+	CHECK_EQ(ret, -EACCES);
+	close(x.pw_in[1]); /* passwd gives up */
+	itest_wait(pid);
+	close(x.pw_out[0]);
+	close(x.go[1]);
+	close(x.res[0]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct itest_case cases[] = {
@@ -675,6 +796,8 @@ int main(int argc, char **argv)
 		{ "unbind_is_for_the_owner_root", unbind_is_for_the_owner_root },
 		{ "writing_the_perms_file_changes_no_check",
 		  writing_the_perms_file_changes_no_check },
+		{ "exec_of_setuid_after_connect_gains_nothing",
+		  exec_of_setuid_after_connect_gains_nothing },
 		{ "seat_user_checks", seat_user_checks },
 		{ "daemon_user_has_the_seat_users_access", daemon_user_has_the_seat_users_access },
 		{ NULL, NULL },
