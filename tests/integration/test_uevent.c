@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "itest.h"
+#include "fdri_wire.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -760,6 +761,62 @@ static void forked_child_first_socket_gets_its_pid(void)
 	CHECK_EQ(WEXITSTATUS(st), 0);
 }
 
+/* --- who may subscribe --- */
+
+/* SUBSCRIBE @fd on a new connection to the hotplug socket: the answer's ret */
+static int subscribe_raw(int fd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct fdri_hotplug_req req = { .op = FDRI_HOTPLUG_SUBSCRIBE, .groups = 2 };
+	struct fdri_hotplug_reply rep = { .ret = 1 };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	CHECK(s >= 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s" FDRI_HOTPLUG_SUFFIX, getenv("FAKEDRI_SOCKET"));
+	CHECK_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	{
+	union {
+		struct cmsghdr c;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b) };
+
+	ctl.c.cmsg_level = SOL_SOCKET;
+	ctl.c.cmsg_type = SCM_RIGHTS;
+	ctl.c.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&ctl.c), &fd, sizeof(int));
+	CHECK_EQ(sendmsg(s, &m, 0), (ssize_t)sizeof(req));
+	}
+	CHECK_EQ(recv(s, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	/* one request, one answer: then the daemon closes the connection */
+	CHECK_EQ(recv(s, &req, sizeof(req), 0), (ssize_t)0);
+	close(s);
+	return rep.ret;
+}
+
+/* The daemon sends uevents, as itself, only to a socket whose peer is
+ * the process that subscribed it: not to one connected to someone else
+ * (here the daemon's own main socket), nor to a non-socket */
+static void subscribe_takes_only_the_senders_own_socket(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int sv[2], s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	CHECK(s >= 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", getenv("FAKEDRI_SOCKET"));
+	CHECK_EQ(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(subscribe_raw(s), -EINVAL);
+	close(s);
+	CHECK_EQ(subscribe_raw(STDIN_FILENO), -EINVAL);
+	/* the shim's kind: a pair of our own */
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ(subscribe_raw(sv[1]), 0);
+	close(sv[1]);
+	close(sv[0]);
+}
+
 static const struct itest_case cases[] = {
 	{ "udev_monitor_sees_remove_of_card_and_render_on_unplug",
 	  udev_monitor_sees_remove_of_card_and_render_on_unplug },
@@ -783,6 +840,8 @@ static const struct itest_case cases[] = {
 	{ "forked_child_first_socket_gets_its_pid", forked_child_first_socket_gets_its_pid },
 	{ "replaced_devices_phase", replaced_devices_phase },
 	{ "replaced_devices_are_freed", replaced_devices_are_freed },
+	{ "subscribe_takes_only_the_senders_own_socket",
+	  subscribe_takes_only_the_senders_own_socket },
 	{ NULL, NULL },
 };
 
