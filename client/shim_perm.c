@@ -134,12 +134,39 @@ static bool in_groups(gid_t mygid, gid_t gid)
 	return member;
 }
 
+/* @id of this process's user namespace as its parent namespace sees it,
+ * by /proc/self/uid_map or gid_map ("inside outside count" lines; the
+ * initial namespace's is "0 0 4294967295"): the overflow id 65534 when
+ * unmapped, @id itself when the map cannot be read. */
+static uint32_t id_outside(const char *map, uint32_t id)
+{
+	char buf[1024];
+	int fd = shim_real_open(map, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	unsigned long in, out, count;
+	const char *l;
+	int used;
+
+	if (fd >= 0)
+		shim_real_close(fd);
+	if (n <= 0)
+		return id;
+	buf[n] = '\0';
+	for (l = buf; sscanf(l, "%lu %lu %lu%n", &in, &out, &count, &used) == 3; l += used)
+		if (id >= in && id - in < count)
+			return (uint32_t)(out + (id - in));
+	return 65534;
+}
+
 /**
  * shim_perm_access() - access()/faccessat() of a node, as the kernel checks
  * it: with the real uid and gid (the effective ones with AT_EACCESS) and
  * the supplementary groups, against the published mode, owner and group,
  * in fdri_node_perm_may_open()'s order (root: read and write always,
- * execute only if some execute bit is set).
+ * execute only if some execute bit is set). The ids are those of the
+ * parent user namespace (the nodes' ids are the daemon's): root of a
+ * namespace that maps it to another user, such as `unshare -Ur`, is that
+ * user here, as the daemon sees it.
  * @device: the daemon's index of the node's device
  * @type: SHIM_NODE_PRIMARY or SHIM_NODE_RENDER
  * @mode: F_OK or R_OK | W_OK | X_OK
@@ -162,6 +189,8 @@ int shim_perm_access(int device, int type, int mode, int flags)
 		return 0; /* a daemon without a table: as before, the file's */
 	if (!want)
 		return 0;
+	me = id_outside("/proc/self/uid_map", me);
+	mygid = id_outside("/proc/self/gid_map", mygid);
 	if (me == 0) {
 		if (!(want & X_OK) || (pmode & 0111))
 			return 0;

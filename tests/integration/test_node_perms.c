@@ -411,6 +411,8 @@ static void userns_root(void *arg)
 	 * nodes are root:render 0660 and root:video 0660 of the init one */
 	CHECK_ERR(open(ITEST_RENDER, O_RDWR | O_CLOEXEC), EACCES);
 	CHECK_ERR(open(ITEST_RENDER, O_RDONLY | O_CLOEXEC), EACCES);
+	CHECK_ERR(access(ITEST_RENDER, R_OK), EACCES); /* as uid 65534 */
+	CHECK_EQ(access(ITEST_RENDER, F_OK), 0);
 	CHECK_ERR(chmod(ITEST_CARD, 0666), EPERM);
 	CHECK_ERR(chown(ITEST_RENDER, 0, 0), EPERM);
 	CHECK_ERR(chown(ITEST_RENDER, 65534, (gid_t)-1), EPERM);
