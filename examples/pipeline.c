@@ -139,6 +139,11 @@ static void producer(int to_consumer)
 		.bos = (uintptr_t)bos, .nr_bos = 1, .cmds = (uintptr_t)&fill, .nr_cmds = 1,
 	};
 
+	/* with the consumer's bug, a fill long enough that its copy always
+	 * starts before the fill ends, however slow this machine is (an ASan
+	 * build under load took more than 20 ms to reach its SUBMIT) */
+	if (no_implicit)
+		s.duration_ns = 500000000;
 	if (drmIoctl(fd, DRM_IOCTL_FAKEDRI_SUBMIT, &s))
 		die("producer SUBMIT");
 	if (drmPrimeHandleToFD(fd, bo, DRM_CLOEXEC | DRM_RDWR, &dmabuf))
