@@ -197,8 +197,9 @@ static void peer_cred(int fd, struct ucred *cr)
 {
 	socklen_t l = sizeof(*cr);
 
+	/* unknown: nobody's ids, never root's */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cr, &l) < 0)
-		memset(cr, 0, sizeof(*cr));
+		*cr = (struct ucred){ .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 }
 
 /* One message into srv->in, with the sender's credentials (the socket's
