@@ -1,9 +1,9 @@
 /*
  * fdri_sw_sync_abi.h - the ABI of sw_sync's debugfs file (/dev/sw_sync
  * through the shim), as the kernel's drivers/dma-buf/sw_sync.c defines it
- * privately: the kernel installs no header for it, so the tests that make
- * timelines and fences take it from here (the daemon's core still has
- * its own copy in fdri_sw_sync.c). Include <stdint.h> first; the ioctl
+ * privately: the kernel installs no header for it, so the daemon's core
+ * (fdri_sw_sync.c) and the tests that make timelines and fences take it
+ * from here. Include <stdint.h> first; the ioctl
  * numbers need <sys/ioctl.h> where they are used.
  */
 #ifndef FDRI_SW_SYNC_ABI_H

@@ -17,13 +17,7 @@
 #include <string.h>
 
 /* sw_sync.c's private uapi (it has no header of its own in uapi/) */
-struct sw_sync_create_fence_data {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
+#include "fdri_sw_sync_abi.h"
 
 struct sw_timeline {
 	struct fdri_fdobj base;

@@ -5,6 +5,7 @@
  * ioctl and allocation sites of the core acting on what fires.
  */
 #include "fixture.h"
+#include "fdri_sw_sync_abi.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -765,8 +766,6 @@ static void the_device_filter_picks_the_device(void **state)
 	assert_int_equal(fx_ioctl(fx, b, DRM_IOCTL_VERSION, &v), -EIO);
 }
 
-#define SW_INC _IOW('W', 1, uint32_t)
-
 static void fd_object_ioctls_are_sites_and_control_ioctls_are_not(void **state)
 {
 	struct fx *fx = *state;
@@ -782,7 +781,7 @@ static void fd_object_ioctls_are_sites_and_control_ioctls_are_not(void **state)
 	obj = fdri_fdobj_lookup(fx->dev->fdobjs, fd, NULL, &err);
 	assert_non_null(obj);
 	assert_int_equal(fdri_ioctl_direct_target(fx->dev, FDRI_TARGET_FDOBJ, obj, &fx->user,
-						  SW_INC, &one, -1, NULL), -EIO);
+						  SW_SYNC_IOC_INC, &one, -1, NULL), -EIO);
 	assert_int_equal(fdri_faults_injected(reg), 1);
 	fx_client_close(&fx->host, fd);
 }

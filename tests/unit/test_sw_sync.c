@@ -13,13 +13,7 @@
 #include <string.h>
 #include <linux/sync_file.h>
 
-struct create_fence {
-	uint32_t value;
-	char name[32];
-	int32_t fence;
-};
-#define CREATE_FENCE _IOWR('W', 0, struct create_fence)
-#define INC _IOW('W', 1, uint32_t)
+#include "fdri_sw_sync_abi.h"
 
 static int on_fd(struct fx *fx, int fd, unsigned int cmd, void *arg, int *out_fd)
 {
@@ -43,16 +37,16 @@ static int timeline(struct fx *fx)
 
 static int point(struct fx *fx, int tl, uint32_t value)
 {
-	struct create_fence c = { .value = value };
+	struct sw_sync_create_fence_data c = { .value = value };
 	int fd = -1;
 
-	assert_int_equal(on_fd(fx, tl, CREATE_FENCE, &c, &fd), 0);
+	assert_int_equal(on_fd(fx, tl, SW_SYNC_IOC_CREATE_FENCE, &c, &fd), 0);
 	return fx_take(&fx->host, fd);
 }
 
 static int inc(struct fx *fx, int tl, uint32_t n)
 {
-	return on_fd(fx, tl, INC, &n, NULL);
+	return on_fd(fx, tl, SW_SYNC_IOC_INC, &n, NULL);
 }
 
 static int status(struct fx *fx, int sf)

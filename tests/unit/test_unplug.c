@@ -132,9 +132,7 @@ static void dmabufs_keep_working_on_other_devices(void **state)
 	on_each_personality(state, dmabufs);
 }
 
-struct sw_fence { uint32_t value; char name[32]; int32_t fence; };
-#define SW_CREATE_FENCE _IOWR('W', 0, struct sw_fence)
-#define SW_INC _IOW('W', 1, uint32_t)
+#include "fdri_sw_sync_abi.h"
 
 static int on_fd(struct fx *fx, struct fdri_device *dev, int fd, unsigned int cmd, void *arg,
 		 int *out_fd)
@@ -151,7 +149,7 @@ static void fence_fds_keep_working_after_unplug(void **state)
 {
 	struct fx *fx = *state;
 	struct fdri_sw_sync_open o = { 0 };
-	struct sw_fence c = { .value = 1 };
+	struct sw_sync_create_fence_data c = { .value = 1 };
 	struct sync_file_info info;
 	uint32_t one = 1;
 	int tl = -1, sf = -1;
@@ -159,10 +157,10 @@ static void fence_fds_keep_working_after_unplug(void **state)
 	assert_int_equal(fdri_ioctl_direct_target(fx->dev, FDRI_TARGET_NONE, NULL, &fx->user,
 						  FDRI_IOCTL_SW_SYNC_OPEN, &o, -1, &tl), 0);
 	tl = fx_take(&fx->host, tl);
-	assert_int_equal(on_fd(fx, fx->dev, tl, SW_CREATE_FENCE, &c, &sf), 0);
+	assert_int_equal(on_fd(fx, fx->dev, tl, SW_SYNC_IOC_CREATE_FENCE, &c, &sf), 0);
 	sf = fx_take(&fx->host, sf);
 	fdri_device_unplug(fx->dev);
-	assert_int_equal(on_fd(fx, fx->dev, tl, SW_INC, &one, NULL), 0);
+	assert_int_equal(on_fd(fx, fx->dev, tl, SW_SYNC_IOC_INC, &one, NULL), 0);
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(on_fd(fx, fx->dev, sf, SYNC_IOC_FILE_INFO, &info, NULL), 0);
 	assert_int_equal(info.status, 1);
