@@ -15,8 +15,10 @@
 #define _GNU_SOURCE
 #include "shim.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,51 @@ static bool parse_rest(const char *rest, int *minor, const char **name)
 	return **name && !strchr(*name, '/') && strcmp(*name, ".") && strcmp(*name, "..");
 }
 
+/*
+ * The names of the files in a debugfs directory (fdri_debugfs_files, the
+ * same for every minor), read once from the sysroot, so that an openat()
+ * of any other name relative to a directory fd is told apart without the
+ * readlink of /proc/self/fd/N below: that readlink was most of the cost of
+ * every relative openat() under the shim (docs/udev.md, "Cost").
+ */
+#define MAX_FILES 16
+static char file_names[MAX_FILES][32];
+static int nfile_names;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void load_names(void)
+{
+	char dir[sizeof(shim_cfg.root_abs) + sizeof(DEBUGFS_DRI) + 256];
+	DIR *top, *d = NULL;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s" DEBUGFS_DRI, shim_cfg.root_abs);
+	top = opendir(dir);
+	if (!top)
+		return;
+	while (!d && (e = readdir(top)))
+		if (e->d_name[0] != '.') {
+			snprintf(dir, sizeof(dir), "%s" DEBUGFS_DRI "%s", shim_cfg.root_abs, e->d_name);
+			d = opendir(dir);
+		}
+	closedir(top);
+	if (!d)
+		return;
+	while ((e = readdir(d)) && nfile_names < MAX_FILES)
+		if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof(file_names[0]))
+			strcpy(file_names[nfile_names++], e->d_name);
+	closedir(d);
+}
+
+static bool known_name(const char *name)
+{
+	pthread_once(&names_once, load_names);
+	for (int i = 0; i < nfile_names; i++)
+		if (!strcmp(file_names[i], name))
+			return true;
+	return false;
+}
+
 /* The minor and file name of a debugfs file of ours at @path (relative to
  * @dirfd), else false. */
 static bool debugfs_file(int dirfd, const char *path, int *minor, const char **name)
@@ -57,7 +104,7 @@ static bool debugfs_file(int dirfd, const char *path, int *minor, const char **n
 			return parse_rest(path + rl + strlen(DEBUGFS_DRI), minor, name);
 		return false;
 	}
-	if (dirfd == AT_FDCWD || !rl || strchr(path, '/'))
+	if (dirfd == AT_FDCWD || !rl || strchr(path, '/') || !known_name(path))
 		return false;
 	/* a directory fd: is it one of the sysroot's debugfs directories? */
 	char link[PATH_MAX], proc[64];
