@@ -8,7 +8,10 @@
 # tests (the VM's kernel is fetched by scripts/vm/fetch-kernel.sh), and
 # IGT's build dependencies for scripts/igt.sh (`--no-igt` leaves those out),
 # and with `--fuzz` clang for the libFuzzer builds (scripts/fuzz.sh), and
-# scdoc, which builds the man pages fakedri(1) and fakedrid(8) (docs/man).
+# scdoc, which builds the man pages fakedri(1) and fakedrid(8) (docs/man),
+# and udev and systemd for the tools tests run: udevadm (libudev under the
+# shim, the udev rule in contrib/) and systemd-analyze (the unit there);
+# nothing is started.
 # Uses sudo when not root. Idempotent.
 set -eu
 
@@ -30,7 +33,7 @@ for arg in "$@"; do
 done
 
 pkgs="build-essential cmake pkg-config libdrm-dev libevent-dev libcmocka-dev libfuse3-dev libudev-dev
-      scdoc
+      scdoc udev systemd
       libdrm-tests drm-info
       libgbm-dev libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0
       intel-gpu-tools python3
