@@ -30,6 +30,7 @@
 #include "fdri_log.h"
 #include "fdri_msg.h"
 #include "fdri_server.h"
+#include "fdri_sysroot.h"
 #include "fdri_wire.h"
 
 struct hp_sub {
@@ -398,24 +399,6 @@ static uint64_t usec_now(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* ID_PATH_TAG=platform-<platform> as path_id makes it: [A-Za-z0-9-] kept,
- * any other run one '_', none trailing. */
-static void path_tag(char *out, size_t len, const char *platform)
-{
-	size_t t = (size_t)snprintf(out, len, "ID_PATH_TAG=platform-");
-
-	for (const char *p = platform; *p && t < len - 1; p++) {
-		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= 'a' && *p <= 'z') || *p == '-')
-			out[t++] = *p;
-		else if (out[t - 1] != '_')
-			out[t++] = '_';
-	}
-	while (out[t - 1] == '_')
-		t--;
-	out[t] = '\0';
-}
-
 void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 			       const char *platform, const int minors[2])
 {
@@ -428,7 +411,9 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 	for (int i = 0; i < 2; i++) {
 		int t = add ? 1 - i : i;
 		char name[16], devpath[160], major[16], minor[16], devname[32], udevname[40];
-		char id_path[96], id_tag[96], seat[112], devlinks[128];
+		char id_path[96], tag[FDRI_PLATFORM_NAME_MAX + 16], id_tag[96], seat[112];
+		char devlinks[128];
+		const char *const *tags = fdri_udev_tags(t ? FDRI_NODE_RENDER : FDRI_NODE_PRIMARY);
 		struct fdri_uevent ev = { 0 };
 
 		if (minors[t] < 0)
@@ -440,8 +425,9 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 		snprintf(devname, sizeof(devname), "DEVNAME=dri/%s", name);
 		snprintf(udevname, sizeof(udevname), "/dev/dri/%s", name);
 		snprintf(id_path, sizeof(id_path), "ID_PATH=platform-%s", platform);
-		path_tag(id_tag, sizeof(id_tag), platform);
-		snprintf(seat, sizeof(seat), "ID_FOR_SEAT=drm-%s", id_tag + strlen("ID_PATH_TAG="));
+		fdri_udev_path_tag(tag, sizeof(tag), platform);
+		snprintf(id_tag, sizeof(id_tag), "ID_PATH_TAG=%s", tag);
+		snprintf(seat, sizeof(seat), "ID_FOR_SEAT=drm-%s", tag);
 		ev.action = action;
 		ev.devpath = devpath;
 		ev.subsystem = "drm";
@@ -459,12 +445,9 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 		snprintf(devlinks, sizeof(devlinks), "DEVLINKS=/dev/dri/by-path/platform-%s-%s",
 			 platform, t ? "render" : "card");
 		ev.udev_props[ev.nudev_props++] = devlinks;
-		/* 70-uaccess.rules and 71-seat.rules, as /run/udev/data has them
-		 * (fdri_sysroot.c) */
-		ev.tags[ev.ntags++] = "seat";
-		ev.tags[ev.ntags++] = "uaccess";
-		if (!t)
-			ev.tags[ev.ntags++] = "master-of-seat";
+		/* 70-uaccess.rules and 71-seat.rules, as /run/udev/data has them */
+		for (; tags[ev.ntags]; ev.ntags++)
+			ev.tags[ev.ntags] = tags[ev.ntags];
 		ev.seqnum = ++hp->seqnum;
 		ev.usec_initialized = usec_now();
 		fdri_hotplug_emit(hp, &ev);

@@ -314,35 +314,44 @@ static int check_paths(const struct fdri_sysroot_cfg *cfg)
  * whole each time, so a second node of the same minor (/dev/fakedri)
  * writes the same text.
  */
+void fdri_udev_path_tag(char *out, size_t len, const char *platform)
+{
+	size_t t = (size_t)snprintf(out, len, "platform-");
+
+	for (const char *p = platform; *p && t < len - 1; p++) {
+		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || *p == '-')
+			out[t++] = *p;
+		else if (out[t - 1] != '_')
+			out[t++] = '_';
+	}
+	while (out[t - 1] == '_')
+		t--;
+	out[t] = '\0';
+}
+
+const char *const *fdri_udev_tags(enum fdri_node_type type)
+{
+	static const char *const card_tags[] = { "seat", "uaccess", "master-of-seat", NULL };
+	static const char *const render_tags[] = { "seat", "uaccess", NULL };
+
+	return type == FDRI_NODE_RENDER ? render_tags : card_tags;
+}
+
 static int write_udev_db(const char *root, const struct fdri_sysroot_dev *d,
 			 const struct fdri_node_cfg *n)
 {
 	const char *platform = d->platform;
 	char link[FDRI_PLATFORM_NAME_MAX + 32], devnode[32], buf[32];
 	bool has_link = false;
-	static const char *const card_tags[] = { "seat", "uaccess", "master-of-seat", NULL };
-	static const char *const render_tags[] = { "seat", "uaccess", NULL };
-	const char *const *tags = n->type == FDRI_NODE_RENDER ? render_tags : card_tags;
+	const char *const *tags = fdri_udev_tags(n->type);
 	char rel[PATH_MAX], tag[FDRI_PLATFORM_NAME_MAX + 16], *text = NULL;
 	struct timespec ts;
-	size_t len = 0, t = 0;
+	size_t len = 0;
 	FILE *f;
 	int ret;
 
-	/* path_id's ID_PATH_TAG: [A-Za-z0-9-] kept, other runs one '_',
-	 * none leading or trailing */
-	for (const char *p = "platform-"; *p; p++)
-		tag[t++] = *p;
-	for (const char *p = platform; *p && t < sizeof(tag) - 1; p++) {
-		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= 'a' && *p <= 'z') || *p == '-')
-			tag[t++] = *p;
-		else if (tag[t - 1] != '_')
-			tag[t++] = '_';
-	}
-	while (tag[t - 1] == '_')
-		t--;
-	tag[t] = '\0';
+	fdri_udev_path_tag(tag, sizeof(tag), platform);
 	snprintf(devnode, sizeof(devnode), "/dev/dri/%s", n->name);
 	for (int k = 0; k < d->nnodes; k++)
 		has_link |= d->nodes[k].type == n->type &&

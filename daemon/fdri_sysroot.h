@@ -115,6 +115,20 @@ void fdri_sysroot_remove(const char *root);
  *   their lines in "nodes" in place of the device's old ones.
  * The nodes file is replaced atomically each time. 0 or -errno.
  */
+/*
+ * What Debian 12's udev rules give a DRM node of platform device
+ * @platform, for the udev database (fdri_sysroot.c) and for the events
+ * udevd would send (fdri_hotplug.c), so the two cannot differ:
+ * - fdri_udev_path_tag(): path_id's ID_PATH_TAG, "platform-<platform>"
+ *   with [A-Za-z0-9-] kept, any other run one '_', none trailing, into
+ *   @out (truncated to @len);
+ * - fdri_udev_tags(): the tags of 70-uaccess.rules and 71-seat.rules
+ *   (seat, uaccess; master-of-seat for a primary node), NULL-terminated,
+ *   static.
+ */
+void fdri_udev_path_tag(char *out, size_t len, const char *platform);
+const char *const *fdri_udev_tags(enum fdri_node_type type);
+
 int fdri_sysroot_add_driver(const char *root, const char *driver);
 int fdri_sysroot_bind_driver(const char *root, const char *platform, const char *driver,
 			     bool bound);
