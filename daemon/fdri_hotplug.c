@@ -245,12 +245,8 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 	/* the connecting process's quota of channels, shared with its
 	 * connections to the main socket */
 	if (hp->clients) {
-		client = fdri_client_get(hp->clients, cr.pid);
-		if (!client || !fdri_client_charge(client, FDRI_Q_CHANNELS, 1)) {
-			if (client)
-				fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a "
-					 "hotplug connection", (int)cr.pid);
-			fdri_client_put(client);
+		client = fdri_server_charge_peer(hp->clients, cr.pid, "hotplug connection");
+		if (!client) {
 			close(s);
 			return;
 		}

@@ -878,6 +878,20 @@ int fdri_server_accept(struct fdri_server *srv, int listen_fd)
 	return c;
 }
 
+struct fdri_client *fdri_server_charge_peer(struct fdri_clients *clients, pid_t pid,
+					    const char *what)
+{
+	struct fdri_client *client = fdri_client_get(clients, pid);
+
+	if (client && fdri_client_charge(client, FDRI_Q_CHANNELS, 1))
+		return client;
+	if (client)
+		fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a %s",
+			 (int)pid, what);
+	fdri_client_put(client);
+	return NULL;
+}
+
 static void listen_cb(evutil_socket_t fd, short what, void *data)
 {
 	struct fdri_server *srv = data;
@@ -892,12 +906,8 @@ static void listen_cb(evutil_socket_t fd, short what, void *data)
 		return;
 	/* the connecting process (its tgid), whose quota the sockets count in */
 	peer_cred(c, &pc);
-	client = fdri_client_get(srv->devs[0]->clients, pc.pid);
-	if (!client || !fdri_client_charge(client, FDRI_Q_CHANNELS, 1)) {
-		if (client)
-			fdri_log(FDRI_LOG_WARN, "pid %d has its quota of channels: refused a "
-				 "connection", (int)pc.pid);
-		fdri_client_put(client);
+	client = fdri_server_charge_peer(srv->devs[0]->clients, pc.pid, "connection");
+	if (!client) {
 		close(c);
 		return;
 	}

@@ -75,6 +75,19 @@ int fdri_server_run(struct event_base *base, long spin_ns);
  */
 int fdri_server_accept(struct fdri_server *srv, int listen_fd);
 
+/**
+ * fdri_server_charge_peer() - the process (tgid @pid) that made a new
+ * connection, charged one channel of its quota in @clients: its main-socket
+ * connections, channels and hotplug connections count together.
+ * @what: the connection's name in the warning logged when the quota is full.
+ *
+ * Return: a reference to the client, to be uncharged and released with
+ * fdri_client_put() when the connection goes; NULL when refused (quota
+ * full, logged; or out of memory): the caller closes the connection.
+ */
+struct fdri_client *fdri_server_charge_peer(struct fdri_clients *clients, pid_t pid,
+					    const char *what);
+
 /* Writes the connections and channels, with their requests' states, to
  * @out: for debugging leaks (the wire fuzzer prints it on a failure). */
 void fdri_server_dump(struct fdri_server *srv, FILE *out);
