@@ -139,11 +139,18 @@ void shim_fd_set(int fd, int kind, void *obj)
 	obj_put(kind, obj); /* only if the table could not grow */
 }
 
+/* this table's entry only */
+static void entry_clear(int fd)
+{
+	if (shim_fd_kind(fd) != SHIM_FD_UNKNOWN)
+		shim_fd_set(fd, SHIM_FD_UNKNOWN, NULL);
+}
+
 void shim_fd_clear(int fd)
 {
 	shim_udev_fd_clear(fd);
-	if (shim_fd_kind(fd) != SHIM_FD_UNKNOWN)
-		shim_fd_set(fd, SHIM_FD_UNKNOWN, NULL);
+	shim_uevent_close(fd);
+	entry_clear(fd);
 }
 
 void shim_fd_clear_range(unsigned int first, unsigned int last)
@@ -151,8 +158,9 @@ void shim_fd_clear_range(unsigned int first, unsigned int last)
 	int len = shim_fdarr_len(&tab);
 
 	shim_udev_fd_clear_range(first, last);
+	shim_uevent_close_range(first, last);
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)len; fd++)
-		shim_fd_clear((int)fd);
+		entry_clear((int)fd);
 }
 
 void shim_fd_dup(int oldfd, int newfd)
@@ -160,16 +168,12 @@ void shim_fd_dup(int oldfd, int newfd)
 	int kind = shim_fd_kind(oldfd);
 	void *obj = NULL;
 
-	if (kind == SHIM_FD_FENCE) {
-		/* no object to share: the pointer is the fence fd's kind */
-		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));
-		shim_udev_fd_dup(oldfd, newfd);
-		shim_uevent_fd_dup(oldfd, newfd);
-		return;
-	}
 	if (kind == SHIM_FD_DEVICE || kind == SHIM_FD_DMABUF)
 		obj = fd_take(oldfd, kind);
-	if (obj)
+	if (kind == SHIM_FD_FENCE)
+		/* no object to share: the pointer (NULL too) is the fence fd's kind */
+		shim_fd_set(newfd, kind, shim_fd_fence_kind(oldfd));
+	else if (obj)
 		shim_fd_set(newfd, kind, obj);
 	else
 		shim_fd_clear(newfd);

@@ -396,7 +396,6 @@ PUBLIC int close(int fd)
 		return r;
 	}
 	shim_fd_clear(fd);
-	shim_uevent_close(fd);
 	return get_close()(fd);
 }
 
@@ -404,11 +403,8 @@ PUBLIC int close_range(unsigned int first, unsigned int last, int flags)
 {
 	int r = get_close_range()(first, last, flags);
 
-	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) {
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
 		shim_fd_clear_range(first, last);
-		for (unsigned int fd = first; fd <= last && fd < 1024; fd++)
-			shim_uevent_close((int)fd);
-	}
 	return r;
 }
 

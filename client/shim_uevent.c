@@ -166,6 +166,14 @@ void shim_uevent_close(int fd)
 	pthread_mutex_unlock(&lock);
 }
 
+void shim_uevent_close_range(unsigned int first, unsigned int last)
+{
+	int len = shim_fdarr_len(&tab);
+
+	for (unsigned int fd = first; fd <= last && fd < (unsigned int)len; fd++)
+		shim_uevent_close((int)fd);
+}
+
 void shim_uevent_fd_dup(int oldfd, int newfd)
 {
 	if (newfd < 0 || (slot_kind(oldfd) == UEV_NONE && slot_kind(newfd) == UEV_NONE))

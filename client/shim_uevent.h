@@ -25,8 +25,10 @@ ssize_t shim_uevent_sysfs_write(int fd, const void *buf, size_t len);
 /* After a real open() for writing of @path returned @fd: enters it if it
  * is a sysfs control file (bind, unbind) of the sysroot. */
 void shim_uevent_opened(int fd, const char *path, int flags);
-/* Before close(fd) (and close_range): forgets it. */
+/* Before close(fd) (and close_range, closefrom; through shim_fd_clear()
+ * and shim_fd_clear_range()): forgets it, or those in [first, last]. */
 void shim_uevent_close(int fd);
+void shim_uevent_close_range(unsigned int first, unsigned int last);
 /* After a dup of @oldfd to @newfd: @newfd is what @oldfd is (a uevent
  * socket's copy does not own the daemon's end), or nothing of ours. */
 void shim_uevent_fd_dup(int oldfd, int newfd);
