@@ -110,29 +110,6 @@ static void conn_free(struct hp_conn *c)
 	free(c);
 }
 
-/*
- * A subscriber's socket must be a connected AF_UNIX SEQPACKET socket whose
- * peer is the process that sent it (the other end of the shim's pair), as
- * the main server's channels: the daemon would otherwise send uevents, as
- * itself, to whatever the sender connected the socket to.
- */
-static bool sub_acceptable(int fd, const struct ucred *sender)
-{
-	struct ucred pc = { 0 };
-	int type = 0, domain = 0;
-	socklen_t l = sizeof(type);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_SEQPACKET)
-		return false;
-	l = sizeof(domain);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 || domain != AF_UNIX)
-		return false;
-	l = sizeof(pc);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pc, &l) < 0)
-		return false;
-	return pc.pid > 0 && pc.pid == sender->pid && pc.pid != getpid();
-}
-
 static int subscribe(struct hp_conn *c, int fd, unsigned int groups)
 {
 	struct fdri_hotplug *hp = c->hp;
@@ -140,7 +117,10 @@ static int subscribe(struct hp_conn *c, int fd, unsigned int groups)
 
 	if (fd < 0 || !groups || groups & ~(FDRI_HOTPLUG_GROUP_KERNEL | FDRI_HOTPLUG_GROUP_UDEV))
 		return -EINVAL;
-	if (!sub_acceptable(fd, &c->cr)) {
+	/* the other end of the shim's pair, as a channel must be: the daemon
+	 * would otherwise send uevents, as itself, to whatever the sender
+	 * connected the socket to */
+	if (!fdri_server_sock_is_senders(fd, &c->cr)) {
 		fdri_log(FDRI_LOG_WARN, "pid %d sent a uevent socket that is not its own: refused",
 			 (int)c->cr.pid);
 		return -EINVAL;

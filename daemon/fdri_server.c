@@ -688,19 +688,25 @@ static void chan_cb(evutil_socket_t fd, short what, void *data)
  * connection to us, someone else's socket) would hold our resources or
  * loop back into the daemon. Returns false after closing @fd.
  */
-static bool chan_acceptable(int fd, const struct ucred *sender)
+bool fdri_server_sock_is_senders(int fd, const struct ucred *sender)
 {
 	struct ucred pc = { 0 };
 	int type = 0, domain = 0;
 	socklen_t l = sizeof(type);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) == 0 && type == SOCK_SEQPACKET &&
-	    (l = sizeof(domain), getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l)) == 0 &&
-	    domain == AF_UNIX) {
-		peer_cred(fd, &pc);
-		if (pc.pid > 0 && pc.pid == sender->pid && pc.pid != getpid())
-			return true;
-	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_SEQPACKET)
+		return false;
+	l = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 || domain != AF_UNIX)
+		return false;
+	peer_cred(fd, &pc);
+	return pc.pid > 0 && pc.pid == sender->pid && pc.pid != getpid();
+}
+
+static bool chan_acceptable(int fd, const struct ucred *sender)
+{
+	if (fdri_server_sock_is_senders(fd, sender))
+		return true;
 	fdri_log(FDRI_LOG_WARN, "pid %d sent something that is not a channel: refused",
 		 sender->pid);
 	close(fd);

@@ -19,6 +19,7 @@
 #include "fdri_core.h"
 
 struct fdri_server;
+struct ucred;
 
 /* Listens on @path (created; its directory must already be private) and
  * serves @devs, which HELLO selects by index. The devices outlive the
@@ -74,6 +75,15 @@ int fdri_server_run(struct event_base *base, long spin_ns);
  * Return: the connection, or -1 with errno (EMFILE after such a drop).
  */
 int fdri_server_accept(struct fdri_server *srv, int listen_fd);
+
+/**
+ * fdri_server_sock_is_senders() - is @fd, received from @sender, an
+ * AF_UNIX SOCK_SEQPACKET socket whose peer is @sender's process (a
+ * socketpair end of its own, not a connection to us or to anyone else)?
+ * A channel, or a uevent socket, must be: the daemon answers on it with its
+ * own credentials.
+ */
+bool fdri_server_sock_is_senders(int fd, const struct ucred *sender);
 
 /**
  * fdri_server_charge_peer() - the process (tgid @pid) that made a new
