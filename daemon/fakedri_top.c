@@ -122,6 +122,7 @@ static int parse_opts(struct top_opts *o, int argc, char **argv)
 		FDRI_CLI_COMMON_OPTS,
 		{ 0 },
 	};
+	const char *view;
 	char list[512];
 	char *end;
 	long v;
@@ -175,13 +176,14 @@ static int parse_opts(struct top_opts *o, int argc, char **argv)
 					o->views[o->nviews++] = *f;
 				break;
 			}
-			if (!view_file(optarg)) {
+			view = view_file(optarg);
+			if (!view) {
 				view_list(list, sizeof(list));
 				return fdri_cli_usage_error(TOP_PROG, "bad value '%s' for --view: "
 							    "one of %s", optarg, list);
 			}
 			if (o->nviews < TOP_MAX_VIEWS)
-				o->views[o->nviews++] = view_file(optarg);
+				o->views[o->nviews++] = view;
 			break;
 		}
 	}

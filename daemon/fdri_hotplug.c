@@ -424,9 +424,7 @@ void fdri_hotplug_minors_event(struct fdri_hotplug *hp, const char *action,
 		/* 70-uaccess.rules and 71-seat.rules, as /run/udev/data has them */
 		for (; tags[ev.ntags]; ev.ntags++)
 			ev.tags[ev.ntags] = tags[ev.ntags];
-		ev.seqnum = ++hp->seqnum;
-		ev.usec_initialized = usec_now();
-		fdri_hotplug_emit(hp, &ev);
+		fdri_hotplug_emit(hp, &ev); /* numbers it */
 	}
 }
 

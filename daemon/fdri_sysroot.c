@@ -742,7 +742,6 @@ static int rewrite_nodes(const char *root, int index, const char *add)
 
 int fdri_sysroot_remove_nodes(const char *root, int index, const char *platform)
 {
-	static const char *const tags[] = { "seat", "uaccess", "master-of-seat" };
 	char *text = read_nodes(root), rel[PATH_MAX];
 
 	if (!text)
@@ -773,8 +772,8 @@ int fdri_sysroot_remove_nodes(const char *root, int index, const char *platform)
 		snprintf(rel, sizeof(rel), "/dev/dri/by-path/platform-%s-%s", platform,
 			 type == FDRI_NODE_RENDER ? "render" : "card");
 		rm_rel(root, rel);
-		for (unsigned int i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
-			snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%d:%d", tags[i], FDRI_DRM_MAJOR,
+		for (const char *const *tag = fdri_udev_tags(type); *tag; tag++) {
+			snprintf(rel, sizeof(rel), "/run/udev/tags/%s/c%d:%d", *tag, FDRI_DRM_MAJOR,
 				 minor);
 			rm_rel(root, rel);
 		}
