@@ -104,6 +104,17 @@ extern struct shim_config shim_cfg;
 		return real_##name; \
 	}
 
+/* libc declares these paths nonnull; callers may still pass NULL */
+static inline bool shim_path_is_empty(const char *p)
+{
+	return p && !*p;
+}
+
+static inline bool shim_path_is_abs(const char *p)
+{
+	return p && p[0] == '/';
+}
+
 int shim_real_close(int fd);
 int shim_real_fstat(int fd, struct stat *st);
 int shim_real_stat(const char *path, struct stat *st);

@@ -110,17 +110,6 @@ void *shim_real_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
 	return get_mmap()(a, l, p, f, fd, o);
 }
 
-/* libc declares these paths nonnull; callers may still pass NULL */
-static bool is_empty(const char *p)
-{
-	return p && !*p;
-}
-
-static bool is_abs(const char *p)
-{
-	return p && p[0] == '/';
-}
-
 static int fail(int err)
 {
 	errno = err;
@@ -936,7 +925,7 @@ PUBLIC int lstat64(const char *path, struct stat64 *st)
 
 PUBLIC int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	if ((flags & AT_EMPTY_PATH) && is_empty(path))
+	if ((flags & AT_EMPTY_PATH) && shim_path_is_empty(path))
 		return fstat(dirfd, st);
 	UDEV_AT(dirfd, path);
 	return path_stat(dirfd, path, st, flags);
@@ -982,7 +971,7 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 	int r;
 
 	UDEV_AT(dirfd, path);
-	if (shim_cfg.enabled && is_empty(path) && (flags & AT_EMPTY_PATH) &&
+	if (shim_cfg.enabled && shim_path_is_empty(path) && (flags & AT_EMPTY_PATH) &&
 	    shim_fd_kind(dirfd) == SHIM_FD_DEVICE) {
 		struct shim_dev *d = shim_fd_dev(dirfd);
 		char buf[PATH_MAX];
@@ -998,7 +987,7 @@ PUBLIC int statx(int dirfd, const char *path, int flags, unsigned int mask, stru
 		shim_dev_put(d);
 		return r;
 	}
-	if (shim_cfg.enabled && is_abs(path)) {
+	if (shim_cfg.enabled && shim_path_is_abs(path)) {
 		char buf[PATH_MAX];
 		const struct shim_node *n = shim_path_node(path);
 

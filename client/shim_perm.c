@@ -276,17 +276,6 @@ static int path_node(const char *path, int *device, int *type)
 	return pfd >= 0 && fd_node(pfd, device, type);
 }
 
-/* (glibc declares the paths nonnull; a NULL one still must not crash us) */
-static bool is_empty(const char *p)
-{
-	return p && !*p;
-}
-
-static bool is_abs(const char *p)
-{
-	return p && p[0] == '/';
-}
-
 /* Appends the relative @path to the absolute directory in @buf (of
  * length @l), resolving "." and ".." by name as the shim's paths are
  * compared: false if it does not fit. */
@@ -332,7 +321,7 @@ static const char *at_path(int dirfd, const char *path, char *buf, size_t len, b
 	ssize_t n;
 
 	*mapped = true;
-	if (is_abs(path))
+	if (shim_path_is_abs(path))
 		return path;
 	if (!shim_cfg.enabled || !path || !*path || dirfd == AT_FDCWD || dirfd < 0)
 		return NULL;
@@ -358,22 +347,13 @@ static bool is_devlink(const char *path)
 	return !strncmp(path, "/dev/dri/by-path/", 17);
 }
 
-#define REAL_FN(name, ret, args) \
-	static ret (*real_##name(void)) args \
-	{ \
-		static ret (*fn) args; \
-		if (!fn) \
-			fn = (ret (*) args)dlsym(RTLD_NEXT, #name); \
-		return fn; \
-	}
-
-REAL_FN(chmod, int, (const char *, mode_t))
-REAL_FN(fchmod, int, (int, mode_t))
-REAL_FN(fchmodat, int, (int, const char *, mode_t, int))
-REAL_FN(chown, int, (const char *, uid_t, gid_t))
-REAL_FN(lchown, int, (const char *, uid_t, gid_t))
-REAL_FN(fchown, int, (int, uid_t, gid_t))
-REAL_FN(fchownat, int, (int, const char *, uid_t, gid_t, int))
+SHIM_REAL(chmod, int, (const char *, mode_t))
+SHIM_REAL(fchmod, int, (int, mode_t))
+SHIM_REAL(fchmodat, int, (int, const char *, mode_t, int))
+SHIM_REAL(chown, int, (const char *, uid_t, gid_t))
+SHIM_REAL(lchown, int, (const char *, uid_t, gid_t))
+SHIM_REAL(fchown, int, (int, uid_t, gid_t))
+SHIM_REAL(fchownat, int, (int, const char *, uid_t, gid_t, int))
 
 PUBLIC int chmod(const char *path, mode_t mode)
 {
@@ -382,7 +362,7 @@ PUBLIC int chmod(const char *path, mode_t mode)
 
 	if (path_node(path, &device, &type))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
-	return real_chmod()(shim_path_map(path, buf, sizeof(buf)), mode);
+	return get_chmod()(shim_path_map(path, buf, sizeof(buf)), mode);
 }
 
 PUBLIC int fchmod(int fd, mode_t mode)
@@ -391,7 +371,7 @@ PUBLIC int fchmod(int fd, mode_t mode)
 
 	if (fd_node(fd, &device, &type))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
-	return real_fchmod()(fd, mode);
+	return get_fchmod()(fd, mode);
 }
 
 PUBLIC int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
@@ -401,14 +381,14 @@ PUBLIC int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	const char *p = at_path(dirfd, path, abuf, sizeof(abuf), &mapped);
 	int device, type;
 
-	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
+	if (shim_path_is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
 	if (p && path_node(p, &device, &type) &&
 	    !((flags & AT_SYMLINK_NOFOLLOW) && is_devlink(p)))
 		return node_setattr(device, type, FDRI_SETATTR_MODE, mode, 0, 0);
 	if (p && mapped)
-		return real_fchmodat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), mode, flags);
-	return real_fchmodat()(dirfd, path, mode, flags);
+		return get_fchmodat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), mode, flags);
+	return get_fchmodat()(dirfd, path, mode, flags);
 }
 
 PUBLIC int chown(const char *path, uid_t uid, gid_t gid)
@@ -418,7 +398,7 @@ PUBLIC int chown(const char *path, uid_t uid, gid_t gid)
 
 	if (path_node(path, &device, &type))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
-	return real_chown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
+	return get_chown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
 }
 
 PUBLIC int lchown(const char *path, uid_t uid, gid_t gid)
@@ -430,7 +410,7 @@ PUBLIC int lchown(const char *path, uid_t uid, gid_t gid)
 	 * and so is a devlink, whose own owner changes, as on devtmpfs) */
 	if (n && !is_devlink(path))
 		return node_setattr(n->device, n->type, chown_valid(uid, gid), 0, uid, gid);
-	return real_lchown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
+	return get_lchown()(shim_path_map(path, buf, sizeof(buf)), uid, gid);
 }
 
 PUBLIC int fchown(int fd, uid_t uid, gid_t gid)
@@ -439,7 +419,7 @@ PUBLIC int fchown(int fd, uid_t uid, gid_t gid)
 
 	if (fd_node(fd, &device, &type))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
-	return real_fchown()(fd, uid, gid);
+	return get_fchown()(fd, uid, gid);
 }
 
 PUBLIC int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
@@ -449,12 +429,12 @@ PUBLIC int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags
 	const char *p = at_path(dirfd, path, abuf, sizeof(abuf), &mapped);
 	int device, type;
 
-	if (is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
+	if (shim_path_is_empty(path) && (flags & AT_EMPTY_PATH) && fd_node(dirfd, &device, &type))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
 	if (p && path_node(p, &device, &type) &&
 	    !((flags & AT_SYMLINK_NOFOLLOW) && (shim_path_procfd(p) >= 0 || is_devlink(p))))
 		return node_setattr(device, type, chown_valid(uid, gid), 0, uid, gid);
 	if (p && mapped)
-		return real_fchownat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), uid, gid, flags);
-	return real_fchownat()(dirfd, path, uid, gid, flags);
+		return get_fchownat()(AT_FDCWD, shim_path_map(p, buf, sizeof(buf)), uid, gid, flags);
+	return get_fchownat()(dirfd, path, uid, gid, flags);
 }
